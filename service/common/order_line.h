@@ -1,0 +1,54 @@
+// The order line: the one fact the whole service is built on.
+//
+// Every figure the service reports is an aggregate over order lines. The
+// struct is the core's own type (no protobuf): the gRPC layer converts to and
+// from it, so the store, query engines and importers stay gRPC-free.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/civil_day.h"
+#include "common/money.h"
+
+namespace analytics {
+
+struct OrderLine {
+  // Unique key of the line in the store; writing a line with an existing key
+  // replaces it (upsert).
+  std::string line_key;
+  std::string order_id;
+  Day order_date = 0;
+  std::optional<Day> ship_date;
+  std::string ship_mode;
+  std::string customer_id;
+  std::string customer_name;
+  std::string segment;
+  std::string country;
+  std::string region;
+  std::string state;
+  std::string city;
+  std::string postal_code;
+  std::string product_id;
+  std::string category;
+  std::string sub_category;
+  std::string product_name;
+  Micros sales = 0;
+  std::int64_t quantity = 0;
+  Micros discount = 0;  // a fraction: 200'000 micros = 20 %
+  Micros profit = 0;
+
+  friend bool operator==(const OrderLine&, const OrderLine&) = default;
+};
+
+// A pull-based stream of lines, so that writers can take millions of lines
+// without them all being in memory at once.
+class LineSource {
+ public:
+  virtual ~LineSource() = default;
+  // Fills `line` and returns true, or returns false at the end.
+  virtual bool Next(OrderLine& line) = 0;
+};
+
+}  // namespace analytics

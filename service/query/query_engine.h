@@ -1,0 +1,93 @@
+// The query-engine interface: the aggregations every read RPC is built from.
+//
+// An engine answers a handful of primitive questions over the filtered order
+// lines; everything that is policy rather than aggregation (previous periods,
+// sorting and top-N, zero-filled trend buckets, tiers, segments, pagination)
+// lives in reports/ and is shared by all engines. Two engines implementing this
+// interface must return identical results, to the micro-unit: the SQL engine
+// is the reference, faster engines are checked against it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/civil_day.h"
+#include "common/filter.h"
+#include "common/measures.h"
+
+namespace analytics {
+
+enum class Dimension { kRegion, kCategory, kSubCategory, kSegment, kState, kShipMode, kCustomer };
+
+struct GroupMeasures {
+  std::string key;    // the dimension's value
+  std::string label;  // display label: the customer's latest name, else the key
+  Measures measures;
+};
+
+struct TrendPoint {
+  Day bucket_start = 0;
+  Micros revenue = 0;
+  Micros profit = 0;
+  std::int64_t orders = 0;
+};
+
+struct DateSpan {
+  Day first = 0;
+  Day last = 0;
+};
+
+// One customer's RFM values and scores as of a day D, plus lifetime figures.
+// Scores follow the contract: score = 1 + floor(5 * W / N), N the number of
+// scored customers, W those strictly worse (recency: more days; frequency and
+// monetary: smaller values).
+struct CustomerRfm {
+  std::string customer_id;
+  // From the customer's most recent filtered line (latest order date, then
+  // greatest line key).
+  std::string customer_name;
+  std::string segment;
+  std::string region;
+  std::int64_t recency_days = 0;
+  std::int64_t frequency = 0;
+  Micros monetary = 0;
+  int recency_score = 0;
+  int frequency_score = 0;
+  int monetary_score = 0;
+  // Over every filtered line, D ignored.
+  Micros lifetime_revenue = 0;
+  Micros lifetime_profit = 0;
+  std::int64_t lifetime_orders = 0;
+  Day first_order = 0;
+  Day last_order = 0;
+
+  friend bool operator==(const CustomerRfm&, const CustomerRfm&) = default;
+};
+
+class QueryEngine {
+ public:
+  virtual ~QueryEngine() = default;
+
+  virtual absl::StatusOr<Measures> Totals(const Filter& filter) = 0;
+
+  // One entry per distinct value present in the filtered lines, any order.
+  virtual absl::StatusOr<std::vector<GroupMeasures>> Breakdown(const Filter& filter,
+                                                               Dimension dimension) = 0;
+
+  // Non-empty buckets only, ascending by bucket_start.
+  virtual absl::StatusOr<std::vector<TrendPoint>> Trend(const Filter& filter,
+                                                        Granularity granularity) = 0;
+
+  // First and last order dates of the filtered lines; nullopt when none.
+  virtual absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) = 0;
+
+  // Every customer with at least one filtered line on or before `as_of`,
+  // scored among themselves, ordered by customer_id.
+  virtual absl::StatusOr<std::vector<CustomerRfm>> ScoreCustomers(const Filter& filter,
+                                                                  Day as_of) = 0;
+};
+
+}  // namespace analytics

@@ -1,0 +1,207 @@
+#include "store/order_store.h"
+
+#include <array>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+
+namespace analytics {
+namespace {
+
+// Migration i brings the schema from version i to i + 1. Append only: never
+// edit a migration that has shipped.
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {
+    R"sql(
+CREATE TABLE order_lines (
+  line_key      TEXT    NOT NULL PRIMARY KEY,
+  order_id      TEXT    NOT NULL,
+  order_date    INTEGER NOT NULL,          -- days since 1970-01-01
+  ship_date     INTEGER,
+  ship_mode     TEXT    NOT NULL DEFAULT '',
+  customer_id   TEXT    NOT NULL,
+  customer_name TEXT    NOT NULL DEFAULT '',
+  segment       TEXT    NOT NULL DEFAULT '',
+  country       TEXT    NOT NULL DEFAULT '',
+  region        TEXT    NOT NULL DEFAULT '',
+  state         TEXT    NOT NULL DEFAULT '',
+  city          TEXT    NOT NULL DEFAULT '',
+  postal_code   TEXT    NOT NULL DEFAULT '',
+  product_id    TEXT    NOT NULL DEFAULT '',
+  category      TEXT    NOT NULL DEFAULT '',
+  sub_category  TEXT    NOT NULL DEFAULT '',
+  product_name  TEXT    NOT NULL DEFAULT '',
+  sales         INTEGER NOT NULL,          -- micro-units
+  quantity      INTEGER NOT NULL DEFAULT 0,
+  discount      INTEGER NOT NULL DEFAULT 0, -- micro-units of a fraction
+  profit        INTEGER NOT NULL DEFAULT 0  -- micro-units
+);
+CREATE INDEX order_lines_by_date ON order_lines(order_date);
+CREATE INDEX order_lines_by_customer ON order_lines(customer_id, order_date);
+)sql",
+};
+
+constexpr std::string_view kUpsertSql = R"sql(
+INSERT INTO order_lines (line_key, order_id, order_date, ship_date, ship_mode, customer_id,
+  customer_name, segment, country, region, state, city, postal_code, product_id, category,
+  sub_category, product_name, sales, quantity, discount, profit)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+  ?20, ?21)
+ON CONFLICT (line_key) DO UPDATE SET order_id = excluded.order_id,
+  order_date = excluded.order_date, ship_date = excluded.ship_date,
+  ship_mode = excluded.ship_mode, customer_id = excluded.customer_id,
+  customer_name = excluded.customer_name, segment = excluded.segment,
+  country = excluded.country, region = excluded.region, state = excluded.state,
+  city = excluded.city, postal_code = excluded.postal_code, product_id = excluded.product_id,
+  category = excluded.category, sub_category = excluded.sub_category,
+  product_name = excluded.product_name, sales = excluded.sales, quantity = excluded.quantity,
+  discount = excluded.discount, profit = excluded.profit
+)sql";
+
+absl::Status BindLine(sqlite::Statement& statement, const OrderLine& line) {
+  const std::array<std::pair<int, const std::string*>, 15> texts = {{
+      {1, &line.line_key},
+      {2, &line.order_id},
+      {5, &line.ship_mode},
+      {6, &line.customer_id},
+      {7, &line.customer_name},
+      {8, &line.segment},
+      {9, &line.country},
+      {10, &line.region},
+      {11, &line.state},
+      {12, &line.city},
+      {13, &line.postal_code},
+      {14, &line.product_id},
+      {15, &line.category},
+      {16, &line.sub_category},
+      {17, &line.product_name},
+  }};
+  for (const auto& [index, text] : texts) {
+    if (absl::Status s = statement.Bind(index, std::string_view(*text)); !s.ok()) return s;
+  }
+  const std::optional<std::int64_t> ship_date =
+      line.ship_date ? std::optional<std::int64_t>(*line.ship_date) : std::nullopt;
+  for (absl::Status s :
+       {statement.Bind(3, std::int64_t{line.order_date}), statement.BindOptional(4, ship_date),
+        statement.Bind(18, line.sales), statement.Bind(19, line.quantity),
+        statement.Bind(20, line.discount), statement.Bind(21, line.profit)}) {
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> UserVersion(sqlite::Connection& connection) {
+  absl::StatusOr<sqlite::Statement> statement = connection.Prepare("PRAGMA user_version");
+  if (!statement.ok()) return statement.status();
+  absl::StatusOr<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<int>(statement->Int(0));
+}
+
+}  // namespace
+
+absl::Status MigrateSchema(sqlite::Connection& connection) {
+  absl::StatusOr<int> version = UserVersion(connection);
+  if (!version.ok()) return version.status();
+  if (*version > kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat("database schema version ", *version,
+                                                      " is newer than this build supports (",
+                                                      kSchemaVersion, ")"));
+  }
+  if (*version == kSchemaVersion) return absl::OkStatus();
+  absl::StatusOr<sqlite::Transaction> transaction = sqlite::Transaction::Begin(connection);
+  if (!transaction.ok()) return transaction.status();
+  for (int step = *version; step < kSchemaVersion; ++step) {
+    if (absl::Status s = connection.Execute(kMigrations[step]); !s.ok()) return s;
+  }
+  // PRAGMA takes no bound parameters; the value is a compile-time constant.
+  if (absl::Status s = connection.Execute(absl::StrCat("PRAGMA user_version = ", kSchemaVersion));
+      !s.ok()) {
+    return s;
+  }
+  return transaction->Commit();
+}
+
+absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& path) {
+  absl::StatusOr<sqlite::Connection> connection = sqlite::Connection::Open(path);
+  if (!connection.ok()) return connection.status();
+  for (std::string_view pragma :
+       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
+        "PRAGMA busy_timeout = 5000", "PRAGMA temp_store = MEMORY"}) {
+    if (absl::Status s = connection->Execute(pragma); !s.ok()) return s;
+  }
+  if (absl::Status s = MigrateSchema(*connection); !s.ok()) return s;
+  return std::unique_ptr<OrderStore>(new OrderStore(path, std::move(*connection)));
+}
+
+absl::Status OrderStore::WithConnection(
+    const std::function<absl::Status(sqlite::Connection&)>& fn) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return fn(connection_);
+}
+
+absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace) {
+  WriteResult result;
+  absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
+    absl::StatusOr<sqlite::Transaction> transaction = sqlite::Transaction::Begin(connection);
+    if (!transaction.ok()) return transaction.status();
+    if (replace) {
+      if (absl::Status s = connection.Execute("DELETE FROM order_lines"); !s.ok()) return s;
+    }
+    absl::StatusOr<sqlite::Statement> exists =
+        connection.Prepare("SELECT 1 FROM order_lines WHERE line_key = ?1");
+    if (!exists.ok()) return exists.status();
+    absl::StatusOr<sqlite::Statement> upsert = connection.Prepare(kUpsertSql);
+    if (!upsert.ok()) return upsert.status();
+    OrderLine line;
+    while (source.Next(line)) {
+      if (absl::Status s = exists->Bind(1, std::string_view(line.line_key)); !s.ok()) return s;
+      absl::StatusOr<bool> found = exists->Step();
+      if (!found.ok()) return found.status();
+      exists->Reset();
+      ++(*found ? result.updated : result.inserted);
+      if (absl::Status s = BindLine(*upsert, line); !s.ok()) return s;
+      if (absl::Status s = upsert->Run(); !s.ok()) return s;
+      upsert->Reset();
+    }
+    return transaction->Commit();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
+  WriteResult result;
+  absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
+    absl::StatusOr<sqlite::Statement> exists =
+        connection.Prepare("SELECT 1 FROM order_lines WHERE line_key = ?1");
+    if (!exists.ok()) return exists.status();
+    OrderLine line;
+    while (source.Next(line)) {
+      if (absl::Status s = exists->Bind(1, std::string_view(line.line_key)); !s.ok()) return s;
+      absl::StatusOr<bool> found = exists->Step();
+      if (!found.ok()) return found.status();
+      exists->Reset();
+      ++(*found ? result.updated : result.inserted);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<std::int64_t> OrderStore::CountLines() {
+  std::int64_t count = 0;
+  absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
+    absl::StatusOr<sqlite::Statement> statement =
+        connection.Prepare("SELECT COUNT(*) FROM order_lines");
+    if (!statement.ok()) return statement.status();
+    absl::StatusOr<bool> row = statement->Step();
+    if (!row.ok()) return row.status();
+    count = statement->Int(0);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return count;
+}
+
+}  // namespace analytics

@@ -1,0 +1,71 @@
+// The system of record: order lines in an embedded SQLite database.
+//
+// OrderStore owns the one SQLite connection and the mutex that serialises
+// access to it (SQLite connections are not shared between threads here).
+// It opens the file in WAL mode, migrates the schema to the current
+// `PRAGMA user_version`, and applies every write as a single transaction, so
+// a write is either wholly visible or not at all. Query engines read through
+// WithConnection().
+//
+// Durability: `synchronous = NORMAL` in WAL mode. A committed write survives a
+// crash or SIGKILL of the process; on power loss the last transactions before
+// the loss may roll back, but the database is never corrupted.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/order_line.h"
+#include "store/sqlite.h"
+
+namespace analytics {
+
+// The schema version this build writes; older databases are migrated up.
+inline constexpr int kSchemaVersion = 1;
+
+struct WriteResult {
+  std::int64_t inserted = 0;  // lines whose key was new
+  std::int64_t updated = 0;   // lines that replaced an existing key
+};
+
+class OrderStore {
+ public:
+  // Opens or creates the database at `path` (":memory:" for a private,
+  // in-memory store) and migrates it. FailedPrecondition when the file was
+  // written by a newer version of the service.
+  static absl::StatusOr<std::unique_ptr<OrderStore>> Open(const std::string& path);
+
+  // Upserts every line of `source` in one transaction; with `replace`, all
+  // existing lines are deleted first in the same transaction. On any error
+  // nothing is written.
+  absl::StatusOr<WriteResult> Upsert(LineSource& source, bool replace = false);
+
+  // How `Upsert` would classify the lines, without writing: counts keys
+  // that exist already as updates.
+  absl::StatusOr<WriteResult> Classify(LineSource& source);
+
+  absl::StatusOr<std::int64_t> CountLines();
+
+  // Runs `fn` with exclusive use of the connection.
+  absl::Status WithConnection(const std::function<absl::Status(sqlite::Connection&)>& fn);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  OrderStore(std::string path, sqlite::Connection connection)
+      : path_(std::move(path)), connection_(std::move(connection)) {}
+
+  std::string path_;
+  std::mutex mutex_;
+  sqlite::Connection connection_;
+};
+
+// Exposed for tests: brings a connection's schema to kSchemaVersion.
+absl::Status MigrateSchema(sqlite::Connection& connection);
+
+}  // namespace analytics
