@@ -1,0 +1,169 @@
+// The query subcommands: kpis, breakdown, trend, rfm, customers, customer.
+#include <ostream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "cli/handlers.h"
+#include "cli/requests.h"
+
+namespace analytics::cli {
+namespace {
+
+// Converts an optional non-negative integer flag to the int32 the API wants.
+absl::StatusOr<int> Int32Flag(const ParsedArgs& args, std::string_view name, int max) {
+  const absl::StatusOr<std::optional<std::int64_t>> value = args.Int(name);
+  if (!value.ok()) return value.status();
+  if (!*value) return 0;
+  if (**value < 0 || **value > max) {
+    return UsageError(absl::StrCat("--", std::string(name), ": must be between 0 and ", max));
+  }
+  return static_cast<int>(**value);
+}
+
+}  // namespace
+
+absl::Status RunKpis(const CommandContext& context) {
+  v1::GetKpisRequest request;
+  absl::StatusOr<v1::Filter> filter = BuildFilter(context.args);
+  if (!filter.ok()) return filter.status();
+  *request.mutable_filter() = *std::move(filter);
+  const absl::StatusOr<v1::GetKpisResponse> response =
+      context.client.GetKpis(request, context.call);
+  if (!response.ok()) return response.status();
+  Print(context, *response, RenderKpis);
+  return absl::OkStatus();
+}
+
+absl::Status RunBreakdown(const CommandContext& context) {
+  v1::GetBreakdownRequest request;
+  absl::StatusOr<v1::Filter> filter = BuildFilter(context.args);
+  if (!filter.ok()) return filter.status();
+  *request.mutable_filter() = *std::move(filter);
+  const absl::StatusOr<int> dimension = ParseEnumChoice(
+      "DIMENSION", context.args.positional().at(0), *v1::Dimension_descriptor(), "DIMENSION_");
+  if (!dimension.ok()) return dimension.status();
+  request.set_dimension(static_cast<v1::Dimension>(*dimension));
+  if (const auto sort = context.args.Value("sort")) {
+    const absl::StatusOr<v1::Measure> measure = ParseMeasure(*sort);
+    if (!measure.ok()) return measure.status();
+    request.set_order_by(*measure);
+  }
+  request.set_ascending(context.args.Has("asc"));
+  const absl::StatusOr<int> limit = Int32Flag(context.args, "limit", 1'000'000'000);
+  if (!limit.ok()) return limit.status();
+  request.set_limit(*limit);
+  const absl::StatusOr<v1::GetBreakdownResponse> response =
+      context.client.GetBreakdown(request, context.call);
+  if (!response.ok()) return response.status();
+  Print(context, *response, RenderBreakdown);
+  return absl::OkStatus();
+}
+
+absl::Status RunTrend(const CommandContext& context) {
+  v1::GetSalesTrendRequest request;
+  absl::StatusOr<v1::Filter> filter = BuildFilter(context.args);
+  if (!filter.ok()) return filter.status();
+  *request.mutable_filter() = *std::move(filter);
+  if (const auto granularity = context.args.Value("granularity")) {
+    const absl::StatusOr<int> value = ParseEnumChoice(
+        "--granularity", *granularity, *v1::Granularity_descriptor(), "GRANULARITY_");
+    if (!value.ok()) return value.status();
+    request.set_granularity(static_cast<v1::Granularity>(*value));
+  }
+  const absl::StatusOr<v1::GetSalesTrendResponse> response =
+      context.client.GetSalesTrend(request, context.call);
+  if (!response.ok()) return response.status();
+  Print(context, *response, RenderTrend);
+  return absl::OkStatus();
+}
+
+absl::Status RunRfm(const CommandContext& context) {
+  v1::GetRfmSummaryRequest request;
+  absl::StatusOr<v1::Filter> filter = BuildFilter(context.args);
+  if (!filter.ok()) return filter.status();
+  *request.mutable_filter() = *std::move(filter);
+  absl::StatusOr<v1::RfmOptions> rfm = BuildRfmOptions(context.args);
+  if (!rfm.ok()) return rfm.status();
+  *request.mutable_rfm() = *std::move(rfm);
+  const absl::StatusOr<v1::GetRfmSummaryResponse> response =
+      context.client.GetRfmSummary(request, context.call);
+  if (!response.ok()) return response.status();
+  Print(context, *response, RenderRfm);
+  return absl::OkStatus();
+}
+
+absl::Status RunCustomers(const CommandContext& context) {
+  const ParsedArgs& args = context.args;
+  v1::ListCustomersRequest request;
+  absl::StatusOr<v1::Filter> filter = BuildFilter(args);
+  if (!filter.ok()) return filter.status();
+  *request.mutable_filter() = *std::move(filter);
+  absl::StatusOr<v1::RfmOptions> rfm = BuildRfmOptions(args);
+  if (!rfm.ok()) return rfm.status();
+  *request.mutable_rfm() = *std::move(rfm);
+  if (const auto tier = args.Value("tier")) {
+    const absl::StatusOr<int> value =
+        ParseEnumChoice("--tier", *tier, *v1::Tier_descriptor(), "TIER_");
+    if (!value.ok()) return value.status();
+    request.set_tier(static_cast<v1::Tier>(*value));
+  }
+  if (const auto segment = args.Value("rfm-segment")) {
+    const absl::StatusOr<int> value =
+        ParseEnumChoice("--rfm-segment", *segment, *v1::RfmSegment_descriptor(), "RFM_SEGMENT_");
+    if (!value.ok()) return value.status();
+    request.set_rfm_segment(static_cast<v1::RfmSegment>(*value));
+  }
+  if (const auto order_by = args.Value("order-by")) request.set_order_by(*order_by);
+  const bool all = args.Has("all");
+  const absl::StatusOr<int> limit = Int32Flag(args, "limit", 1000);
+  if (!limit.ok()) return limit.status();
+  // --all walks every page; big pages keep the number of round trips low.
+  request.set_page_size(*limit > 0 ? *limit : all ? 1000 : 0);
+  if (const auto token = args.Value("page-token")) request.set_page_token(*token);
+
+  absl::StatusOr<v1::ListCustomersResponse> response =
+      context.client.ListCustomers(request, context.call);
+  if (!response.ok()) return response.status();
+  if (all) {
+    // Merge the pages into one response so every output format stays a
+    // single document. A repeated token would loop forever: refuse it.
+    std::set<std::string> seen;
+    v1::ListCustomersResponse merged = *response;
+    while (!merged.next_page_token().empty()) {
+      if (!seen.insert(merged.next_page_token()).second) {
+        return absl::InternalError("the server returned the same page token twice");
+      }
+      request.set_page_token(merged.next_page_token());
+      absl::StatusOr<v1::ListCustomersResponse> page =
+          context.client.ListCustomers(request, context.call);
+      if (!page.ok()) return page.status();
+      for (v1::Customer& customer : *page->mutable_customers()) {
+        *merged.add_customers() = std::move(customer);
+      }
+      merged.set_next_page_token(page->next_page_token());
+    }
+    response = std::move(merged);
+  }
+  Print(context, *response, [](const v1::ListCustomersResponse& r, OutputFormat format) {
+    return RenderCustomers(r, format);
+  });
+  return absl::OkStatus();
+}
+
+absl::Status RunCustomer(const CommandContext& context) {
+  v1::GetCustomerRequest request;
+  request.set_customer_id(context.args.positional().at(0));
+  absl::StatusOr<v1::Filter> filter = BuildFilter(context.args);
+  if (!filter.ok()) return filter.status();
+  *request.mutable_filter() = *std::move(filter);
+  absl::StatusOr<v1::RfmOptions> rfm = BuildRfmOptions(context.args);
+  if (!rfm.ok()) return rfm.status();
+  *request.mutable_rfm() = *std::move(rfm);
+  const absl::StatusOr<v1::GetCustomerResponse> response =
+      context.client.GetCustomer(request, context.call);
+  if (!response.ok()) return response.status();
+  Print(context, *response, RenderCustomer);
+  return absl::OkStatus();
+}
+
+}  // namespace analytics::cli

@@ -1,0 +1,428 @@
+#include "cli/render.h"
+
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/format.h"
+#include "cli/requests.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace analytics::cli {
+namespace {
+
+struct Field {
+  std::string label;     // table label
+  std::string csv_name;  // CSV column
+  Cell value;
+};
+
+// Small records print as "Label  value" lines for people and as a one-row
+// CSV for scripts.
+std::string RenderFields(const std::vector<Field>& fields, OutputFormat format) {
+  if (format == OutputFormat::kCsv) {
+    std::vector<Column> columns;
+    std::vector<Cell> row;
+    for (const Field& field : fields) {
+      columns.push_back({field.label, field.csv_name, Align::kLeft});
+      row.push_back(field.value);
+    }
+    Table table(std::move(columns));
+    table.AddRow(std::move(row));
+    return table.RenderCsv();
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const Field& field : fields) pairs.emplace_back(field.label, field.value.display);
+  return RenderPairs(pairs);
+}
+
+std::string Range(const std::string& start, const std::string& end) {
+  if (start.empty() && end.empty()) return "(no data)";
+  return absl::StrCat(start, " .. ", end);
+}
+
+Cell TierCell(v1::Tier tier) {
+  return Cell{TierName(tier), EnumChoiceName(*v1::Tier_descriptor(), "TIER_", tier)};
+}
+
+Cell SegmentCell(v1::RfmSegment segment) {
+  return Cell{RfmSegmentName(segment),
+              EnumChoiceName(*v1::RfmSegment_descriptor(), "RFM_SEGMENT_", segment)};
+}
+
+Cell Margin(std::int64_t profit_micros, std::int64_t revenue_micros) {
+  return Percent(revenue_micros == 0
+                     ? 0.0
+                     : static_cast<double>(profit_micros) / static_cast<double>(revenue_micros));
+}
+
+std::string RejectedTable(const google::protobuf::RepeatedPtrField<v1::RejectedLine>& rejected,
+                          std::int64_t rejected_count) {
+  if (rejected.empty()) return "";
+  Table table({{"Line", "line_number", Align::kRight},
+               {"Field", "field", Align::kLeft},
+               {"Reason", "reason", Align::kLeft}});
+  for (const v1::RejectedLine& line : rejected) {
+    table.AddRow({Count(line.line_number()), Text(line.field()), Text(line.reason())});
+  }
+  std::string out =
+      absl::StrCat("\nRejected lines",
+                   rejected_count > rejected.size()
+                       ? absl::StrCat(" (first ", rejected.size(), " of ", rejected_count, ")")
+                       : "",
+                   ":\n", table.Render());
+  return out;
+}
+
+}  // namespace
+
+std::string RenderJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  // Printing a well-formed message cannot fail; keep a JSON-shaped fallback.
+  if (!status.ok()) return absl::StrCat("{\"error\":\"", std::string(status.message()), "\"}\n");
+  return json + "\n";
+}
+
+std::string TierName(v1::Tier tier) {
+  switch (tier) {
+    case v1::TIER_GOLD:
+      return "Gold";
+    case v1::TIER_SILVER:
+      return "Silver";
+    case v1::TIER_BRONZE:
+      return "Bronze";
+    default:
+      return "";
+  }
+}
+
+std::string RfmSegmentName(v1::RfmSegment segment) {
+  switch (segment) {
+    case v1::RFM_SEGMENT_CHAMPIONS:
+      return "Champions";
+    case v1::RFM_SEGMENT_LOYAL_CUSTOMERS:
+      return "Loyal Customers";
+    case v1::RFM_SEGMENT_POTENTIAL_LOYALIST:
+      return "Potential Loyalist";
+    case v1::RFM_SEGMENT_NEW_CUSTOMERS:
+      return "New Customers";
+    case v1::RFM_SEGMENT_PROMISING:
+      return "Promising";
+    case v1::RFM_SEGMENT_NEED_ATTENTION:
+      return "Need Attention";
+    case v1::RFM_SEGMENT_ABOUT_TO_SLEEP:
+      return "About To Sleep";
+    case v1::RFM_SEGMENT_AT_RISK:
+      return "At Risk";
+    case v1::RFM_SEGMENT_CANT_LOSE_THEM:
+      return "Can't Lose Them";
+    case v1::RFM_SEGMENT_LOST:
+      return "Lost";
+    case v1::RFM_SEGMENT_OTHERS:
+      return "Others";
+    default:
+      return "";
+  }
+}
+
+std::string DimensionName(v1::Dimension dimension) {
+  switch (dimension) {
+    case v1::DIMENSION_REGION:
+      return "Region";
+    case v1::DIMENSION_CATEGORY:
+      return "Category";
+    case v1::DIMENSION_SUB_CATEGORY:
+      return "Sub-Category";
+    case v1::DIMENSION_SEGMENT:
+      return "Segment";
+    case v1::DIMENSION_STATE:
+      return "State";
+    case v1::DIMENSION_SHIP_MODE:
+      return "Ship Mode";
+    case v1::DIMENSION_CUSTOMER:
+      return "Customer";
+    default:
+      return "Key";
+  }
+}
+
+std::string RenderSeed(const v1::SeedDemoDataResponse& r, OutputFormat format) {
+  return RenderFields({{"Lines generated", "lines_generated", Count(r.lines_generated())},
+                       {"Inserted", "inserted", Count(r.inserted())},
+                       {"Updated", "updated", Count(r.updated())},
+                       {"Total lines", "total_lines", Count(r.total_lines())},
+                       {"First date", "first_date", Text(r.first_date())},
+                       {"Last date", "last_date", Text(r.last_date())}},
+                      format);
+}
+
+std::string RenderIngest(const v1::IngestTransactionsResponse& r, OutputFormat format) {
+  std::string out = RenderFields({{"Accepted", "accepted", Count(r.accepted())},
+                                  {"Rejected", "rejected", Count(r.rejected())},
+                                  {"Inserted", "inserted", Count(r.inserted())},
+                                  {"Updated", "updated", Count(r.updated())}},
+                                 format);
+  if (format == OutputFormat::kTable) out += RejectedTable(r.rejected_lines(), r.rejected());
+  return out;
+}
+
+std::string RenderImport(const v1::ImportCsvResponse& r, bool dry_run, OutputFormat format) {
+  std::string committed = r.committed() ? "yes" : "no";
+  if (!r.committed()) {
+    absl::StrAppend(&committed, dry_run ? " (dry run)" : " (rejected lines; see --skip-invalid)");
+  }
+  std::vector<Field> fields = {
+      {"Lines read", "lines_read", Count(r.lines_read())},
+      {"Accepted", "accepted", Count(r.accepted())},
+      {"Rejected", "rejected", Count(r.rejected())},
+      {"Inserted", "inserted", Count(r.inserted())},
+      {"Updated", "updated", Count(r.updated())},
+      {"Committed", "committed", Cell{committed, r.committed() ? "true" : "false"}},
+      {"Encoding", "encoding",
+       Text(EnumChoiceName(*v1::Encoding_descriptor(), "ENCODING_", r.encoding()))},
+      {"Date order", "date_order",
+       Text(EnumChoiceName(*v1::DateOrder_descriptor(), "DATE_ORDER_", r.date_order()))},
+  };
+  if (!r.unknown_columns().empty() || format == OutputFormat::kCsv) {
+    const std::string unknown = absl::StrJoin(r.unknown_columns(), ", ");
+    fields.push_back({"Ignored columns", "unknown_columns", Cell{unknown, unknown}});
+  }
+  std::string out = RenderFields(fields, format);
+  if (format == OutputFormat::kTable) out += RejectedTable(r.rejected_lines(), r.rejected());
+  return out;
+}
+
+std::string RenderKpis(const v1::GetKpisResponse& r, OutputFormat format) {
+  const v1::Measures& cur = r.current();
+  const v1::Measures& prev = r.previous();
+  const v1::KpiChange& change = r.change();
+  auto pct = [](bool has, double value) {
+    return has ? Cell{FormatChangePercent(value), FormatDecimalRaw(value, 6)} : Cell{"n/a", ""};
+  };
+  const Cell points{absl::StrCat(change.margin_points() >= 0 ? "+" : "",
+                                 FormatDecimalRaw(change.margin_points(), 2), " pts"),
+                    FormatDecimalRaw(change.margin_points(), 6)};
+  Table table({{"Measure", "measure", Align::kLeft},
+               {"Current", "current", Align::kRight},
+               {"Previous", "previous", Align::kRight},
+               {"Change", "change", Align::kRight},
+               {"", "change_unit", Align::kLeft}});
+  // The last column exists for CSV readers; in the table the unit is in the text.
+  table.AddRow({Text("Revenue"), Money(cur.revenue_micros()), Money(prev.revenue_micros()),
+                pct(change.has_revenue_pct(), change.revenue_pct()), Cell{"", "percent"}});
+  table.AddRow({Text("Profit"), Money(cur.profit_micros()), Money(prev.profit_micros()),
+                pct(change.has_profit_pct(), change.profit_pct()), Cell{"", "percent"}});
+  table.AddRow({Text("Margin"), Percent(cur.margin(), 2), Percent(prev.margin(), 2), points,
+                Cell{"", "points"}});
+  table.AddRow({Text("Orders"), Count(cur.orders()), Count(prev.orders()),
+                pct(change.has_orders_pct(), change.orders_pct()), Cell{"", "percent"}});
+  table.AddRow({Text("Customers"), Count(cur.customers()), Count(prev.customers()),
+                pct(change.has_customers_pct(), change.customers_pct()), Cell{"", "percent"}});
+  table.AddRow({Text("Average order value"), Decimal(cur.average_order_value(), 2),
+                Decimal(prev.average_order_value(), 2),
+                pct(change.has_average_order_value_pct(), change.average_order_value_pct()),
+                Cell{"", "percent"}});
+  table.AddRow({Text("Units"), Count(cur.units()), Count(prev.units()),
+                pct(change.has_units_pct(), change.units_pct()), Cell{"", "percent"}});
+  if (format == OutputFormat::kCsv) return table.RenderCsv();
+  return absl::StrCat(
+      RenderPairs({{"Period", Range(r.period_start_date(), r.period_end_date())},
+                   {"Previous", Range(r.previous_start_date(), r.previous_end_date())}}),
+      "\n", table.Render());
+}
+
+std::string RenderBreakdown(const v1::GetBreakdownResponse& r, OutputFormat format) {
+  const bool customers = r.dimension() == v1::DIMENSION_CUSTOMER;
+  std::vector<Column> columns = {{DimensionName(r.dimension()), "key", Align::kLeft}};
+  if (customers) columns.push_back({"Name", "label", Align::kLeft});
+  for (Column column : std::vector<Column>{{"Revenue", "revenue", Align::kRight},
+                                           {"Profit", "profit", Align::kRight},
+                                           {"Margin", "margin", Align::kRight},
+                                           {"Orders", "orders", Align::kRight},
+                                           {"Customers", "customers", Align::kRight},
+                                           {"Avg order", "average_order_value", Align::kRight},
+                                           {"Units", "units", Align::kRight},
+                                           {"Share", "revenue_share", Align::kRight}}) {
+    columns.push_back(std::move(column));
+  }
+  Table table(std::move(columns));
+  auto row = [&](Cell key, Cell label, const v1::Measures& m, Cell share) {
+    std::vector<Cell> cells = {std::move(key)};
+    if (customers) cells.push_back(std::move(label));
+    for (Cell cell : {Money(m.revenue_micros()), Money(m.profit_micros()), Percent(m.margin()),
+                      Count(m.orders()), Count(m.customers()), Decimal(m.average_order_value(), 2),
+                      Count(m.units()), std::move(share)}) {
+      cells.push_back(std::move(cell));
+    }
+    return cells;
+  };
+  for (const v1::BreakdownRow& b : r.rows()) {
+    table.AddRow(row(Text(b.key()), Text(b.label()), b.measures(), Percent(b.revenue_share())));
+  }
+  table.AddFooter(row(Text("Total"), Text(""), r.total(),
+                      Percent(r.total().revenue_micros() == 0 ? 0.0 : 1.0)));
+  if (format == OutputFormat::kCsv) return table.RenderCsv();
+  std::string out = table.Render();
+  if (r.total_groups() > r.rows_size()) {
+    absl::StrAppend(&out, "\nShowing ", r.rows_size(), " of ", FormatCount(r.total_groups()),
+                    " groups; the total covers all of them.\n");
+  }
+  return out;
+}
+
+std::string RenderTrend(const v1::GetSalesTrendResponse& r, OutputFormat format) {
+  Table table({{"Period", "label", Align::kLeft},
+               {"From", "start_date", Align::kLeft},
+               {"To", "end_date", Align::kLeft},
+               {"Revenue", "revenue", Align::kRight},
+               {"Profit", "profit", Align::kRight},
+               {"Margin", "margin", Align::kRight},
+               {"Orders", "orders", Align::kRight}});
+  std::int64_t revenue = 0, profit = 0, orders = 0;
+  for (const v1::TrendBucket& b : r.buckets()) {
+    table.AddRow({Text(b.label()), Text(b.start_date()), Text(b.end_date()),
+                  Money(b.revenue_micros()), Money(b.profit_micros()),
+                  Margin(b.profit_micros(), b.revenue_micros()), Count(b.orders())});
+    revenue += b.revenue_micros();
+    profit += b.profit_micros();
+    orders += b.orders();
+  }
+  if (format == OutputFormat::kCsv) return table.RenderCsv();
+  if (r.buckets().empty()) return "No orders in the range.\n";
+  table.AddFooter({Text("Total"), Text(r.buckets(0).start_date()),
+                   Text(r.buckets(r.buckets_size() - 1).end_date()), Money(revenue), Money(profit),
+                   Margin(profit, revenue), Count(orders)});
+  return table.Render();
+}
+
+std::string RenderRfm(const v1::GetRfmSummaryResponse& r, OutputFormat format) {
+  auto make_table = [](const std::string& heading) {
+    return Table({{heading, "name", Align::kLeft},
+                  {"Customers", "customers", Align::kRight},
+                  {"Revenue", "revenue", Align::kRight},
+                  {"Share", "revenue_share", Align::kRight},
+                  {"Avg recency (days)", "average_recency_days", Align::kRight},
+                  {"Avg frequency", "average_frequency", Align::kRight},
+                  {"Avg monetary", "average_monetary", Align::kRight}});
+  };
+  auto cells = [](const v1::RfmGroup& g, Cell name) {
+    return std::vector<Cell>{std::move(name),
+                             Count(g.customers()),
+                             Money(g.revenue_micros()),
+                             Percent(g.revenue_share()),
+                             Decimal(g.average_recency_days(), 1),
+                             Decimal(g.average_frequency(), 2),
+                             Decimal(g.average_monetary(), 2)};
+  };
+  if (format == OutputFormat::kCsv) {
+    Table table({{"Group", "group", Align::kLeft},
+                 {"Name", "name", Align::kLeft},
+                 {"Customers", "customers", Align::kRight},
+                 {"Revenue", "revenue", Align::kRight},
+                 {"Share", "revenue_share", Align::kRight},
+                 {"Avg recency (days)", "average_recency_days", Align::kRight},
+                 {"Avg frequency", "average_frequency", Align::kRight},
+                 {"Avg monetary", "average_monetary", Align::kRight}});
+    for (const v1::RfmGroup& g : r.tiers()) {
+      std::vector<Cell> row = cells(g, TierCell(g.tier()));
+      row.insert(row.begin(), Text("tier"));
+      table.AddRow(std::move(row));
+    }
+    for (const v1::RfmGroup& g : r.segments()) {
+      std::vector<Cell> row = cells(g, SegmentCell(g.rfm_segment()));
+      row.insert(row.begin(), Text("segment"));
+      table.AddRow(std::move(row));
+    }
+    return table.RenderCsv();
+  }
+  Table tiers = make_table("Tier");
+  for (const v1::RfmGroup& g : r.tiers()) tiers.AddRow(cells(g, Text(g.display_name())));
+  Table segments = make_table("RFM segment");
+  for (const v1::RfmGroup& g : r.segments()) segments.AddRow(cells(g, Text(g.display_name())));
+  return absl::StrCat(RenderPairs({{"As of", r.as_of_date()},
+                                   {"Customers", FormatCount(r.customers())},
+                                   {"Revenue", FormatMoney(r.revenue_micros())}}),
+                      "\n", tiers.Render(), "\n", segments.Render());
+}
+
+std::string RenderCustomers(const v1::ListCustomersResponse& r, OutputFormat format,
+                            bool with_header) {
+  Table table({{"Customer", "customer_id", Align::kLeft},
+               {"Name", "customer_name", Align::kLeft},
+               {"Segment", "segment", Align::kLeft},
+               {"Region", "region", Align::kLeft},
+               {"Tier", "tier", Align::kLeft},
+               {"RFM segment", "rfm_segment", Align::kLeft},
+               {"R", "recency_score", Align::kRight},
+               {"F", "frequency_score", Align::kRight},
+               {"M", "monetary_score", Align::kRight},
+               {"Recency", "recency_days", Align::kRight},
+               {"Orders", "frequency", Align::kRight},
+               {"Monetary", "monetary", Align::kRight},
+               {"Lifetime profit", "lifetime_profit", Align::kRight},
+               {"Last order", "last_order_date", Align::kLeft}});
+  for (const v1::Customer& c : r.customers()) {
+    table.AddRow({Text(c.customer_id()), Text(c.customer_name()), Text(c.segment()),
+                  Text(c.region()), TierCell(c.tier()), SegmentCell(c.rfm_segment()),
+                  Count(c.recency_score()), Count(c.frequency_score()), Count(c.monetary_score()),
+                  Count(c.recency_days()), Count(c.frequency()), Money(c.monetary_micros()),
+                  Money(c.lifetime_profit_micros()), Text(c.last_order_date())});
+  }
+  if (format == OutputFormat::kCsv) {
+    std::string csv = table.RenderCsv();
+    return with_header ? csv : csv.substr(csv.find('\n') + 1);
+  }
+  std::string out = r.customers().empty() ? "No customers match.\n" : table.Render();
+  absl::StrAppend(&out, "\n", FormatCount(r.customers_size()), " of ", FormatCount(r.total_size()),
+                  " customers, RFM as of ", r.as_of_date(), ".\n");
+  if (!r.next_page_token().empty()) {
+    absl::StrAppend(&out, "Next page: --page-token ", r.next_page_token(), "\n");
+  }
+  return out;
+}
+
+std::string RenderCustomer(const v1::GetCustomerResponse& r, OutputFormat format) {
+  const v1::Customer& c = r.customer();
+  const std::vector<Field> fields = {
+      {"Customer", "customer_id", Text(c.customer_id())},
+      {"Name", "customer_name", Text(c.customer_name())},
+      {"Segment", "segment", Text(c.segment())},
+      {"Region", "region", Text(c.region())},
+      {"Tier", "tier", TierCell(c.tier())},
+      {"RFM segment", "rfm_segment", SegmentCell(c.rfm_segment())},
+      {"RFM as of", "as_of_date", Text(r.as_of_date())},
+      {"Recency (days)", "recency_days", Count(c.recency_days())},
+      {"Frequency", "frequency", Count(c.frequency())},
+      {"Monetary", "monetary", Money(c.monetary_micros())},
+      {"Scores R/F/M", "rfm_scores",
+       Text(absl::StrCat(c.recency_score(), "/", c.frequency_score(), "/", c.monetary_score()))},
+      {"Lifetime revenue", "lifetime_revenue", Money(c.lifetime_revenue_micros())},
+      {"Lifetime profit", "lifetime_profit", Money(c.lifetime_profit_micros())},
+      {"Lifetime orders", "lifetime_orders", Count(c.lifetime_orders())},
+      {"First order", "first_order_date", Text(c.first_order_date())},
+      {"Last order", "last_order_date", Text(c.last_order_date())},
+  };
+  if (format == OutputFormat::kCsv) return RenderFields(fields, format);
+  Table categories({{"Category", "category", Align::kLeft},
+                    {"Revenue", "revenue", Align::kRight},
+                    {"Profit", "profit", Align::kRight},
+                    {"Margin", "margin", Align::kRight},
+                    {"Orders", "orders", Align::kRight},
+                    {"Units", "units", Align::kRight},
+                    {"Share", "revenue_share", Align::kRight}});
+  for (const v1::BreakdownRow& b : r.categories()) {
+    const v1::Measures& m = b.measures();
+    categories.AddRow({Text(b.label().empty() ? b.key() : b.label()), Money(m.revenue_micros()),
+                       Money(m.profit_micros()), Percent(m.margin()), Count(m.orders()),
+                       Count(m.units()), Percent(b.revenue_share())});
+  }
+  std::string out = RenderFields(fields, format);
+  if (!r.categories().empty()) absl::StrAppend(&out, "\n", categories.Render());
+  return out;
+}
+
+}  // namespace analytics::cli

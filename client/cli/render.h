@@ -1,0 +1,43 @@
+// From API responses to what analytics-cli prints.
+//
+// Each response has one rendering for humans (aligned tables, thousands
+// separators, money exact from `*_micros`) and one for scripts (CSV with raw
+// numbers, or the proto's canonical JSON mapping). The renderers are pure
+// functions of the response so that tests can check them without a server.
+#pragma once
+
+#include <string>
+
+#include "customer_analytics/v1/analytics_service.pb.h"
+#include "google/protobuf/message.h"
+
+namespace analytics::cli {
+
+namespace v1 = ::customer_analytics::v1;
+
+enum class OutputFormat { kTable, kCsv, kJson };
+
+// The proto3 JSON mapping (lowerCamelCase names, enums by name, int64 as
+// strings), zero values included, one line.
+std::string RenderJson(const google::protobuf::Message& message);
+
+// "Gold"; "Can't Lose Them".
+std::string TierName(v1::Tier tier);
+std::string RfmSegmentName(v1::RfmSegment segment);
+// "Region", "Sub-Category", ...
+std::string DimensionName(v1::Dimension dimension);
+
+// Table or CSV renderings (OutputFormat::kJson is RenderJson's job).
+std::string RenderSeed(const v1::SeedDemoDataResponse& response, OutputFormat format);
+std::string RenderIngest(const v1::IngestTransactionsResponse& response, OutputFormat format);
+std::string RenderImport(const v1::ImportCsvResponse& response, bool dry_run, OutputFormat format);
+std::string RenderKpis(const v1::GetKpisResponse& response, OutputFormat format);
+std::string RenderBreakdown(const v1::GetBreakdownResponse& response, OutputFormat format);
+std::string RenderTrend(const v1::GetSalesTrendResponse& response, OutputFormat format);
+std::string RenderRfm(const v1::GetRfmSummaryResponse& response, OutputFormat format);
+// `with_header` false continues a CSV over several pages.
+std::string RenderCustomers(const v1::ListCustomersResponse& response, OutputFormat format,
+                            bool with_header = true);
+std::string RenderCustomer(const v1::GetCustomerResponse& response, OutputFormat format);
+
+}  // namespace analytics::cli
