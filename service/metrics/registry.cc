@@ -255,10 +255,4 @@ std::string Registry::RenderPrometheusText() const {
   return out;
 }
 
-InFlightGuard::InFlightGuard(Registry& registry) : registry_(registry) {
-  registry_.in_flight_.fetch_add(1, std::memory_order_relaxed);
-}
-
-InFlightGuard::~InFlightGuard() { registry_.in_flight_.fetch_sub(1, std::memory_order_relaxed); }
-
 }  // namespace analytics::metrics

@@ -82,15 +82,17 @@ class Registry {
   // registry. It must stay valid until replaced or the registry is gone.
   void SetGaugeCallback(StoreGauge gauge, GaugeCallback callback);
 
-  // RPCs currently between InFlightGuard construction and destruction.
+  // The in-flight gauge. Prefer InFlightGuard; these pair up for callers that
+  // see an RPC's start and end as separate events (an observer's OnStart and
+  // OnFinish), and every Started must be matched by one Finished.
+  void RpcStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  void RpcFinished() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
   std::int64_t InFlight() const { return in_flight_.load(std::memory_order_relaxed); }
 
   // The whole registry in text exposition format 0.0.4.
   std::string RenderPrometheusText() const;
 
  private:
-  friend class InFlightGuard;
-
   struct MethodStats {
     std::map<std::string, std::uint64_t, std::less<>> requests_by_code;
     std::array<std::uint64_t, kRpcDurationBuckets.size()> buckets{};  // not cumulative
@@ -115,8 +117,8 @@ class Registry {
 // starts and let it go when the RPC has finished.
 class InFlightGuard {
  public:
-  explicit InFlightGuard(Registry& registry);
-  ~InFlightGuard();
+  explicit InFlightGuard(Registry& registry) : registry_(registry) { registry_.RpcStarted(); }
+  ~InFlightGuard() { registry_.RpcFinished(); }
   InFlightGuard(const InFlightGuard&) = delete;
   InFlightGuard& operator=(const InFlightGuard&) = delete;
 

@@ -150,6 +150,10 @@ TEST(Registry, CountsLinesAndInFlight) {
     parsed = Parse(registry.RenderPrometheusText());
   }
   EXPECT_EQ(registry.InFlight(), 0);
+  registry.RpcStarted();
+  EXPECT_EQ(registry.InFlight(), 1);
+  registry.RpcFinished();
+  EXPECT_EQ(registry.InFlight(), 0);
   EXPECT_THAT(*parsed, Contains("SAMPLE analytics_rpc_in_flight {} 2.0"));
   EXPECT_THAT(*parsed, Contains("SAMPLE analytics_lines_ingested_total {} 1525.0"));
   EXPECT_THAT(*parsed, Contains("SAMPLE analytics_lines_rejected_total {} 3.0"));
