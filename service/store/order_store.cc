@@ -40,7 +40,7 @@ CREATE INDEX order_lines_by_customer ON order_lines(customer_id, order_date);
 )sql",
 };
 
-constexpr std::string_view kUpsertSql = R"sql(
+constexpr char kUpsertSql[] = R"sql(
 INSERT INTO order_lines (line_key, order_id, order_date, ship_date, ship_mode, customer_id,
   customer_name, segment, country, region, state, city, postal_code, product_id, category,
   sub_category, product_name, sales, quantity, discount, profit)

@@ -50,8 +50,7 @@ pid_t Spawn(std::vector<std::string> argv, const std::vector<std::string>& extra
   std::vector<char*> c_argv = ToArgv(argv);
   std::vector<char*> c_env = ToArgv(env);
   pid_t pid = -1;
-  const int rc =
-      posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), c_env.data());
+  const int rc = posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), c_env.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) Die("cannot start " + argv[0] + ": " + std::strerror(rc));
   return pid;
@@ -79,8 +78,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
                              std::vector<std::string> extra_env) {
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) Die("pipe failed");
-  std::vector<std::string> argv = {ServerBinary(), "--listen", "127.0.0.1:0", "--db", ":memory:",
-                                   "--metrics-listen", ""};
+  std::vector<std::string> argv = {
+      ServerBinary(), "--listen", "127.0.0.1:0", "--db", ":memory:", "--metrics-listen", ""};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(argv, extra_env, -1, out_pipe[1], -1);
   close(out_pipe[1]);

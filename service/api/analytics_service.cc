@@ -1,0 +1,327 @@
+#include "api/analytics_service.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "api/convert.h"
+#include "api/import_reactor.h"
+#include "api/ingest_reactor.h"
+#include "api/page_token.h"
+#include "api/status.h"
+#include "demo/demo_generator.h"
+#include "reports/breakdown_report.h"
+#include "reports/customer_report.h"
+#include "reports/kpi_report.h"
+#include "reports/trend_report.h"
+
+namespace analytics::api {
+namespace {
+
+void SetChange(double before, double after, void (v1::KpiChange::*setter)(double),
+               v1::KpiChange& change) {
+  if (std::optional<double> pct = PercentChange(before, after)) (change.*setter)(*pct);
+}
+
+absl::Status HandleSeed(OrderStore& store, const v1::SeedDemoDataRequest& request,
+                        v1::SeedDemoDataResponse& response) {
+  DemoOptions options;
+  options.seed = static_cast<std::uint64_t>(request.seed());
+  if (request.line_count() != 0) options.line_count = request.line_count();
+  if (request.customer_count() != 0) options.customer_count = request.customer_count();
+  if (request.span_days() != 0) options.span_days = request.span_days();
+  absl::StatusOr<std::optional<Day>> end = OptionalDayFromProto(request.end_date(), "end_date");
+  if (!end.ok()) return end.status();
+  options.end_day = end->value_or(TodayUtc());
+  if (absl::Status s = ValidateDemoOptions(options); !s.ok()) return s;
+
+  DemoGenerator generator(options);
+  absl::StatusOr<WriteResult> written = store.Upsert(generator, request.replace());
+  if (!written.ok()) return written.status();
+  absl::StatusOr<std::int64_t> total = store.CountLines();
+  if (!total.ok()) return total.status();
+  response.set_lines_generated(options.line_count);
+  response.set_inserted(written->inserted);
+  response.set_updated(written->updated);
+  response.set_total_lines(*total);
+  response.set_first_date(FormatIsoDay(options.end_day - options.span_days + 1));
+  response.set_last_date(FormatIsoDay(options.end_day));
+  return absl::OkStatus();
+}
+
+absl::Status HandleKpis(QueryEngine& engine, const v1::GetKpisRequest& request,
+                        v1::GetKpisResponse& response) {
+  absl::StatusOr<Filter> filter = FilterFromProto(request.filter());
+  if (!filter.ok()) return filter.status();
+  absl::StatusOr<KpiReport> report = BuildKpiReport(engine, *filter);
+  if (!report.ok()) return report.status();
+  if (report->period) {
+    response.set_period_start_date(FormatIsoDay(report->period->first));
+    response.set_period_end_date(FormatIsoDay(report->period->last));
+    response.set_previous_start_date(FormatIsoDay(report->previous_period->first));
+    response.set_previous_end_date(FormatIsoDay(report->previous_period->last));
+  }
+  MeasuresToProto(report->current, *response.mutable_current());
+  MeasuresToProto(report->previous, *response.mutable_previous());
+  const Measures& now = report->current;
+  const Measures& before = report->previous;
+  v1::KpiChange& change = *response.mutable_change();
+  SetChange(MicrosToDouble(before.revenue), MicrosToDouble(now.revenue),
+            &v1::KpiChange::set_revenue_pct, change);
+  SetChange(MicrosToDouble(before.profit), MicrosToDouble(now.profit),
+            &v1::KpiChange::set_profit_pct, change);
+  SetChange(static_cast<double>(before.orders), static_cast<double>(now.orders),
+            &v1::KpiChange::set_orders_pct, change);
+  SetChange(static_cast<double>(before.customers), static_cast<double>(now.customers),
+            &v1::KpiChange::set_customers_pct, change);
+  SetChange(before.AverageOrderValue(), now.AverageOrderValue(),
+            &v1::KpiChange::set_average_order_value_pct, change);
+  SetChange(static_cast<double>(before.units), static_cast<double>(now.units),
+            &v1::KpiChange::set_units_pct, change);
+  change.set_margin_points((now.Margin() - before.Margin()) * 100.0);
+  return absl::OkStatus();
+}
+
+void BreakdownRowToProto(const BreakdownRow& row, v1::BreakdownRow& out) {
+  out.set_key(row.group.key);
+  out.set_label(row.group.label);
+  MeasuresToProto(row.group.measures, *out.mutable_measures());
+  out.set_revenue_share(row.revenue_share);
+}
+
+absl::Status HandleBreakdown(QueryEngine& engine, const v1::GetBreakdownRequest& request,
+                             v1::GetBreakdownResponse& response) {
+  absl::StatusOr<Filter> filter = FilterFromProto(request.filter());
+  if (!filter.ok()) return filter.status();
+  BreakdownOptions options;
+  absl::StatusOr<Dimension> dimension = DimensionFromProto(request.dimension());
+  if (!dimension.ok()) return dimension.status();
+  absl::StatusOr<Measure> order_by = MeasureFromProto(request.order_by());
+  if (!order_by.ok()) return order_by.status();
+  if (request.limit() < 0) return absl::InvalidArgumentError("limit: must not be negative");
+  options.dimension = *dimension;
+  options.order_by = *order_by;
+  options.ascending = request.ascending();
+  options.limit = request.limit();
+  absl::StatusOr<BreakdownReport> report = BuildBreakdownReport(engine, *filter, options);
+  if (!report.ok()) return report.status();
+  response.set_dimension(request.dimension());
+  for (const BreakdownRow& row : report->rows) BreakdownRowToProto(row, *response.add_rows());
+  response.set_total_groups(report->total_groups);
+  MeasuresToProto(report->total, *response.mutable_total());
+  return absl::OkStatus();
+}
+
+absl::Status HandleTrend(QueryEngine& engine, const v1::GetSalesTrendRequest& request,
+                         v1::GetSalesTrendResponse& response) {
+  absl::StatusOr<Filter> filter = FilterFromProto(request.filter());
+  if (!filter.ok()) return filter.status();
+  absl::StatusOr<Granularity> granularity = GranularityFromProto(request.granularity());
+  if (!granularity.ok()) return granularity.status();
+  absl::StatusOr<std::vector<TrendBucket>> buckets = BuildTrend(engine, *filter, *granularity);
+  if (!buckets.ok()) return buckets.status();
+  response.set_granularity(GranularityToProto(*granularity));
+  for (const TrendBucket& bucket : *buckets) {
+    v1::TrendBucket& out = *response.add_buckets();
+    out.set_start_date(FormatIsoDay(bucket.start));
+    out.set_end_date(FormatIsoDay(bucket.end));
+    out.set_label(bucket.label);
+    out.set_revenue(MicrosToDouble(bucket.revenue));
+    out.set_profit(MicrosToDouble(bucket.profit));
+    out.set_orders(bucket.orders);
+    out.set_revenue_micros(bucket.revenue);
+    out.set_profit_micros(bucket.profit);
+  }
+  return absl::OkStatus();
+}
+
+void GroupToProto(const RfmGroupSummary& group, v1::RfmGroup& out) {
+  out.set_customers(group.customers);
+  out.set_revenue(MicrosToDouble(group.revenue));
+  out.set_revenue_micros(group.revenue);
+  out.set_revenue_share(group.revenue_share);
+  out.set_average_recency_days(group.average_recency_days);
+  out.set_average_frequency(group.average_frequency);
+  out.set_average_monetary(group.average_monetary);
+}
+
+absl::Status HandleRfmSummary(QueryEngine& engine, const v1::GetRfmSummaryRequest& request,
+                              v1::GetRfmSummaryResponse& response) {
+  absl::StatusOr<RfmQuery> query = RfmQueryFromProto(request.filter(), request.rfm());
+  if (!query.ok()) return query.status();
+  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
+  if (!scored.ok()) return scored.status();
+  const RfmSummary summary = Summarize(*scored);
+  if (summary.as_of) response.set_as_of_date(FormatIsoDay(*summary.as_of));
+  response.set_customers(summary.customers);
+  response.set_revenue(MicrosToDouble(summary.revenue));
+  response.set_revenue_micros(summary.revenue);
+  for (std::size_t i = 0; i < kAllTiers.size(); ++i) {
+    v1::RfmGroup& group = *response.add_tiers();
+    group.set_tier(TierToProto(kAllTiers[i]));
+    group.set_display_name(std::string(TierName(kAllTiers[i])));
+    GroupToProto(summary.tiers[i], group);
+  }
+  for (std::size_t i = 0; i < kAllSegments.size(); ++i) {
+    v1::RfmGroup& group = *response.add_segments();
+    group.set_rfm_segment(SegmentToProto(kAllSegments[i]));
+    group.set_display_name(std::string(SegmentName(kAllSegments[i])));
+    GroupToProto(summary.segments[i], group);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HandleListCustomers(QueryEngine& engine, const ServiceLimits& limits,
+                                 const v1::ListCustomersRequest& request,
+                                 v1::ListCustomersResponse& response) {
+  if (request.page_size() < 0 || request.page_size() > limits.max_page_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be between 0 and ", limits.max_page_size));
+  }
+  absl::StatusOr<RfmQuery> query = RfmQueryFromProto(request.filter(), request.rfm());
+  if (!query.ok()) return query.status();
+  CustomerSelection selection;
+  absl::StatusOr<std::optional<Tier>> tier = TierFromProto(request.tier(), "tier");
+  if (!tier.ok()) return tier.status();
+  absl::StatusOr<std::optional<RfmSegment>> segment =
+      SegmentFromProto(request.rfm_segment(), "rfm_segment");
+  if (!segment.ok()) return segment.status();
+  absl::StatusOr<CustomerOrder> order = ParseCustomerOrder(request.order_by());
+  if (!order.ok()) return order.status();
+  v1::ListCustomersRequest unpaged = request;
+  unpaged.clear_page_size();
+  unpaged.clear_page_token();
+  const std::uint64_t fingerprint = RequestFingerprint(unpaged);
+  if (!request.page_token().empty()) {
+    absl::StatusOr<std::int64_t> offset = DecodePageToken(request.page_token(), fingerprint);
+    if (!offset.ok()) return offset.status();
+    selection.offset = *offset;
+  }
+  selection.tier = *tier;
+  selection.segment = *segment;
+  selection.order = *order;
+  selection.limit = request.page_size() == 0 ? limits.default_page_size : request.page_size();
+
+  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
+  if (!scored.ok()) return scored.status();
+  if (scored->as_of) response.set_as_of_date(FormatIsoDay(*scored->as_of));
+  const CustomerPage page = SelectCustomers(std::move(*scored), selection);
+  for (const ScoredCustomer& customer : page.customers) {
+    CustomerToProto(customer, *response.add_customers());
+  }
+  response.set_total_size(page.total_size);
+  if (page.has_more) {
+    response.set_next_page_token(EncodePageToken(
+        selection.offset + static_cast<std::int64_t>(page.customers.size()), fingerprint));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HandleGetCustomer(QueryEngine& engine, const v1::GetCustomerRequest& request,
+                               v1::GetCustomerResponse& response) {
+  if (request.customer_id().empty()) {
+    return absl::InvalidArgumentError("customer_id: is required");
+  }
+  absl::StatusOr<RfmQuery> query = RfmQueryFromProto(request.filter(), request.rfm());
+  if (!query.ok()) return query.status();
+  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
+  if (!scored.ok()) return scored.status();
+  const auto found = std::lower_bound(
+      scored->customers.begin(), scored->customers.end(), request.customer_id(),
+      [](const ScoredCustomer& c, const std::string& id) { return c.rfm.customer_id < id; });
+  if (found == scored->customers.end() || found->rfm.customer_id != request.customer_id()) {
+    return absl::NotFoundError(absl::StrCat("customer \"", request.customer_id(), "\" not found"));
+  }
+  CustomerToProto(*found, *response.mutable_customer());
+  response.set_as_of_date(FormatIsoDay(*scored->as_of));
+
+  Filter own_lines = query->filter;
+  own_lines.customer_ids = {request.customer_id()};
+  absl::StatusOr<BreakdownReport> categories = BuildBreakdownReport(
+      engine, own_lines, {.dimension = Dimension::kCategory, .order_by = Measure::kRevenue});
+  if (!categories.ok()) return categories.status();
+  for (const BreakdownRow& row : categories->rows) {
+    BreakdownRowToProto(row, *response.add_categories());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+template <typename Handler>
+grpc::ServerUnaryReactor* AnalyticsService::Unary(grpc::CallbackServerContext* context,
+                                                  std::string_view method, Handler handler) {
+  const auto started = std::chrono::steady_clock::now();
+  observer_.OnStart(method);
+  grpc::Status status = ToGrpcStatus(handler(), method);
+  observer_.OnFinish({.method = method,
+                      .peer = context->peer(),
+                      .code = status.error_code(),
+                      .message = status.error_message(),
+                      .elapsed = std::chrono::steady_clock::now() - started});
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(std::move(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::SeedDemoData(grpc::CallbackServerContext* context,
+                                                         const v1::SeedDemoDataRequest* request,
+                                                         v1::SeedDemoDataResponse* response) {
+  return Unary(context, "SeedDemoData", [&] {
+    absl::Status status = HandleSeed(store_, *request, *response);
+    if (status.ok()) observer_.OnLinesWritten(response->lines_generated(), 0);
+    return status;
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetKpis(grpc::CallbackServerContext* context,
+                                                    const v1::GetKpisRequest* request,
+                                                    v1::GetKpisResponse* response) {
+  return Unary(context, "GetKpis", [&] { return HandleKpis(engine_, *request, *response); });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetBreakdown(grpc::CallbackServerContext* context,
+                                                         const v1::GetBreakdownRequest* request,
+                                                         v1::GetBreakdownResponse* response) {
+  return Unary(context, "GetBreakdown",
+               [&] { return HandleBreakdown(engine_, *request, *response); });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetSalesTrend(grpc::CallbackServerContext* context,
+                                                          const v1::GetSalesTrendRequest* request,
+                                                          v1::GetSalesTrendResponse* response) {
+  return Unary(context, "GetSalesTrend", [&] { return HandleTrend(engine_, *request, *response); });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetRfmSummary(grpc::CallbackServerContext* context,
+                                                          const v1::GetRfmSummaryRequest* request,
+                                                          v1::GetRfmSummaryResponse* response) {
+  return Unary(context, "GetRfmSummary",
+               [&] { return HandleRfmSummary(engine_, *request, *response); });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::ListCustomers(grpc::CallbackServerContext* context,
+                                                          const v1::ListCustomersRequest* request,
+                                                          v1::ListCustomersResponse* response) {
+  return Unary(context, "ListCustomers",
+               [&] { return HandleListCustomers(engine_, limits_, *request, *response); });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetCustomer(grpc::CallbackServerContext* context,
+                                                        const v1::GetCustomerRequest* request,
+                                                        v1::GetCustomerResponse* response) {
+  return Unary(context, "GetCustomer",
+               [&] { return HandleGetCustomer(engine_, *request, *response); });
+}
+
+grpc::ServerReadReactor<v1::IngestTransactionsRequest>* AnalyticsService::IngestTransactions(
+    grpc::CallbackServerContext* context, v1::IngestTransactionsResponse* response) {
+  return new IngestReactor(context, response, store_, observer_,
+                           limits_.max_lines_per_ingest_message);
+}
+
+grpc::ServerReadReactor<v1::ImportCsvRequest>* AnalyticsService::ImportCsv(
+    grpc::CallbackServerContext* context, v1::ImportCsvResponse* response) {
+  return new ImportReactor(context, response, store_, observer_);
+}
+
+}  // namespace analytics::api

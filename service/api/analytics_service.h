@@ -1,0 +1,68 @@
+// The gRPC face of the service: customer_analytics.v1.AnalyticsService.
+//
+// Handlers are thin: validate and convert the request (convert.h), call the
+// core (store, reports over the query engine, demo generator, CSV import),
+// convert the result back. Every call is reported once to the RpcObserver
+// (logging, metrics). It uses gRPC's callback API; the client-streaming
+// writes have their own reactors (ingest_reactor.h, import_reactor.h).
+#pragma once
+
+#include "api/rpc_observer.h"
+#include "customer_analytics/v1/analytics_service.grpc.pb.h"
+#include "query/query_engine.h"
+#include "store/order_store.h"
+
+namespace analytics::api {
+
+namespace v1 = ::customer_analytics::v1;
+
+struct ServiceLimits {
+  int max_page_size = 1000;
+  int default_page_size = 50;
+  int max_lines_per_ingest_message = 10'000;
+};
+
+class AnalyticsService final : public v1::AnalyticsService::CallbackService {
+ public:
+  AnalyticsService(OrderStore& store, QueryEngine& engine, RpcObserver& observer,
+                   ServiceLimits limits = {})
+      : store_(store), engine_(engine), observer_(observer), limits_(limits) {}
+
+  grpc::ServerUnaryReactor* SeedDemoData(grpc::CallbackServerContext* context,
+                                         const v1::SeedDemoDataRequest* request,
+                                         v1::SeedDemoDataResponse* response) override;
+  grpc::ServerReadReactor<v1::IngestTransactionsRequest>* IngestTransactions(
+      grpc::CallbackServerContext* context, v1::IngestTransactionsResponse* response) override;
+  grpc::ServerReadReactor<v1::ImportCsvRequest>* ImportCsv(
+      grpc::CallbackServerContext* context, v1::ImportCsvResponse* response) override;
+  grpc::ServerUnaryReactor* GetKpis(grpc::CallbackServerContext* context,
+                                    const v1::GetKpisRequest* request,
+                                    v1::GetKpisResponse* response) override;
+  grpc::ServerUnaryReactor* GetBreakdown(grpc::CallbackServerContext* context,
+                                         const v1::GetBreakdownRequest* request,
+                                         v1::GetBreakdownResponse* response) override;
+  grpc::ServerUnaryReactor* GetSalesTrend(grpc::CallbackServerContext* context,
+                                          const v1::GetSalesTrendRequest* request,
+                                          v1::GetSalesTrendResponse* response) override;
+  grpc::ServerUnaryReactor* GetRfmSummary(grpc::CallbackServerContext* context,
+                                          const v1::GetRfmSummaryRequest* request,
+                                          v1::GetRfmSummaryResponse* response) override;
+  grpc::ServerUnaryReactor* ListCustomers(grpc::CallbackServerContext* context,
+                                          const v1::ListCustomersRequest* request,
+                                          v1::ListCustomersResponse* response) override;
+  grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
+                                        const v1::GetCustomerRequest* request,
+                                        v1::GetCustomerResponse* response) override;
+
+ private:
+  template <typename Handler>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, std::string_view method,
+                                  Handler handler);
+
+  OrderStore& store_;
+  QueryEngine& engine_;
+  RpcObserver& observer_;
+  const ServiceLimits limits_;
+};
+
+}  // namespace analytics::api

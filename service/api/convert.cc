@@ -1,0 +1,324 @@
+#include "api/convert.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace analytics::api {
+namespace {
+
+absl::Status FieldError(std::string_view field, std::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
+}
+
+absl::Status CopyList(const google::protobuf::RepeatedPtrField<std::string>& values,
+                      std::string_view field, std::vector<std::string>& out) {
+  if (values.size() > kMaxFilterValues) {
+    return FieldError(field, absl::StrCat("at most ", kMaxFilterValues, " values"));
+  }
+  out.assign(values.begin(), values.end());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<Day>> OptionalDayFromProto(const std::string& text,
+                                                        std::string_view field) {
+  if (text.empty()) return std::optional<Day>();
+  absl::StatusOr<Day> day = ParseIsoDay(text);
+  if (!day.ok()) return FieldError(field, std::string(day.status().message()));
+  return std::optional<Day>(*day);
+}
+
+absl::StatusOr<Filter> FilterFromProto(const v1::Filter& proto, std::string_view field) {
+  Filter filter;
+  const std::string prefix(field);
+  absl::StatusOr<std::optional<Day>> start =
+      OptionalDayFromProto(proto.start_date(), prefix + ".start_date");
+  if (!start.ok()) return start.status();
+  absl::StatusOr<std::optional<Day>> end =
+      OptionalDayFromProto(proto.end_date(), prefix + ".end_date");
+  if (!end.ok()) return end.status();
+  if (*start && *end && **start > **end) {
+    return FieldError(prefix + ".start_date", "is after end_date");
+  }
+  filter.start = *start;
+  filter.end = *end;
+  for (absl::Status s :
+       {CopyList(proto.regions(), prefix + ".regions", filter.regions),
+        CopyList(proto.categories(), prefix + ".categories", filter.categories),
+        CopyList(proto.sub_categories(), prefix + ".sub_categories", filter.sub_categories),
+        CopyList(proto.segments(), prefix + ".segments", filter.segments),
+        CopyList(proto.states(), prefix + ".states", filter.states)}) {
+    if (!s.ok()) return s;
+  }
+  return filter;
+}
+
+absl::StatusOr<RfmQuery> RfmQueryFromProto(const v1::Filter& filter, const v1::RfmOptions& rfm) {
+  RfmQuery query;
+  absl::StatusOr<Filter> converted = FilterFromProto(filter);
+  if (!converted.ok()) return converted.status();
+  query.filter = std::move(*converted);
+  absl::StatusOr<std::optional<Day>> as_of =
+      OptionalDayFromProto(rfm.as_of_date(), "rfm.as_of_date");
+  if (!as_of.ok()) return as_of.status();
+  query.as_of = *as_of;
+  const v1::TierThresholds& t = rfm.thresholds();
+  if (t.has_gold_min_frequency()) {
+    if (t.gold_min_frequency() < 0) {
+      return FieldError("rfm.thresholds.gold_min_frequency", "must not be negative");
+    }
+    query.thresholds.gold_min_frequency = t.gold_min_frequency();
+  }
+  if (t.has_silver_min_frequency()) {
+    if (t.silver_min_frequency() < 0) {
+      return FieldError("rfm.thresholds.silver_min_frequency", "must not be negative");
+    }
+    query.thresholds.silver_min_frequency = t.silver_min_frequency();
+  }
+  if (t.has_gold_min_monetary()) {
+    absl::StatusOr<Micros> monetary = MicrosFromDouble(t.gold_min_monetary());
+    if (!monetary.ok()) {
+      return FieldError("rfm.thresholds.gold_min_monetary",
+                        std::string(monetary.status().message()));
+    }
+    query.thresholds.gold_min_monetary = *monetary;
+  }
+  return query;
+}
+
+std::optional<LineError> OrderLineFromProto(const v1::OrderLine& proto, LineKeyAssigner& keys,
+                                            OrderLine& out) {
+  const auto required = [](const std::string& value,
+                           const char* field) -> std::optional<LineError> {
+    if (value.empty()) return LineError{field, "is required"};
+    return std::nullopt;
+  };
+  for (const auto& [value, field] :
+       {std::pair{&proto.order_id(), "order_id"}, std::pair{&proto.customer_id(), "customer_id"},
+        std::pair{&proto.order_date(), "order_date"}}) {
+    if (auto error = required(*value, field)) return error;
+  }
+  absl::StatusOr<Day> order_date = ParseIsoDay(proto.order_date());
+  if (!order_date.ok()) return LineError{"order_date", std::string(order_date.status().message())};
+  std::optional<Day> ship_date;
+  if (!proto.ship_date().empty()) {
+    absl::StatusOr<Day> parsed = ParseIsoDay(proto.ship_date());
+    if (!parsed.ok()) return LineError{"ship_date", std::string(parsed.status().message())};
+    ship_date = *parsed;
+  }
+  absl::StatusOr<Micros> sales = MicrosFromDouble(proto.sales());
+  if (!sales.ok()) return LineError{"sales", std::string(sales.status().message())};
+  absl::StatusOr<Micros> profit = MicrosFromDouble(proto.profit());
+  if (!profit.ok()) return LineError{"profit", std::string(profit.status().message())};
+  absl::StatusOr<Micros> discount = MicrosFromDouble(proto.discount());
+  if (!discount.ok()) return LineError{"discount", std::string(discount.status().message())};
+  if (*discount < 0 || *discount > kMicrosPerUnit) {
+    return LineError{"discount", "must be a fraction between 0 and 1"};
+  }
+  if (proto.quantity() < 0) return LineError{"quantity", "must not be negative"};
+
+  out.line_key = proto.line_id().empty() ? keys.NextKey(proto.order_id(), proto.product_id())
+                                         : proto.line_id();
+  out.order_id = proto.order_id();
+  out.order_date = *order_date;
+  out.ship_date = ship_date;
+  out.ship_mode = proto.ship_mode();
+  out.customer_id = proto.customer_id();
+  out.customer_name = proto.customer_name();
+  out.segment = proto.segment();
+  out.country = proto.country();
+  out.region = proto.region();
+  out.state = proto.state();
+  out.city = proto.city();
+  out.postal_code = proto.postal_code();
+  out.product_id = proto.product_id();
+  out.category = proto.category();
+  out.sub_category = proto.sub_category();
+  out.product_name = proto.product_name();
+  out.sales = *sales;
+  out.quantity = proto.quantity();
+  out.discount = *discount;
+  out.profit = *profit;
+  return std::nullopt;
+}
+
+absl::StatusOr<Dimension> DimensionFromProto(v1::Dimension dimension) {
+  switch (dimension) {
+    case v1::DIMENSION_REGION:
+      return Dimension::kRegion;
+    case v1::DIMENSION_CATEGORY:
+      return Dimension::kCategory;
+    case v1::DIMENSION_SUB_CATEGORY:
+      return Dimension::kSubCategory;
+    case v1::DIMENSION_SEGMENT:
+      return Dimension::kSegment;
+    case v1::DIMENSION_STATE:
+      return Dimension::kState;
+    case v1::DIMENSION_SHIP_MODE:
+      return Dimension::kShipMode;
+    case v1::DIMENSION_CUSTOMER:
+      return Dimension::kCustomer;
+    case v1::DIMENSION_UNSPECIFIED:
+      return FieldError("dimension", "is required");
+    default:
+      return FieldError("dimension", absl::StrCat("unknown value ", static_cast<int>(dimension)));
+  }
+}
+
+absl::StatusOr<Measure> MeasureFromProto(v1::Measure measure) {
+  switch (measure) {
+    case v1::MEASURE_UNSPECIFIED:
+    case v1::MEASURE_PROFIT:
+      return Measure::kProfit;
+    case v1::MEASURE_REVENUE:
+      return Measure::kRevenue;
+    case v1::MEASURE_MARGIN:
+      return Measure::kMargin;
+    case v1::MEASURE_ORDERS:
+      return Measure::kOrders;
+    case v1::MEASURE_CUSTOMERS:
+      return Measure::kCustomers;
+    case v1::MEASURE_AVERAGE_ORDER_VALUE:
+      return Measure::kAverageOrderValue;
+    case v1::MEASURE_UNITS:
+      return Measure::kUnits;
+    default:
+      return FieldError("order_by", absl::StrCat("unknown value ", static_cast<int>(measure)));
+  }
+}
+
+absl::StatusOr<Granularity> GranularityFromProto(v1::Granularity granularity) {
+  switch (granularity) {
+    case v1::GRANULARITY_DAY:
+      return Granularity::kDay;
+    case v1::GRANULARITY_WEEK:
+      return Granularity::kWeek;
+    case v1::GRANULARITY_UNSPECIFIED:
+    case v1::GRANULARITY_MONTH:
+      return Granularity::kMonth;
+    case v1::GRANULARITY_QUARTER:
+      return Granularity::kQuarter;
+    case v1::GRANULARITY_YEAR:
+      return Granularity::kYear;
+    default:
+      return FieldError("granularity",
+                        absl::StrCat("unknown value ", static_cast<int>(granularity)));
+  }
+}
+
+absl::StatusOr<std::optional<Tier>> TierFromProto(v1::Tier tier, std::string_view field) {
+  switch (tier) {
+    case v1::TIER_UNSPECIFIED:
+      return std::optional<Tier>();
+    case v1::TIER_GOLD:
+      return std::optional<Tier>(Tier::kGold);
+    case v1::TIER_SILVER:
+      return std::optional<Tier>(Tier::kSilver);
+    case v1::TIER_BRONZE:
+      return std::optional<Tier>(Tier::kBronze);
+    default:
+      return FieldError(field, absl::StrCat("unknown value ", static_cast<int>(tier)));
+  }
+}
+
+absl::StatusOr<std::optional<RfmSegment>> SegmentFromProto(v1::RfmSegment segment,
+                                                           std::string_view field) {
+  if (segment == v1::RFM_SEGMENT_UNSPECIFIED) return std::optional<RfmSegment>();
+  for (const RfmSegment candidate : kAllSegments) {
+    if (SegmentToProto(candidate) == segment) return std::optional<RfmSegment>(candidate);
+  }
+  return FieldError(field, absl::StrCat("unknown value ", static_cast<int>(segment)));
+}
+
+v1::Dimension DimensionToProto(Dimension dimension) {
+  switch (dimension) {
+    case Dimension::kRegion:
+      return v1::DIMENSION_REGION;
+    case Dimension::kCategory:
+      return v1::DIMENSION_CATEGORY;
+    case Dimension::kSubCategory:
+      return v1::DIMENSION_SUB_CATEGORY;
+    case Dimension::kSegment:
+      return v1::DIMENSION_SEGMENT;
+    case Dimension::kState:
+      return v1::DIMENSION_STATE;
+    case Dimension::kShipMode:
+      return v1::DIMENSION_SHIP_MODE;
+    case Dimension::kCustomer:
+      return v1::DIMENSION_CUSTOMER;
+  }
+  return v1::DIMENSION_UNSPECIFIED;
+}
+
+v1::Granularity GranularityToProto(Granularity granularity) {
+  switch (granularity) {
+    case Granularity::kDay:
+      return v1::GRANULARITY_DAY;
+    case Granularity::kWeek:
+      return v1::GRANULARITY_WEEK;
+    case Granularity::kMonth:
+      return v1::GRANULARITY_MONTH;
+    case Granularity::kQuarter:
+      return v1::GRANULARITY_QUARTER;
+    case Granularity::kYear:
+      return v1::GRANULARITY_YEAR;
+  }
+  return v1::GRANULARITY_UNSPECIFIED;
+}
+
+v1::Tier TierToProto(Tier tier) {
+  switch (tier) {
+    case Tier::kGold:
+      return v1::TIER_GOLD;
+    case Tier::kSilver:
+      return v1::TIER_SILVER;
+    case Tier::kBronze:
+      return v1::TIER_BRONZE;
+  }
+  return v1::TIER_UNSPECIFIED;
+}
+
+v1::RfmSegment SegmentToProto(RfmSegment segment) {
+  // The proto numbers follow the rule table's order, starting at 1.
+  return static_cast<v1::RfmSegment>(static_cast<int>(segment) + 1);
+}
+
+void MeasuresToProto(const Measures& measures, v1::Measures& out) {
+  out.set_revenue(MicrosToDouble(measures.revenue));
+  out.set_profit(MicrosToDouble(measures.profit));
+  out.set_margin(measures.Margin());
+  out.set_orders(measures.orders);
+  out.set_customers(measures.customers);
+  out.set_average_order_value(measures.AverageOrderValue());
+  out.set_units(measures.units);
+  out.set_revenue_micros(measures.revenue);
+  out.set_profit_micros(measures.profit);
+}
+
+void CustomerToProto(const ScoredCustomer& customer, v1::Customer& out) {
+  const CustomerRfm& rfm = customer.rfm;
+  out.set_customer_id(rfm.customer_id);
+  out.set_customer_name(rfm.customer_name);
+  out.set_segment(rfm.segment);
+  out.set_region(rfm.region);
+  out.set_recency_days(rfm.recency_days);
+  out.set_frequency(rfm.frequency);
+  out.set_monetary(MicrosToDouble(rfm.monetary));
+  out.set_monetary_micros(rfm.monetary);
+  out.set_recency_score(rfm.recency_score);
+  out.set_frequency_score(rfm.frequency_score);
+  out.set_monetary_score(rfm.monetary_score);
+  out.set_tier(TierToProto(customer.tier));
+  out.set_rfm_segment(SegmentToProto(customer.segment));
+  out.set_lifetime_revenue(MicrosToDouble(rfm.lifetime_revenue));
+  out.set_lifetime_profit(MicrosToDouble(rfm.lifetime_profit));
+  out.set_lifetime_revenue_micros(rfm.lifetime_revenue);
+  out.set_lifetime_profit_micros(rfm.lifetime_profit);
+  out.set_first_order_date(FormatIsoDay(rfm.first_order));
+  out.set_last_order_date(FormatIsoDay(rfm.last_order));
+  out.set_lifetime_orders(rfm.lifetime_orders);
+}
+
+}  // namespace analytics::api

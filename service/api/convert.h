@@ -1,0 +1,60 @@
+// Conversions between the protobuf API types and the core's own types.
+//
+// This is where requests are validated: every failure is an InvalidArgument
+// status whose message starts with the offending field's path
+// ("filter.start_date: …"), and nothing invalid reaches the core. Doubles
+// exist only here; amounts become exact micro-units on the way in.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/filter.h"
+#include "common/line_key.h"
+#include "common/order_line.h"
+#include "customer_analytics/v1/analytics_service.pb.h"
+#include "query/query_engine.h"
+#include "reports/breakdown_report.h"
+#include "reports/customer_report.h"
+#include "segmentation/rfm.h"
+
+namespace analytics::api {
+
+namespace v1 = ::customer_analytics::v1;
+
+// Values per filter list; more is refused rather than turned into a huge query.
+inline constexpr int kMaxFilterValues = 1000;
+
+// Empty text is nullopt; anything else must be a valid "YYYY-MM-DD".
+absl::StatusOr<std::optional<Day>> OptionalDayFromProto(const std::string& text,
+                                                        std::string_view field);
+absl::StatusOr<Filter> FilterFromProto(const v1::Filter& proto, std::string_view field = "filter");
+absl::StatusOr<RfmQuery> RfmQueryFromProto(const v1::Filter& filter, const v1::RfmOptions& rfm);
+
+// A validation failure of one order line: which field, and why.
+struct LineError {
+  std::string field;
+  std::string reason;
+};
+// Converts and validates; the key is line_id, or the default key from `keys`.
+std::optional<LineError> OrderLineFromProto(const v1::OrderLine& proto, LineKeyAssigner& keys,
+                                            OrderLine& out);
+
+absl::StatusOr<Dimension> DimensionFromProto(v1::Dimension dimension);
+absl::StatusOr<Measure> MeasureFromProto(v1::Measure measure);
+absl::StatusOr<Granularity> GranularityFromProto(v1::Granularity granularity);
+absl::StatusOr<std::optional<Tier>> TierFromProto(v1::Tier tier, std::string_view field);
+absl::StatusOr<std::optional<RfmSegment>> SegmentFromProto(v1::RfmSegment segment,
+                                                           std::string_view field);
+
+v1::Dimension DimensionToProto(Dimension dimension);
+v1::Granularity GranularityToProto(Granularity granularity);
+v1::Tier TierToProto(Tier tier);
+v1::RfmSegment SegmentToProto(RfmSegment segment);
+void MeasuresToProto(const Measures& measures, v1::Measures& out);
+void CustomerToProto(const ScoredCustomer& customer, v1::Customer& out);
+
+}  // namespace analytics::api

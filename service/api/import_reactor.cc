@@ -1,0 +1,157 @@
+#include "api/import_reactor.h"
+
+#include "api/status.h"
+
+namespace analytics::api {
+namespace {
+
+absl::StatusOr<CsvImportOptions> OptionsFromProto(const v1::ImportCsvOptions& proto) {
+  CsvImportOptions options;
+  switch (proto.date_order()) {
+    case v1::DATE_ORDER_UNSPECIFIED:
+      options.date_order = DateOrder::kAuto;
+      break;
+    case v1::DATE_ORDER_DMY:
+      options.date_order = DateOrder::kDmy;
+      break;
+    case v1::DATE_ORDER_MDY:
+      options.date_order = DateOrder::kMdy;
+      break;
+    case v1::DATE_ORDER_YMD:
+      options.date_order = DateOrder::kYmd;
+      break;
+    default:
+      return absl::InvalidArgumentError("options.date_order: unknown value");
+  }
+  switch (proto.encoding()) {
+    case v1::ENCODING_UNSPECIFIED:
+      options.encoding = TextEncoding::kAuto;
+      break;
+    case v1::ENCODING_UTF8:
+      options.encoding = TextEncoding::kUtf8;
+      break;
+    case v1::ENCODING_LATIN1:
+      options.encoding = TextEncoding::kLatin1;
+      break;
+    default:
+      return absl::InvalidArgumentError("options.encoding: unknown value");
+  }
+  options.skip_invalid = proto.skip_invalid();
+  return options;
+}
+
+v1::DateOrder DateOrderToProto(DateOrder order) {
+  switch (order) {
+    case DateOrder::kDmy:
+      return v1::DATE_ORDER_DMY;
+    case DateOrder::kMdy:
+      return v1::DATE_ORDER_MDY;
+    case DateOrder::kYmd:
+      return v1::DATE_ORDER_YMD;
+    case DateOrder::kAuto:
+      break;
+  }
+  return v1::DATE_ORDER_UNSPECIFIED;
+}
+
+v1::Encoding EncodingToProto(TextEncoding encoding) {
+  switch (encoding) {
+    case TextEncoding::kUtf8:
+      return v1::ENCODING_UTF8;
+    case TextEncoding::kLatin1:
+      return v1::ENCODING_LATIN1;
+    case TextEncoding::kAuto:
+      break;
+  }
+  return v1::ENCODING_UNSPECIFIED;
+}
+
+}  // namespace
+
+ImportReactor::ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsvResponse* response,
+                             OrderStore& store, RpcObserver& observer)
+    : context_(context), response_(response), store_(store), observer_(observer) {
+  observer_.OnStart("ImportCsv");
+  StartRead(&request_);
+}
+
+void ImportReactor::OnReadDone(bool ok) {
+  if (!ok) {
+    Complete(context_->IsCancelled()
+                 ? absl::CancelledError("the client cancelled; nothing was written")
+                 : FinishImport());
+    return;
+  }
+  if (absl::Status status = TakeMessage(); !status.ok()) {
+    Complete(status);
+    return;
+  }
+  StartRead(&request_);
+}
+
+absl::Status ImportReactor::TakeMessage() {
+  if (request_.has_options()) {
+    if (!first_message_) {
+      return absl::InvalidArgumentError("options: allowed only in the first message");
+    }
+    absl::StatusOr<CsvImportOptions> options = OptionsFromProto(request_.options());
+    if (!options.ok()) return options.status();
+    dry_run_ = request_.options().dry_run();
+    skip_invalid_ = options->skip_invalid;
+    import_ = std::make_unique<CsvImport>(*options);
+  }
+  first_message_ = false;
+  if (import_ == nullptr) import_ = std::make_unique<CsvImport>(CsvImportOptions{});
+  if (request_.has_chunk()) return import_->Feed(request_.chunk());
+  return absl::OkStatus();
+}
+
+absl::Status ImportReactor::FinishImport() {
+  if (import_ == nullptr) import_ = std::make_unique<CsvImport>(CsvImportOptions{});
+  absl::StatusOr<CsvImportSummary> summary = import_->Finish();
+  if (!summary.ok()) return summary.status();
+  response_->set_lines_read(summary->lines_read);
+  response_->set_accepted(summary->accepted);
+  response_->set_rejected(summary->rejected);
+  for (const RejectedLine& line : summary->rejected_lines) {
+    v1::RejectedLine& out = *response_->add_rejected_lines();
+    out.set_line_number(line.line_number);
+    out.set_field(line.field);
+    out.set_reason(line.reason);
+  }
+  for (const std::string& column : summary->unknown_columns) response_->add_unknown_columns(column);
+  response_->set_encoding(EncodingToProto(summary->encoding));
+  response_->set_date_order(DateOrderToProto(summary->date_order));
+
+  std::unique_ptr<LineSource> lines = import_->AcceptedLines();
+  if (dry_run_) {
+    absl::StatusOr<WriteResult> classified = store_.Classify(*lines);
+    if (!classified.ok()) return classified.status();
+    response_->set_inserted(classified->inserted);
+    response_->set_updated(classified->updated);
+    return absl::OkStatus();
+  }
+  if (summary->rejected > 0 && !skip_invalid_) {
+    observer_.OnLinesWritten(0, summary->rejected);
+    return absl::OkStatus();  // all-or-nothing: the reply says what to fix
+  }
+  absl::StatusOr<WriteResult> written = store_.Upsert(*lines);
+  if (!written.ok()) return written.status();
+  response_->set_inserted(written->inserted);
+  response_->set_updated(written->updated);
+  response_->set_committed(true);
+  observer_.OnLinesWritten(summary->accepted, summary->rejected);
+  return absl::OkStatus();
+}
+
+void ImportReactor::Complete(const absl::Status& status) {
+  grpc::Status grpc_status = ToGrpcStatus(status, "ImportCsv");
+  observer_.OnFinish({.method = "ImportCsv",
+                      .peer = context_->peer(),
+                      .code = grpc_status.error_code(),
+                      .message = grpc_status.error_message(),
+                      .elapsed = std::chrono::steady_clock::now() - started_});
+  Finish(grpc_status);
+}
+
+}  // namespace analytics::api

@@ -1,0 +1,36 @@
+// The reference query engine: every aggregation is one SQL statement over the
+// order_lines table (GROUP BY and window functions), run on the store's
+// connection.
+//
+// SQL text is fixed at compile time. Filter values are bound as parameters
+// (lists as JSON arrays expanded with json_each), so no request string ever
+// becomes SQL. Bucketing for trends calls the C++ BucketStart() through a
+// registered SQL function, so both engines share one calendar definition.
+#pragma once
+
+#include <memory>
+
+#include "query/query_engine.h"
+#include "store/order_store.h"
+
+namespace analytics {
+
+class SqlQueryEngine final : public QueryEngine {
+ public:
+  // Registers the engine's SQL functions on the store's connection.
+  static absl::StatusOr<std::unique_ptr<SqlQueryEngine>> Create(OrderStore& store);
+
+  absl::StatusOr<Measures> Totals(const Filter& filter) override;
+  absl::StatusOr<std::vector<GroupMeasures>> Breakdown(const Filter& filter,
+                                                       Dimension dimension) override;
+  absl::StatusOr<std::vector<TrendPoint>> Trend(const Filter& filter,
+                                                Granularity granularity) override;
+  absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override;
+  absl::StatusOr<std::vector<CustomerRfm>> ScoreCustomers(const Filter& filter, Day as_of) override;
+
+ private:
+  explicit SqlQueryEngine(OrderStore& store) : store_(store) {}
+  OrderStore& store_;
+};
+
+}  // namespace analytics

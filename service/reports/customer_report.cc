@@ -1,0 +1,159 @@
+#include "reports/customer_report.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace analytics {
+
+absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const RfmQuery& query) {
+  ScoredCustomers result;
+  result.as_of = query.as_of;
+  if (!result.as_of) {
+    absl::StatusOr<std::optional<DateSpan>> span = engine.Span(query.filter);
+    if (!span.ok()) return span.status();
+    if (!*span) return result;
+    result.as_of = (*span)->last;
+  }
+  absl::StatusOr<std::vector<CustomerRfm>> customers =
+      engine.ScoreCustomers(query.filter, *result.as_of);
+  if (!customers.ok()) return customers.status();
+  result.customers.reserve(customers->size());
+  for (CustomerRfm& rfm : *customers) {
+    const Tier tier = AssignTier(rfm.frequency, rfm.monetary, query.thresholds);
+    const RfmSegment segment =
+        AssignSegment(rfm.recency_score, rfm.frequency_score, rfm.monetary_score);
+    result.customers.push_back({std::move(rfm), tier, segment});
+  }
+  return result;
+}
+
+RfmSummary Summarize(const ScoredCustomers& scored) {
+  RfmSummary summary;
+  summary.as_of = scored.as_of;
+  struct Sums {
+    std::int64_t recency = 0;
+    std::int64_t frequency = 0;
+  };
+  std::array<Sums, kAllTiers.size()> tier_sums{};
+  std::array<Sums, kAllSegments.size()> segment_sums{};
+  const auto add = [](RfmGroupSummary& group, Sums& sums, const CustomerRfm& rfm) {
+    ++group.customers;
+    group.revenue += rfm.monetary;
+    sums.recency += rfm.recency_days;
+    sums.frequency += rfm.frequency;
+  };
+  for (const ScoredCustomer& customer : scored.customers) {
+    ++summary.customers;
+    summary.revenue += customer.rfm.monetary;
+    const auto t = static_cast<std::size_t>(customer.tier);
+    const auto s = static_cast<std::size_t>(customer.segment);
+    add(summary.tiers[t], tier_sums[t], customer.rfm);
+    add(summary.segments[s], segment_sums[s], customer.rfm);
+  }
+  const auto finish = [&](RfmGroupSummary& group, const Sums& sums) {
+    if (summary.revenue != 0) {
+      group.revenue_share =
+          static_cast<double>(group.revenue) / static_cast<double>(summary.revenue);
+    }
+    if (group.customers == 0) return;
+    const auto n = static_cast<double>(group.customers);
+    group.average_recency_days = static_cast<double>(sums.recency) / n;
+    group.average_frequency = static_cast<double>(sums.frequency) / n;
+    group.average_monetary = MicrosToDouble(group.revenue) / n;
+  };
+  for (std::size_t i = 0; i < summary.tiers.size(); ++i) finish(summary.tiers[i], tier_sums[i]);
+  for (std::size_t i = 0; i < summary.segments.size(); ++i) {
+    finish(summary.segments[i], segment_sums[i]);
+  }
+  return summary;
+}
+
+absl::StatusOr<CustomerOrder> ParseCustomerOrder(std::string_view text) {
+  const std::string lowered = absl::AsciiStrToLower(std::string(text));
+  std::vector<std::string> words = absl::StrSplit(lowered, ' ', absl::SkipWhitespace());
+  if (words.empty()) return CustomerOrder{};
+  const std::string& field = words[0];
+  CustomerOrder order;
+  if (field == "monetary") {
+    order.key = CustomerSortKey::kMonetary;
+  } else if (field == "frequency") {
+    order.key = CustomerSortKey::kFrequency;
+  } else if (field == "recency_days") {
+    order.key = CustomerSortKey::kRecencyDays;
+  } else if (field == "lifetime_revenue") {
+    order.key = CustomerSortKey::kLifetimeRevenue;
+  } else if (field == "lifetime_profit") {
+    order.key = CustomerSortKey::kLifetimeProfit;
+  } else if (field == "last_order_date") {
+    order.key = CustomerSortKey::kLastOrderDate;
+  } else if (field == "customer_id") {
+    order.key = CustomerSortKey::kCustomerId;
+  } else {
+    return absl::InvalidArgumentError(
+        "order_by: unknown field; use one of monetary, frequency, recency_days, "
+        "lifetime_revenue, lifetime_profit, last_order_date, customer_id");
+  }
+  order.descending = false;
+  if (words.size() == 2 && (words[1] == "asc" || words[1] == "desc")) {
+    order.descending = words[1] == "desc";
+  } else if (words.size() != 1) {
+    return absl::InvalidArgumentError("order_by: expected \"<field> [asc|desc]\"");
+  }
+  return order;
+}
+
+namespace {
+
+std::int64_t SortValue(const CustomerRfm& rfm, CustomerSortKey key) {
+  switch (key) {
+    case CustomerSortKey::kMonetary:
+      return rfm.monetary;
+    case CustomerSortKey::kFrequency:
+      return rfm.frequency;
+    case CustomerSortKey::kRecencyDays:
+      return rfm.recency_days;
+    case CustomerSortKey::kLifetimeRevenue:
+      return rfm.lifetime_revenue;
+    case CustomerSortKey::kLifetimeProfit:
+      return rfm.lifetime_profit;
+    case CustomerSortKey::kLastOrderDate:
+      return rfm.last_order;
+    case CustomerSortKey::kCustomerId:
+      return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+CustomerPage SelectCustomers(ScoredCustomers scored, const CustomerSelection& selection) {
+  std::vector<ScoredCustomer>& all = scored.customers;
+  std::erase_if(all, [&](const ScoredCustomer& c) {
+    return (selection.tier && c.tier != *selection.tier) ||
+           (selection.segment && c.segment != *selection.segment);
+  });
+  const CustomerOrder order = selection.order;
+  std::sort(all.begin(), all.end(), [&](const ScoredCustomer& a, const ScoredCustomer& b) {
+    const std::int64_t va = SortValue(a.rfm, order.key);
+    const std::int64_t vb = SortValue(b.rfm, order.key);
+    if (va != vb) return order.descending ? va > vb : va < vb;
+    if (order.key == CustomerSortKey::kCustomerId && order.descending) {
+      return a.rfm.customer_id > b.rfm.customer_id;
+    }
+    return a.rfm.customer_id < b.rfm.customer_id;
+  });
+  CustomerPage page;
+  page.total_size = static_cast<std::int64_t>(all.size());
+  const auto begin = std::min<std::int64_t>(selection.offset, page.total_size);
+  const auto end = std::min<std::int64_t>(begin + selection.limit, page.total_size);
+  page.customers.assign(std::make_move_iterator(all.begin() + begin),
+                        std::make_move_iterator(all.begin() + end));
+  page.has_more = end < page.total_size;
+  return page;
+}
+
+}  // namespace analytics

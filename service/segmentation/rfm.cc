@@ -1,0 +1,112 @@
+#include "segmentation/rfm.h"
+
+#include <algorithm>
+
+namespace analytics {
+namespace {
+
+struct Range {
+  int low;
+  int high;
+  bool Contains(int score) const { return score >= low && score <= high; }
+};
+
+struct SegmentRule {
+  RfmSegment segment;
+  Range recency;
+  Range frequency;
+  Range monetary;
+};
+
+// The rule table of the contract, in priority order.
+constexpr std::array<SegmentRule, 10> kSegmentRules = {{
+    {RfmSegment::kChampions, {4, 5}, {4, 5}, {4, 5}},
+    {RfmSegment::kLoyalCustomers, {2, 5}, {3, 5}, {3, 5}},
+    {RfmSegment::kPotentialLoyalist, {3, 5}, {1, 3}, {1, 3}},
+    {RfmSegment::kNewCustomers, {4, 5}, {1, 1}, {1, 1}},
+    {RfmSegment::kPromising, {3, 4}, {1, 1}, {1, 1}},
+    {RfmSegment::kNeedAttention, {2, 3}, {2, 3}, {2, 3}},
+    {RfmSegment::kAboutToSleep, {2, 3}, {1, 2}, {1, 2}},
+    {RfmSegment::kAtRisk, {1, 2}, {2, 5}, {2, 5}},
+    {RfmSegment::kCantLoseThem, {1, 1}, {4, 5}, {4, 5}},
+    {RfmSegment::kLost, {1, 2}, {1, 2}, {1, 2}},
+}};
+
+}  // namespace
+
+Tier AssignTier(std::int64_t frequency, Micros monetary, const TierThresholds& thresholds) {
+  if (frequency >= thresholds.gold_min_frequency && monetary > thresholds.gold_min_monetary) {
+    return Tier::kGold;
+  }
+  if (frequency >= thresholds.silver_min_frequency) return Tier::kSilver;
+  return Tier::kBronze;
+}
+
+RfmSegment AssignSegment(int recency_score, int frequency_score, int monetary_score) {
+  for (const SegmentRule& rule : kSegmentRules) {
+    if (rule.recency.Contains(recency_score) && rule.frequency.Contains(frequency_score) &&
+        rule.monetary.Contains(monetary_score)) {
+      return rule.segment;
+    }
+  }
+  return RfmSegment::kOthers;
+}
+
+std::string_view TierName(Tier tier) {
+  switch (tier) {
+    case Tier::kGold:
+      return "Gold";
+    case Tier::kSilver:
+      return "Silver";
+    case Tier::kBronze:
+      return "Bronze";
+  }
+  return "Bronze";
+}
+
+std::string_view SegmentName(RfmSegment segment) {
+  switch (segment) {
+    case RfmSegment::kChampions:
+      return "Champions";
+    case RfmSegment::kLoyalCustomers:
+      return "Loyal Customers";
+    case RfmSegment::kPotentialLoyalist:
+      return "Potential Loyalist";
+    case RfmSegment::kNewCustomers:
+      return "New Customers";
+    case RfmSegment::kPromising:
+      return "Promising";
+    case RfmSegment::kNeedAttention:
+      return "Need Attention";
+    case RfmSegment::kAboutToSleep:
+      return "About To Sleep";
+    case RfmSegment::kAtRisk:
+      return "At Risk";
+    case RfmSegment::kCantLoseThem:
+      return "Can't Lose Them";
+    case RfmSegment::kLost:
+      return "Lost";
+    case RfmSegment::kOthers:
+      return "Others";
+  }
+  return "Others";
+}
+
+std::vector<int> ScoreValues(const std::vector<std::int64_t>& values, Better better) {
+  std::vector<std::int64_t> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  const auto n = static_cast<std::int64_t>(values.size());
+  std::vector<int> scores;
+  scores.reserve(values.size());
+  for (const std::int64_t value : values) {
+    // Strictly worse: smaller values when higher is better, larger otherwise.
+    const std::int64_t worse =
+        better == Better::kHigher
+            ? std::lower_bound(sorted.begin(), sorted.end(), value) - sorted.begin()
+            : sorted.end() - std::upper_bound(sorted.begin(), sorted.end(), value);
+    scores.push_back(static_cast<int>(1 + 5 * worse / n));
+  }
+  return scores;
+}
+
+}  // namespace analytics

@@ -1,0 +1,125 @@
+// analytics-server: wires the store, the query engine and the gRPC services
+// together, serves until SIGTERM/SIGINT, then drains and closes cleanly.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "api/analytics_service.h"
+#include "api/health_service.h"
+#include "demo/demo_generator.h"
+#include "query/sql_query_engine.h"
+#include "server/logging.h"
+#include "server/server_config.h"
+#include "store/order_store.h"
+
+namespace analytics {
+namespace {
+
+absl::Status SeedDemoIfEmpty(OrderStore& store) {
+  absl::StatusOr<std::int64_t> lines = store.CountLines();
+  if (!lines.ok()) return lines.status();
+  if (*lines > 0) {
+    spdlog::info("store holds {} order lines; not seeding demo data", *lines);
+    return absl::OkStatus();
+  }
+  DemoOptions options;
+  options.end_day = TodayUtc();
+  DemoGenerator generator(options);
+  absl::StatusOr<WriteResult> written = store.Upsert(generator);
+  if (!written.ok()) return written.status();
+  spdlog::info("seeded {} demo order lines ending {}", written->inserted,
+               FormatIsoDay(options.end_day));
+  return absl::OkStatus();
+}
+
+int Run(const ServerConfig& config, const sigset_t& stop_signals) {
+  ConfigureLogging(config.log_format, config.log_level);
+  absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(config.db);
+  if (!store.ok()) {
+    spdlog::critical("cannot open database {}: {}", config.db, store.status().message());
+    return 1;
+  }
+  if (config.seed_demo_if_empty) {
+    if (absl::Status s = SeedDemoIfEmpty(**store); !s.ok()) {
+      spdlog::critical("seeding demo data failed: {}", s.message());
+      return 1;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<SqlQueryEngine>> engine = SqlQueryEngine::Create(**store);
+  if (!engine.ok()) {
+    spdlog::critical("cannot start the query engine: {}", engine.status().message());
+    return 1;
+  }
+
+  api::LoggingObserver logging_observer;
+  api::ObserverList observers;
+  observers.Add(&logging_observer);
+  api::AnalyticsService analytics_service(**store, **engine, observers);
+  api::HealthService health_service;
+
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&analytics_service);
+  builder.RegisterService(&health_service);
+  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    spdlog::critical("cannot listen on {}", config.listen);
+    return 1;
+  }
+  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  std::cout << "listening on " << host << ":" << port << std::endl;
+  spdlog::info("serving customer_analytics.v1.AnalyticsService on {}:{} (db {})", host, port,
+               config.db);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("received signal {}; draining for up to {} s", signal_number,
+               config.grace_period_seconds);
+  health_service.Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() +
+                   std::chrono::seconds(config.grace_period_seconds));
+  server->Wait();
+  engine->reset();
+  store->reset();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+}  // namespace analytics
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread starts, so every thread inherits
+  // the mask and only sigwait() in main sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<analytics::ServerConfig> config =
+      analytics::ParseServerConfig(args, [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+      });
+  if (!config.ok()) {
+    std::cerr << "analytics-server: " << config.status().message() << "\n\n"
+              << analytics::ServerHelpText();
+    return 2;
+  }
+  if (config->help) {
+    std::cout << analytics::ServerHelpText();
+    return 0;
+  }
+  return analytics::Run(*config, stop_signals);
+}
