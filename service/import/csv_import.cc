@@ -1,0 +1,439 @@
+#include "import/csv_import.h"
+
+#include <cstdio>
+#include <optional>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/line_key.h"
+#include "import/column_map.h"
+#include "import/csv_reader.h"
+#include "import/spool.h"
+#include "import/spooled_line.h"
+
+namespace analytics {
+namespace {
+
+// Longest input text quoted back in a rejection reason.
+constexpr std::size_t kQuotedBytes = 64;
+
+// Largest quantity accepted on one line: anything above is a typo or an
+// amount in the wrong column.
+constexpr std::int64_t kMaxQuantity = 1'000'000'000;
+
+// Which spooled text field each text column fills.
+constexpr std::array<std::pair<Column, TextField>, kTextFieldCount> kTextColumns = {{
+    {Column::kRowId, TextField::kRowId},
+    {Column::kOrderId, TextField::kOrderId},
+    {Column::kShipMode, TextField::kShipMode},
+    {Column::kCustomerId, TextField::kCustomerId},
+    {Column::kCustomerName, TextField::kCustomerName},
+    {Column::kSegment, TextField::kSegment},
+    {Column::kCountry, TextField::kCountry},
+    {Column::kRegion, TextField::kRegion},
+    {Column::kState, TextField::kState},
+    {Column::kCity, TextField::kCity},
+    {Column::kPostalCode, TextField::kPostalCode},
+    {Column::kProductId, TextField::kProductId},
+    {Column::kCategory, TextField::kCategory},
+    {Column::kSubCategory, TextField::kSubCategory},
+    {Column::kProductName, TextField::kProductName},
+}};
+
+std::string_view TrimBlanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::string Quoted(std::string_view text) {
+  const std::string_view prefix = Utf8SafePrefix(text, kQuotedBytes);
+  return absl::StrCat("\"", std::string(prefix), prefix.size() < text.size() ? "...\"" : "\"");
+}
+
+// Text for messages when the file's encoding may not be known yet.
+std::string Displayable(std::string_view raw) {
+  return FindInvalidUtf8(raw) ? ToUtf8(raw, TextEncoding::kLatin1) : std::string(raw);
+}
+
+// Why a field rejects its line.
+struct Problem {
+  Column column;
+  std::string reason;
+};
+
+class EmptySource : public LineSource {
+ public:
+  bool Next(OrderLine&) override { return false; }
+};
+
+// Reads the spool back as OrderLines.
+class SpooledLineSource : public LineSource {
+ public:
+  SpooledLineSource(std::shared_ptr<const Spool> spool, TextEncoding encoding, DateOrder order)
+      : reader_(std::move(spool)), encoding_(encoding), order_(order) {}
+
+  // LineSource has no error channel: a spool that cannot be read back (disk
+  // failure) ends the stream early. The status is kept for debugging.
+  bool Next(OrderLine& line) override {
+    if (!status_.ok()) return false;
+    std::string_view record;
+    absl::StatusOr<bool> more = reader_.Next(record);
+    if (!more.ok()) {
+      status_ = more.status();
+      return false;
+    }
+    if (!*more) return false;
+    absl::StatusOr<RawLine> raw = DecodeRawLine(record);
+    if (!raw.ok()) {
+      status_ = raw.status();
+      return false;
+    }
+    status_ = ToOrderLine(*raw, encoding_, order_, keys_, line);
+    return status_.ok();
+  }
+
+ private:
+  SpoolReader reader_;
+  TextEncoding encoding_;
+  DateOrder order_;
+  LineKeyAssigner keys_;
+  absl::Status status_;
+};
+
+}  // namespace
+
+struct CsvImport::State {
+  explicit State(CsvImportOptions opts) : options(opts), encoding(opts.encoding) {}
+
+  absl::Status Feed(std::string_view chunk);
+  absl::Status FeedBody(std::string_view bytes);
+  absl::Status ResolveBom();
+  absl::Status OnRecord(const CsvRecord& record);
+  absl::Status OnHeader(const CsvRecord& record);
+  absl::Status OnData(const CsvRecord& record);
+  absl::Status CheckEncoding(const CsvRecord& record);
+  std::optional<Problem> Validate(const CsvRecord& record, RawLine& raw);
+  std::optional<Problem> ParseDateField(Column column, std::string_view text, std::int64_t line,
+                                        std::optional<DateText>& out);
+  void Reject(std::int64_t line, int field_index, std::string reason);
+  absl::StatusOr<CsvImportSummary> Finish();
+
+  const CsvImportOptions options;
+  absl::Status failure;
+  std::optional<CsvImportSummary> summary;  // set by a successful Finish
+
+  // The first bytes, held until we know whether they are a byte-order mark.
+  bool bom_resolved = false;
+  bool has_bom = false;
+  std::string head;
+
+  TextEncoding encoding;  // kAuto while every field so far was valid UTF-8
+  CsvReader reader;
+  std::vector<std::string> header;  // raw bytes
+  std::optional<ColumnMap> columns;
+  DateOrderDetector dates;
+  // Row ID -> line that used it, to reject a repeated Row ID.
+  absl::flat_hash_map<std::string, std::int64_t> row_ids;
+  std::shared_ptr<Spool> spool;
+  std::string encoded;  // reused for every spooled line
+
+  std::int64_t lines_read = 0;
+  std::int64_t accepted = 0;
+  std::int64_t rejected = 0;
+  std::vector<RejectedLine> rejections;  // raw bytes, converted by Finish
+};
+
+absl::Status CsvImport::State::Feed(std::string_view chunk) {
+  if (summary) return absl::FailedPreconditionError("CSV import: Feed after Finish");
+  if (!failure.ok()) return failure;
+  if (!bom_resolved) {
+    // A mark split across chunks must still be recognised: wait for three
+    // bytes, or for the first byte that rules the mark out.
+    const std::size_t take = std::min(chunk.size(), kUtf8Bom.size() - head.size());
+    head.append(chunk.substr(0, take));
+    chunk.remove_prefix(take);
+    if (head.size() < kUtf8Bom.size() && kUtf8Bom.starts_with(head)) return absl::OkStatus();
+    if (absl::Status s = ResolveBom(); !s.ok()) return s;
+  }
+  return FeedBody(chunk);
+}
+
+absl::Status CsvImport::State::ResolveBom() {
+  bom_resolved = true;
+  std::string_view bytes = head;
+  // In a file declared Latin-1 these bytes are the characters "ï»¿": keep them.
+  if (options.encoding != TextEncoding::kLatin1 && bytes.starts_with(kUtf8Bom)) {
+    has_bom = true;
+    encoding = TextEncoding::kUtf8;
+    bytes.remove_prefix(kUtf8Bom.size());
+  }
+  absl::Status status = FeedBody(bytes);
+  head.clear();
+  return status;
+}
+
+absl::Status CsvImport::State::FeedBody(std::string_view bytes) {
+  absl::Status status =
+      reader.Feed(bytes, [this](const CsvRecord& record) { return OnRecord(record); });
+  if (!status.ok()) failure = status;
+  return status;
+}
+
+absl::Status CsvImport::State::OnRecord(const CsvRecord& record) {
+  return columns ? OnData(record) : OnHeader(record);
+}
+
+absl::Status CsvImport::State::CheckEncoding(const CsvRecord& record) {
+  if (encoding == TextEncoding::kLatin1) return absl::OkStatus();
+  for (std::size_t i = 0; i < record.size(); ++i) {
+    const std::string_view field = record[i];
+    const std::optional<std::size_t> bad = FindInvalidUtf8(field);
+    if (!bad) continue;
+    if (encoding == TextEncoding::kAuto) {
+      // Decided for the whole file, lines already spooled included: they
+      // are converted only when read back.
+      encoding = TextEncoding::kLatin1;
+      return absl::OkStatus();
+    }
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(field[*bad]));
+    const std::string where =
+        columns ? absl::StrCat("column \"", Displayable(header[i]), "\"") : "header";
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", record.line(), ", ", where, ": invalid UTF-8 (byte ", byte, ")",
+                     has_bom && options.encoding == TextEncoding::kAuto
+                         ? "; the file starts with a UTF-8 byte-order mark but is not UTF-8"
+                         : "",
+                     "; if the file is Latin-1, import it with encoding Latin-1 or auto"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CsvImport::State::OnHeader(const CsvRecord& record) {
+  if (absl::Status s = CheckEncoding(record); !s.ok()) return s;
+  std::vector<std::string> display;
+  for (std::size_t i = 0; i < record.size(); ++i) {
+    header.emplace_back(record[i]);
+    display.push_back(Displayable(record[i]));
+  }
+  absl::StatusOr<ColumnMap> map =
+      MapHeader(std::vector<std::string_view>(display.begin(), display.end()));
+  if (!map.ok()) return map.status();
+  columns = *std::move(map);
+  return absl::OkStatus();
+}
+
+void CsvImport::State::Reject(std::int64_t line, int field_index, std::string reason) {
+  ++rejected;
+  if (rejections.size() >= kMaxReportedRejections) return;
+  rejections.push_back(RejectedLine{
+      .line_number = line,
+      .field = field_index >= 0 && static_cast<std::size_t>(field_index) < header.size()
+                   ? header[field_index]
+                   : std::string(),
+      .reason = std::move(reason)});
+}
+
+std::optional<Problem> CsvImport::State::ParseDateField(Column column, std::string_view text,
+                                                        std::int64_t line,
+                                                        std::optional<DateText>& out) {
+  out.reset();
+  text = TrimBlanks(text);
+  if (text.empty()) {
+    if (IsRequiredColumn(column)) {
+      return Problem{column, absl::StrCat("empty; ", std::string(CanonicalColumnName(column)),
+                                          " is required")};
+    }
+    return std::nullopt;
+  }
+  absl::StatusOr<DateText> parts = SplitDate(text);
+  if (!parts.ok()) return Problem{column, std::string(parts.status().message())};
+  if (options.date_order == DateOrder::kAuto) {
+    if (PossibleOrders(*parts) == 0) {
+      return Problem{column,
+                     absl::StrCat(Quoted(text), " is not an existing date, ",
+                                  parts->year_first ? "year-first" : "day-first or month-first")};
+    }
+    dates.Observe(*parts, line);
+  } else if (absl::StatusOr<Day> day = ResolveDate(*parts, options.date_order); !day.ok()) {
+    return Problem{column, absl::StrCat(Quoted(text), ": ", day.status().message())};
+  }
+  out = *parts;
+  return std::nullopt;
+}
+
+std::optional<Problem> CsvImport::State::Validate(const CsvRecord& record, RawLine& raw) {
+  const auto field = [&](Column column) -> std::string_view {
+    const int index = (*columns)[column];
+    return index < 0 ? std::string_view() : record[static_cast<std::size_t>(index)];
+  };
+  for (const auto& [column, text_field] : kTextColumns) raw[text_field] = field(column);
+
+  const auto required_text = [&](Column column) -> std::optional<Problem> {
+    if (!TrimBlanks(field(column)).empty()) return std::nullopt;
+    return Problem{
+        column, absl::StrCat("empty; ", std::string(CanonicalColumnName(column)), " is required")};
+  };
+  const auto money = [&](Column column, Micros& out) -> std::optional<Problem> {
+    const std::string_view text = TrimBlanks(field(column));
+    out = 0;
+    if (text.empty()) {
+      if (!IsRequiredColumn(column)) return std::nullopt;
+      return Problem{column, absl::StrCat("empty; ", std::string(CanonicalColumnName(column)),
+                                          " is required")};
+    }
+    absl::StatusOr<Micros> value = ParseDecimalMicros(text);
+    if (!value.ok()) {
+      // The parser quotes the whole text; keep long junk out of replies.
+      return Problem{column, text.size() <= kQuotedBytes
+                                 ? std::string(value.status().message())
+                                 : absl::StrCat("not a plain decimal number: ", Quoted(text))};
+    }
+    out = *value;
+    return std::nullopt;
+  };
+
+  if (auto p = required_text(Column::kOrderId)) return p;
+  std::optional<DateText> order_date;
+  if (auto p = ParseDateField(Column::kOrderDate, field(Column::kOrderDate), record.line(),
+                              order_date)) {
+    return p;
+  }
+  raw.order_date = *order_date;
+  if (auto p = required_text(Column::kCustomerId)) return p;
+  if (auto p = money(Column::kSales, raw.sales)) return p;
+  if (auto p = ParseDateField(Column::kShipDate, field(Column::kShipDate), record.line(),
+                              raw.ship_date)) {
+    return p;
+  }
+
+  raw.quantity = 0;
+  if (const std::string_view text = TrimBlanks(field(Column::kQuantity)); !text.empty()) {
+    std::int64_t value = 0;
+    bool ok = true;
+    for (const char c : text) {
+      if (c < '0' || c > '9' || value > kMaxQuantity) {
+        ok = false;
+        break;
+      }
+      value = value * 10 + (c - '0');
+    }
+    if (!ok || value > kMaxQuantity) {
+      return Problem{Column::kQuantity,
+                     absl::StrCat(Quoted(text), " is not a whole number from 0 to ", kMaxQuantity)};
+    }
+    raw.quantity = value;
+  }
+
+  if (auto p = money(Column::kDiscount, raw.discount)) return p;
+  if (raw.discount < 0 || raw.discount > kMicrosPerUnit) {
+    return Problem{Column::kDiscount,
+                   absl::StrCat(Quoted(TrimBlanks(field(Column::kDiscount))),
+                                " is not a fraction from 0 to 1 (0.2 means 20 %)")};
+  }
+  if (auto p = money(Column::kProfit, raw.profit)) return p;
+  return std::nullopt;
+}
+
+absl::Status CsvImport::State::OnData(const CsvRecord& record) {
+  bool all_empty = true;
+  for (std::size_t i = 0; i < record.size() && all_empty; ++i) all_empty = record[i].empty();
+  if (all_empty) return absl::OkStatus();
+
+  ++lines_read;
+  if (absl::Status s = CheckEncoding(record); !s.ok()) return s;
+  if (!record.malformed().empty()) {
+    Reject(record.line(), record.malformed_field(), std::string(record.malformed()));
+    return absl::OkStatus();
+  }
+  if (record.size() != columns->field_count) {
+    Reject(record.line(), -1,
+           absl::StrCat("has ", record.size(), " field", record.size() == 1 ? "" : "s",
+                        " but the header has ", columns->field_count));
+    return absl::OkStatus();
+  }
+  RawLine raw;
+  if (std::optional<Problem> problem = Validate(record, raw)) {
+    Reject(record.line(), (*columns)[problem->column], std::move(problem->reason));
+    return absl::OkStatus();
+  }
+  if (const std::string_view row_id = raw[TextField::kRowId]; !row_id.empty()) {
+    const auto [it, inserted] = row_ids.try_emplace(std::string(row_id), record.line());
+    if (!inserted) {
+      Reject(
+          record.line(), (*columns)[Column::kRowId],
+          absl::StrCat("duplicate Row ID ", Quoted(row_id), " (first on line ", it->second, ")"));
+      return absl::OkStatus();
+    }
+  }
+  if (spool == nullptr) {
+    absl::StatusOr<std::shared_ptr<Spool>> created = Spool::Create();
+    if (!created.ok()) return created.status();
+    spool = *std::move(created);
+  }
+  EncodeRawLine(raw, encoded);
+  if (absl::Status s = spool->Append(encoded); !s.ok()) return s;
+  ++accepted;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CsvImportSummary> CsvImport::State::Finish() {
+  if (summary) return *summary;
+  if (!failure.ok()) return failure;
+  const auto fail = [this](absl::Status status) {
+    failure = status;
+    return status;
+  };
+  if (!bom_resolved) {
+    if (absl::Status s = ResolveBom(); !s.ok()) return s;
+  }
+  if (absl::Status s = reader.Finish([this](const CsvRecord& record) { return OnRecord(record); });
+      !s.ok()) {
+    return fail(s);
+  }
+  if (!columns) return fail(absl::InvalidArgumentError("empty file: no header line"));
+
+  CsvImportSummary result;
+  result.encoding = encoding == TextEncoding::kAuto ? TextEncoding::kUtf8 : encoding;
+  if (options.date_order == DateOrder::kAuto) {
+    absl::StatusOr<DateOrder> decided = dates.Decide();
+    if (!decided.ok()) return fail(decided.status());
+    result.date_order = *decided;
+  } else {
+    result.date_order = options.date_order;
+  }
+  if (spool != nullptr) {
+    if (absl::Status s = spool->Flush(); !s.ok()) return fail(s);
+  }
+  result.lines_read = lines_read;
+  result.accepted = accepted;
+  result.rejected = rejected;
+  for (const RejectedLine& rejection : rejections) {
+    result.rejected_lines.push_back({rejection.line_number,
+                                     ToUtf8(rejection.field, result.encoding),
+                                     ToUtf8(rejection.reason, result.encoding)});
+  }
+  for (const int index : columns->unknown) {
+    result.unknown_columns.push_back(ToUtf8(header[index], result.encoding));
+  }
+  summary = result;
+  return result;
+}
+
+CsvImport::CsvImport(CsvImportOptions options) : state_(std::make_unique<State>(options)) {}
+
+CsvImport::~CsvImport() = default;
+
+absl::Status CsvImport::Feed(std::string_view chunk) { return state_->Feed(chunk); }
+
+absl::StatusOr<CsvImportSummary> CsvImport::Finish() { return state_->Finish(); }
+
+std::unique_ptr<LineSource> CsvImport::AcceptedLines() {
+  if (!state_->summary || state_->spool == nullptr) return std::make_unique<EmptySource>();
+  return std::make_unique<SpooledLineSource>(state_->spool, state_->summary->encoding,
+                                             state_->summary->date_order);
+}
+
+}  // namespace analytics

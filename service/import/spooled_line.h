@@ -1,0 +1,75 @@
+// An accepted line as the importer spools it: validated, but with its text
+// still in the file's bytes and its dates still split into numbers.
+//
+// Both conversions wait for the end of the file because both depend on it:
+// the encoding (one invalid UTF-8 byte anywhere makes the whole file Latin-1,
+// including lines already spooled) and the day/month order (decided from all
+// dates). Numbers are parsed before spooling: their meaning never changes.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/line_key.h"
+#include "common/money.h"
+#include "common/order_line.h"
+#include "import/date_parser.h"
+#include "import/text_encoding.h"
+
+namespace analytics {
+
+enum class TextField {
+  kRowId,
+  kOrderId,
+  kShipMode,
+  kCustomerId,
+  kCustomerName,
+  kSegment,
+  kCountry,
+  kRegion,
+  kState,
+  kCity,
+  kPostalCode,
+  kProductId,
+  kCategory,
+  kSubCategory,
+  kProductName,
+};
+inline constexpr std::size_t kTextFieldCount =
+    static_cast<std::size_t>(TextField::kProductName) + 1;
+
+struct RawLine {
+  // Views into the CSV record (when encoding) or the spool record (decoded).
+  std::array<std::string_view, kTextFieldCount> text;
+  DateText order_date;
+  std::optional<DateText> ship_date;
+  Micros sales = 0;
+  std::int64_t quantity = 0;
+  Micros discount = 0;
+  Micros profit = 0;
+
+  std::string_view& operator[](TextField field) { return text[static_cast<std::size_t>(field)]; }
+  std::string_view operator[](TextField field) const {
+    return text[static_cast<std::size_t>(field)];
+  }
+};
+
+// Replaces `out` with the spool form of `line`.
+void EncodeRawLine(const RawLine& line, std::string& out);
+
+// Reads back EncodeRawLine's output; the views point into `bytes`.
+absl::StatusOr<RawLine> DecodeRawLine(std::string_view bytes);
+
+// Converts to the service's form: text to UTF-8 from `encoding`, dates in
+// `order`, and the line key (the Row ID when present, else the default key
+// from `keys`, which must see the file's lines in order).
+absl::Status ToOrderLine(const RawLine& raw, TextEncoding encoding, DateOrder order,
+                         LineKeyAssigner& keys, OrderLine& line);
+
+}  // namespace analytics

@@ -1,0 +1,210 @@
+// The real "Sample - Superstore" export (Latin-1, bare CR, day-first
+// two-digit years) through CsvImport, checked against the figures published
+// in its README, then loaded into a store twice.
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/civil_day.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "import/csv_import.h"
+#include "import/text_encoding.h"
+#include "import_test_util.h"
+#include "store/order_store.h"
+
+namespace analytics {
+namespace {
+
+using ::analytics::testing::Import;
+using ::analytics::testing::ImportInPieces;
+using ::analytics::testing::ImportResult;
+using ::analytics::testing::ReadFile;
+using ::testing::AnyOf;
+using ::testing::Eq;
+
+const std::string kPath = std::string(ANALYTICS_DATASETS_DIR) + "/superstore-classic.csv";
+
+CsvImportOptions WithOrder(DateOrder order) {
+  CsvImportOptions options;
+  options.date_order = order;
+  return options;
+}
+
+class SuperstoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    file_ = ReadFile(kPath);
+    if (!file_) GTEST_SKIP() << "dataset not found at " << kPath << " (see shared/datasets)";
+  }
+  std::optional<std::string> file_;
+};
+
+struct Totals {
+  Micros sales = 0;
+  Micros profit = 0;
+};
+
+TEST_F(SuperstoreTest, DayFirstMatchesEveryPublishedFigure) {
+  // Fed in odd-sized pieces, the way a stream delivers it.
+  const ImportResult result = ImportInPieces(*file_, WithOrder(DateOrder::kDmy), 4093);
+  ASSERT_TRUE(result.summary.ok()) << result.summary.status();
+  const CsvImportSummary& summary = *result.summary;
+  EXPECT_EQ(summary.lines_read, 9'994);
+  EXPECT_EQ(summary.accepted, 9'994);
+  EXPECT_EQ(summary.rejected, 0);
+  EXPECT_TRUE(summary.unknown_columns.empty());
+  EXPECT_EQ(summary.encoding, TextEncoding::kLatin1);
+  EXPECT_EQ(summary.date_order, DateOrder::kDmy);
+  ASSERT_EQ(result.lines.size(), 9'994u);
+
+  std::set<std::string> orders;
+  std::set<std::string> customers;
+  std::set<std::string> keys;
+  Totals total;
+  std::map<std::string, Totals> by_region;
+  std::map<std::string, Totals> by_category;
+  Day latest = result.lines.front().order_date;
+  for (const OrderLine& line : result.lines) {
+    orders.insert(line.order_id);
+    customers.insert(line.customer_id);
+    keys.insert(line.line_key);
+    total.sales += line.sales;
+    total.profit += line.profit;
+    by_region[line.region].sales += line.sales;
+    by_region[line.region].profit += line.profit;
+    by_category[line.category].sales += line.sales;
+    by_category[line.category].profit += line.profit;
+    latest = std::max(latest, line.order_date);
+    EXPECT_EQ(FindInvalidUtf8(line.product_name), std::nullopt);
+    ASSERT_TRUE(line.ship_date.has_value());
+    EXPECT_GE(*line.ship_date, line.order_date) << "line " << line.line_key;
+  }
+  EXPECT_EQ(orders.size(), 5'009u);
+  EXPECT_EQ(customers.size(), 793u);
+  EXPECT_EQ(keys.size(), 9'994u);
+  EXPECT_EQ(total.sales, 2'297'200'860'300);
+  EXPECT_EQ(total.profit, 286'397'021'700);
+  EXPECT_EQ(FormatIsoDay(latest), "2017-12-30");
+
+  ASSERT_EQ(by_region.size(), 4u);
+  EXPECT_EQ(by_region["Central"].sales, 501'239'890'800);
+  EXPECT_EQ(by_region["Central"].profit, 39'706'362'500);
+  EXPECT_EQ(by_region["East"].sales, 678'781'240'000);
+  EXPECT_EQ(by_region["East"].profit, 91'522'780'000);
+  EXPECT_EQ(by_region["South"].sales, 391'721'905'000);
+  EXPECT_EQ(by_region["South"].profit, 46'749'430'300);
+  EXPECT_EQ(by_region["West"].sales, 725'457'824'500);
+  EXPECT_EQ(by_region["West"].profit, 108'418'448'900);
+
+  ASSERT_EQ(by_category.size(), 3u);
+  EXPECT_EQ(by_category["Furniture"].sales, 741'999'795'300);
+  EXPECT_EQ(by_category["Furniture"].profit, 18'451'272'800);
+  EXPECT_EQ(by_category["Office Supplies"].sales, 719'047'032'000);
+  EXPECT_EQ(by_category["Office Supplies"].profit, 122'490'800'800);
+  EXPECT_EQ(by_category["Technology"].sales, 836'154'033'000);
+  EXPECT_EQ(by_category["Technology"].profit, 145'454'948'100);
+}
+
+TEST_F(SuperstoreTest, AutoDetectionPicksDayFirstAndLatin1) {
+  const ImportResult detected = Import(*file_);
+  ASSERT_TRUE(detected.summary.ok()) << detected.summary.status();
+  EXPECT_EQ(detected.summary->date_order, DateOrder::kDmy);
+  EXPECT_EQ(detected.summary->encoding, TextEncoding::kLatin1);
+  EXPECT_EQ(detected.summary->accepted, 9'994);
+  const ImportResult dmy = Import(*file_, WithOrder(DateOrder::kDmy));
+  EXPECT_TRUE(detected.lines == dmy.lines);
+}
+
+TEST_F(SuperstoreTest, MonthFirstRejectsImpossibleDatesAndNeverSwapsThem) {
+  const ImportResult dmy = Import(*file_, WithOrder(DateOrder::kDmy));
+  const ImportResult mdy = Import(*file_, WithOrder(DateOrder::kMdy));
+  ASSERT_TRUE(dmy.summary.ok() && mdy.summary.ok()) << mdy.summary.status();
+  EXPECT_EQ(mdy.summary->date_order, DateOrder::kMdy);
+
+  // Read month-first, a true date d/m is a valid date only when d <= 12, and
+  // then it is the date with day and month exchanged. Derive the expected
+  // outcome of every line from the day-first reading.
+  const auto swapped = [](Day day) {
+    const YearMonthDay ymd = YmdFromDay(day);
+    return ymd.day <= 12 ? std::optional<Day>(*DayFromYmd(ymd.year, ymd.day, ymd.month))
+                         : std::nullopt;
+  };
+  absl::flat_hash_map<std::string, OrderLine> expected_accepted;
+  std::int64_t expected_rejected = 0;
+  for (const OrderLine& line : dmy.lines) {
+    const std::optional<Day> order = swapped(line.order_date);
+    const std::optional<Day> ship = swapped(*line.ship_date);
+    if (!order || !ship) {
+      ++expected_rejected;
+      continue;
+    }
+    OrderLine as_mdy = line;
+    as_mdy.order_date = *order;
+    as_mdy.ship_date = *ship;
+    expected_accepted.emplace(line.line_key, as_mdy);
+  }
+  ASSERT_GT(expected_rejected, 0);
+  EXPECT_EQ(mdy.summary->rejected, expected_rejected);
+  EXPECT_EQ(mdy.summary->accepted, 9'994 - expected_rejected);
+  ASSERT_EQ(mdy.summary->rejected_lines.size(), kMaxReportedRejections);
+  for (const RejectedLine& rejection : mdy.summary->rejected_lines) {
+    EXPECT_THAT(rejection.field, AnyOf(Eq("Order Date"), Eq("Ship Date")));
+    EXPECT_THAT(rejection.reason, ::testing::HasSubstr("no such date month-first"));
+  }
+  ASSERT_EQ(mdy.lines.size(), expected_accepted.size());
+  for (const OrderLine& line : mdy.lines) {
+    const auto it = expected_accepted.find(line.line_key);
+    ASSERT_NE(it, expected_accepted.end()) << line.line_key;
+    EXPECT_EQ(line, it->second);
+  }
+}
+
+TEST_F(SuperstoreTest, ImportingTwiceLeavesTheSameStore) {
+  absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(":memory:");
+  ASSERT_TRUE(store.ok()) << store.status();
+
+  CsvImport first(WithOrder(DateOrder::kDmy));
+  ASSERT_TRUE(first.Feed(*file_).ok());
+  ASSERT_TRUE(first.Finish().ok());
+  absl::StatusOr<WriteResult> written = (*store)->Upsert(*first.AcceptedLines());
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->inserted, 9'994);
+  EXPECT_EQ(written->updated, 0);
+  EXPECT_EQ(*(*store)->CountLines(), 9'994);
+
+  // The same import read again, and a fresh import of the same file.
+  absl::StatusOr<WriteResult> again = (*store)->Upsert(*first.AcceptedLines());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->inserted, 0);
+  EXPECT_EQ(again->updated, 9'994);
+
+  CsvImport second({});
+  ASSERT_TRUE(second.Feed(*file_).ok());
+  ASSERT_TRUE(second.Finish().ok());
+  absl::StatusOr<WriteResult> fresh = (*store)->Upsert(*second.AcceptedLines());
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->inserted, 0);
+  EXPECT_EQ(fresh->updated, 9'994);
+  EXPECT_EQ(*(*store)->CountLines(), 9'994);
+
+  // What the store holds adds up to the published total.
+  Micros total = 0;
+  ASSERT_TRUE((*store)
+                  ->WithConnection([&](sqlite::Connection& connection) -> absl::Status {
+                    absl::StatusOr<sqlite::Statement> sum =
+                        connection.Prepare("SELECT SUM(sales) FROM order_lines");
+                    if (!sum.ok()) return sum.status();
+                    absl::StatusOr<bool> row = sum->Step();
+                    if (!row.ok()) return row.status();
+                    total = sum->Int(0);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(total, 2'297'200'860'300);
+}
+
+}  // namespace
+}  // namespace analytics
