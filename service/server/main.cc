@@ -13,8 +13,11 @@
 #include "api/analytics_service.h"
 #include "api/health_service.h"
 #include "demo/demo_generator.h"
+#include "metrics/http_server.h"
+#include "metrics/registry.h"
 #include "query/sql_query_engine.h"
 #include "server/logging.h"
+#include "server/metrics_observer.h"
 #include "server/server_config.h"
 #include "store/order_store.h"
 
@@ -42,24 +45,42 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   ConfigureLogging(config.log_format, config.log_level);
   absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(config.db);
   if (!store.ok()) {
-    spdlog::critical("cannot open database {}: {}", config.db, store.status().message());
+    spdlog::critical("cannot open database {}: {}", config.db,
+                     std::string(store.status().message()));
     return 1;
   }
   if (config.seed_demo_if_empty) {
     if (absl::Status s = SeedDemoIfEmpty(**store); !s.ok()) {
-      spdlog::critical("seeding demo data failed: {}", s.message());
+      spdlog::critical("seeding demo data failed: {}", std::string(s.message()));
       return 1;
     }
   }
   absl::StatusOr<std::unique_ptr<SqlQueryEngine>> engine = SqlQueryEngine::Create(**store);
   if (!engine.ok()) {
-    spdlog::critical("cannot start the query engine: {}", engine.status().message());
+    spdlog::critical("cannot start the query engine: {}", std::string(engine.status().message()));
     return 1;
   }
 
+  metrics::Registry registry;
+  RegisterStoreGauges(registry, **store, **engine);
+  std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
+  if (!config.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> started =
+        metrics::MetricsHttpServer::Start(registry, config.metrics_listen);
+    if (!started.ok()) {
+      spdlog::critical("cannot serve metrics on {}: {}", config.metrics_listen,
+                       std::string(started.status().message()));
+      return 1;
+    }
+    metrics_server = std::move(*started);
+    spdlog::info("serving Prometheus metrics on port {} at /metrics", metrics_server->port());
+  }
+
   api::LoggingObserver logging_observer;
+  MetricsObserver metrics_observer(registry);
   api::ObserverList observers;
   observers.Add(&logging_observer);
+  observers.Add(&metrics_observer);
   api::AnalyticsService analytics_service(**store, **engine, observers);
   api::HealthService health_service;
 
@@ -88,6 +109,7 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(config.grace_period_seconds));
   server->Wait();
+  metrics_server.reset();
   engine->reset();
   store->reset();
   spdlog::info("stopped cleanly");

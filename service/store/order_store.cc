@@ -204,4 +204,19 @@ absl::StatusOr<std::int64_t> OrderStore::CountLines() {
   return count;
 }
 
+absl::StatusOr<std::int64_t> OrderStore::DatabaseSizeBytes() {
+  std::int64_t bytes = 0;
+  absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
+    absl::StatusOr<sqlite::Statement> statement = connection.Prepare(
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    if (!statement.ok()) return statement.status();
+    absl::StatusOr<bool> row = statement->Step();
+    if (!row.ok()) return row.status();
+    bytes = statement->Int(0);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return bytes;
+}
+
 }  // namespace analytics

@@ -51,6 +51,10 @@ class OrderStore {
 
   absl::StatusOr<std::int64_t> CountLines();
 
+  // Pages in use times page size: the database's logical size, for :memory:
+  // stores too.
+  absl::StatusOr<std::int64_t> DatabaseSizeBytes();
+
   // Runs `fn` with exclusive use of the connection.
   absl::Status WithConnection(const std::function<absl::Status(sqlite::Connection&)>& fn);
 

@@ -1,0 +1,40 @@
+#include "server/metrics_observer.h"
+
+namespace analytics {
+
+void MetricsObserver::OnStart(std::string_view /*method*/) { registry_.RpcStarted(); }
+
+void MetricsObserver::OnFinish(const api::RpcRecord& record) {
+  registry_.RecordRpc(record.method, api::StatusCodeName(record.code), record.elapsed.count());
+  registry_.RpcFinished();
+}
+
+void MetricsObserver::OnLinesWritten(std::int64_t accepted, std::int64_t rejected) {
+  if (accepted > 0) registry_.AddLinesIngested(static_cast<std::uint64_t>(accepted));
+  if (rejected > 0) registry_.AddLinesRejected(static_cast<std::uint64_t>(rejected));
+}
+
+void RegisterStoreGauges(metrics::Registry& registry, OrderStore& store, QueryEngine& engine) {
+  using metrics::StoreGauge;
+  const auto value = [](const auto& result) -> std::optional<double> {
+    if (!result.ok()) return std::nullopt;
+    return static_cast<double>(*result);
+  };
+  registry.SetGaugeCallback(StoreGauge::kDatabaseSizeBytes,
+                            [&store, value] { return value(store.DatabaseSizeBytes()); });
+  registry.SetGaugeCallback(StoreGauge::kOrderLines,
+                            [&store, value] { return value(store.CountLines()); });
+  registry.SetGaugeCallback(StoreGauge::kCustomers, [&engine]() -> std::optional<double> {
+    absl::StatusOr<Measures> totals = engine.Totals({});
+    if (!totals.ok()) return std::nullopt;
+    return static_cast<double>(totals->customers);
+  });
+  registry.SetGaugeCallback(StoreGauge::kLatestOrderDateSeconds,
+                            [&engine]() -> std::optional<double> {
+                              absl::StatusOr<std::optional<DateSpan>> span = engine.Span({});
+                              if (!span.ok() || !span->has_value()) return std::nullopt;
+                              return static_cast<double>((*span)->last) * 86400.0;
+                            });
+}
+
+}  // namespace analytics
