@@ -1,0 +1,228 @@
+// ImportCsv through a real channel: the real Superstore export loaded exactly,
+// idempotence, all-or-nothing, dry runs, and refusals that leave the store
+// unchanged.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "customer_analytics/v1/analytics_service.grpc.pb.h"
+#include "support/process.h"
+
+namespace analytics {
+namespace {
+
+namespace v1 = ::customer_analytics::v1;
+
+std::pair<std::int64_t, std::int64_t> Pair(std::int64_t revenue, std::int64_t profit) {
+  return {revenue, profit};
+}
+
+std::string SuperstorePath() {
+  return std::string(ANALYTICS_DATASETS_DIR) + "/superstore-classic.csv";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+class ImportCsvTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stub_ = v1::AnalyticsService::NewStub(
+        grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
+  }
+
+  // Streams `csv` in chunks of `chunk_size` bytes after an options message.
+  grpc::Status Import(const std::string& csv, const v1::ImportCsvOptions& options,
+                      v1::ImportCsvResponse* response, std::size_t chunk_size = 65536) {
+    grpc::ClientContext context;
+    auto writer = stub_->ImportCsv(&context, response);
+    v1::ImportCsvRequest first;
+    *first.mutable_options() = options;
+    writer->Write(first);
+    for (std::size_t pos = 0; pos < csv.size(); pos += chunk_size) {
+      v1::ImportCsvRequest chunk;
+      chunk.set_chunk(csv.substr(pos, chunk_size));
+      if (!writer->Write(chunk)) break;
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  }
+
+  v1::GetKpisResponse Kpis() {
+    grpc::ClientContext context;
+    v1::GetKpisResponse response;
+    EXPECT_TRUE(stub_->GetKpis(&context, v1::GetKpisRequest{}, &response).ok());
+    return response;
+  }
+
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> Breakdown(v1::Dimension dimension) {
+    grpc::ClientContext context;
+    v1::GetBreakdownRequest request;
+    request.set_dimension(dimension);
+    v1::GetBreakdownResponse response;
+    EXPECT_TRUE(stub_->GetBreakdown(&context, request, &response).ok());
+    std::map<std::string, std::pair<std::int64_t, std::int64_t>> out;
+    for (const v1::BreakdownRow& row : response.rows()) {
+      out[row.key()] = {row.measures().revenue_micros(), row.measures().profit_micros()};
+    }
+    return out;
+  }
+
+  testing::ServerProcess server_;
+  std::unique_ptr<v1::AnalyticsService::Stub> stub_;
+};
+
+const char kSmallCsv[] =
+    "Row ID,Order ID,Order Date,Customer ID,Customer Name,Region,Category,Sales,Profit\r\n"
+    "1,O1,2024-01-10,C1,\"Doe, Ann\",East,Technology,100.10,20.02\r\n"
+    "2,O1,2024-01-10,C1,\"Doe, Ann\",East,Furniture,50.005,-5.0005\r\n"
+    "3,O2,2024-02-01,C2,Bob,West,Technology,200,40\r\n";
+
+TEST_F(ImportCsvTest, LoadsASmallFileSentOneByteAtATime) {
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(Import(kSmallCsv, {}, &response, 1).ok());
+  EXPECT_EQ(response.lines_read(), 3);
+  EXPECT_EQ(response.accepted(), 3);
+  EXPECT_EQ(response.inserted(), 3);
+  EXPECT_TRUE(response.committed());
+  EXPECT_EQ(Kpis().current().revenue_micros(), 350'105'000);
+}
+
+TEST_F(ImportCsvTest, AllOrNothingByDefaultSkipInvalidOnRequestDryRunWritesNothing) {
+  const std::string with_bad_line =
+      std::string(kSmallCsv) + "4,O3,2024-02-02,C3,Cy,West,Furniture,\"1,234.5\",1\r\n";
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(Import(with_bad_line, {}, &response).ok());
+  EXPECT_FALSE(response.committed());
+  EXPECT_EQ(response.rejected(), 1);
+  ASSERT_EQ(response.rejected_lines_size(), 1);
+  EXPECT_EQ(response.rejected_lines(0).line_number(), 5);
+  EXPECT_EQ(response.rejected_lines(0).field(), "Sales");
+  EXPECT_EQ(Kpis().current().orders(), 0);
+
+  v1::ImportCsvOptions dry_run;
+  dry_run.set_dry_run(true);
+  dry_run.set_skip_invalid(true);
+  ASSERT_TRUE(Import(with_bad_line, dry_run, &response).ok());
+  EXPECT_FALSE(response.committed());
+  EXPECT_EQ(response.inserted(), 3);
+  EXPECT_EQ(Kpis().current().orders(), 0);
+
+  v1::ImportCsvOptions skip;
+  skip.set_skip_invalid(true);
+  ASSERT_TRUE(Import(with_bad_line, skip, &response).ok());
+  EXPECT_TRUE(response.committed());
+  EXPECT_EQ(response.inserted(), 3);
+  EXPECT_EQ(Kpis().current().orders(), 2);
+}
+
+TEST_F(ImportCsvTest, StructuralProblemsFailTheCallAndLeaveTheStoreUnchanged) {
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(Import(kSmallCsv, {}, &response).ok());
+  const std::int64_t before = Kpis().current().revenue_micros();
+
+  grpc::Status missing = Import("Order ID,Order Date,Sales\nO9,2024-01-01,5\n", {}, &response);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(missing.error_message().find("ustomer"), std::string::npos) << missing.error_message();
+
+  grpc::Status open_quote = Import(
+      std::string(kSmallCsv) + "4,O3,2024-02-02,C3,\"Cy,West,Furniture,5,1\r\n", {}, &response);
+  EXPECT_EQ(open_quote.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  grpc::Status ambiguous =
+      Import("Order ID,Order Date,Customer ID,Sales\nO1,01/02/2024,C1,5\nO2,03/04/2024,C2,6\n", {},
+             &response);
+  EXPECT_EQ(ambiguous.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(ambiguous.error_message().find("order"), std::string::npos);
+
+  EXPECT_EQ(Kpis().current().revenue_micros(), before);
+}
+
+TEST_F(ImportCsvTest, OptionsOnlyInTheFirstMessage) {
+  grpc::ClientContext context;
+  v1::ImportCsvResponse response;
+  auto writer = stub_->ImportCsv(&context, &response);
+  v1::ImportCsvRequest chunk;
+  chunk.set_chunk(kSmallCsv);
+  writer->Write(chunk);
+  v1::ImportCsvRequest late_options;
+  late_options.mutable_options()->set_dry_run(true);
+  writer->Write(late_options);
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("options"), std::string::npos);
+}
+
+TEST_F(ImportCsvTest, TheRealSuperstoreExportLoadsExactlyAndIdempotently) {
+  if (!std::filesystem::exists(SuperstorePath())) {
+    GTEST_SKIP() << "dataset not found at " << SuperstorePath();
+  }
+  const std::string csv = ReadFile(SuperstorePath());
+  v1::ImportCsvOptions dmy;
+  dmy.set_date_order(v1::DATE_ORDER_DMY);
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(Import(csv, dmy, &response, 10'007).ok());
+  EXPECT_EQ(response.lines_read(), 9994);
+  EXPECT_EQ(response.accepted(), 9994);
+  EXPECT_EQ(response.rejected(), 0);
+  EXPECT_EQ(response.inserted(), 9994);
+  EXPECT_TRUE(response.committed());
+  EXPECT_EQ(response.encoding(), v1::ENCODING_LATIN1);
+
+  // The dataset README's figures, exactly.
+  const auto check_figures = [&] {
+    const v1::GetKpisResponse kpis = Kpis();
+    EXPECT_EQ(kpis.current().revenue_micros(), 2'297'200'860'300);
+    EXPECT_EQ(kpis.current().profit_micros(), 286'397'021'700);
+    EXPECT_EQ(kpis.current().orders(), 5009);
+    EXPECT_EQ(kpis.current().customers(), 793);
+    EXPECT_EQ(kpis.period_end_date(), "2017-12-30");
+    const auto regions = Breakdown(v1::DIMENSION_REGION);
+    EXPECT_EQ(regions.at("Central"), Pair(501'239'890'800, 39'706'362'500));
+    EXPECT_EQ(regions.at("East"), Pair(678'781'240'000, 91'522'780'000));
+    EXPECT_EQ(regions.at("South"), Pair(391'721'905'000, 46'749'430'300));
+    EXPECT_EQ(regions.at("West"), Pair(725'457'824'500, 108'418'448'900));
+    const auto categories = Breakdown(v1::DIMENSION_CATEGORY);
+    EXPECT_EQ(categories.at("Furniture"), Pair(741'999'795'300, 18'451'272'800));
+    EXPECT_EQ(categories.at("Office Supplies"), Pair(719'047'032'000, 122'490'800'800));
+    EXPECT_EQ(categories.at("Technology"), Pair(836'154'033'000, 145'454'948'100));
+  };
+  check_figures();
+
+  ASSERT_TRUE(Import(csv, dmy, &response, 65'536).ok());
+  EXPECT_EQ(response.inserted(), 0);
+  EXPECT_EQ(response.updated(), 9994);
+  check_figures();
+
+  // Month-first cannot be right for this file: it must not load wrong dates.
+  v1::ImportCsvOptions mdy;
+  mdy.set_date_order(v1::DATE_ORDER_MDY);
+  const grpc::Status refused = Import(csv, mdy, &response);
+  if (refused.ok()) {
+    EXPECT_FALSE(response.committed());
+    EXPECT_GT(response.rejected(), 0);
+    ASSERT_GT(response.rejected_lines_size(), 0);
+    EXPECT_THAT(response.rejected_lines(0).field(),
+                ::testing::AnyOf(::testing::Eq("Order Date"), ::testing::Eq("Ship Date")));
+  } else {
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  check_figures();
+
+  // Auto-detection finds day-first on its own.
+  ASSERT_TRUE(Import(csv, {}, &response).ok());
+  EXPECT_EQ(response.date_order(), v1::DATE_ORDER_DMY);
+  check_figures();
+}
+
+}  // namespace
+}  // namespace analytics
