@@ -1,0 +1,57 @@
+# The two commands of the README, and a few more for developers.
+#   make run   installs what is missing, builds, serves on :50051 with demo data
+#   make test  installs what is missing, builds, runs every test
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= 2
+DB ?= analytics.db
+LISTEN ?= 0.0.0.0:50051
+METRICS_LISTEN ?= 0.0.0.0:9090
+SANITIZE_DIR ?= build-sanitize
+
+.PHONY: all deps build run test test-sanitize bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@echo ""
+	@echo "Starting analytics-server on $(LISTEN) with database $(DB) (demo data if empty)."
+	@echo "In another terminal:"
+	@echo "  $(BUILD_DIR)/client/analytics-cli kpis"
+	@echo "  $(BUILD_DIR)/client/analytics-cli breakdown region"
+	@echo "  $(BUILD_DIR)/client/analytics-cli rfm"
+	@echo "  $(BUILD_DIR)/client/analytics-cli customers --tier gold --limit 5"
+	@echo "  npx @bufbuild/buf curl --protocol grpc --http2-prior-knowledge --list-methods http://localhost:50051"
+	@echo "  curl -s localhost:9090/metrics"
+	@echo "Stop with Ctrl-C."
+	@echo ""
+	$(BUILD_DIR)/service/server/analytics-server --listen $(LISTEN) --db $(DB) \
+	  --metrics-listen $(METRICS_LISTEN) --seed-demo-if-empty
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DANALYTICS_SANITIZE=ON
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 900
+
+bench: build
+	bench/run.sh
+
+format:
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
