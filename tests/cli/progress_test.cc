@@ -1,0 +1,75 @@
+// Import progress rendering and throttling, driven by a fake clock.
+#include "cli/progress.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace analytics::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using Clock = std::chrono::steady_clock;
+
+TEST(ProgressTest, BarWithTotal) {
+  const ProgressSnapshot s{.bytes = 5 * 1024 * 1024,
+                           .lines = 12345,
+                           .total_bytes = 20 * 1024 * 1024,
+                           .elapsed_seconds = 2.0};
+  EXPECT_EQ(RenderProgressBar(s, 8),
+            "[##......]  25%  5.0 MiB / 20.0 MiB  12,345 lines  2.5 MiB/s  ETA 6s");
+}
+
+TEST(ProgressTest, BarWithoutTotalHasNoPercentOrEta) {
+  const ProgressSnapshot s{
+      .bytes = 2048, .lines = 10, .total_bytes = std::nullopt, .elapsed_seconds = 1.0};
+  EXPECT_EQ(RenderProgressBar(s), "2.0 KiB  10 lines  2.0 KiB/s");
+}
+
+TEST(ProgressTest, PlainLine) {
+  const ProgressSnapshot s{.bytes = 1024, .lines = 3, .total_bytes = 4096, .elapsed_seconds = 0};
+  EXPECT_EQ(RenderProgressLine(s), "sent 1.0 KiB of 4.0 KiB (25%), 3 lines");
+}
+
+TEST(ProgressTest, Eta) {
+  EXPECT_EQ(FormatEta(0), "0s");
+  EXPECT_EQ(FormatEta(5.2), "6s");
+  EXPECT_EQ(FormatEta(125), "2m05s");
+  EXPECT_EQ(FormatEta(3725), "1h02m");
+}
+
+TEST(ProgressTest, PlainOutputIsThrottledAndFinishesOnce) {
+  Clock::time_point now{};
+  std::ostringstream out;
+  ImportProgress progress(out, /*interactive=*/false, 1000, [&] { return now; });
+  progress.Update(100, 1);  // too soon: nothing
+  EXPECT_EQ(out.str(), "");
+  now += std::chrono::seconds(6);
+  progress.Update(500, 5);
+  EXPECT_EQ(out.str(), "import: sent 500 B of 1000 B (50%), 5 lines, 83 B/s\n");
+  now += std::chrono::seconds(1);
+  progress.Update(600, 6);  // within the interval again
+  progress.Finish();
+  progress.Finish();
+  EXPECT_EQ(out.str(),
+            "import: sent 500 B of 1000 B (50%), 5 lines, 83 B/s\n"
+            "import: sent 600 B of 1000 B (60%), 6 lines, 85 B/s\n");
+}
+
+TEST(ProgressTest, InteractiveOutputRedrawsInPlace) {
+  Clock::time_point now{};
+  std::ostringstream out;
+  ImportProgress progress(out, /*interactive=*/true, 1000, [&] { return now; });
+  now += std::chrono::milliseconds(150);
+  progress.Update(1000, 9);
+  progress.Finish();
+  const std::string text = out.str();
+  EXPECT_EQ(text.front(), '\r');
+  EXPECT_THAT(text, HasSubstr("100%"));
+  EXPECT_THAT(text, HasSubstr("\x1b[K"));
+  EXPECT_EQ(text.back(), '\n');
+}
+
+}  // namespace
+}  // namespace analytics::cli
