@@ -68,38 +68,50 @@ def apt_installs(instructions):
     return packages
 
 
-def owning_package(library):
-    # With merged /usr, dpkg knows a file under one of /lib and /usr/lib.
-    real = os.path.realpath(library)
-    candidates = [library, real]
-    for path in (library, real):
-        if path.startswith("/usr/"):
-            candidates.append(path[len("/usr"):])
-        else:
-            candidates.append("/usr" + path)
-    for candidate in candidates:
-        result = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-        if result.returncode == 0:
-            return result.stdout.split(":")[0].strip()
-    return None
+def candidates(library):
+    # With merged /usr, dpkg knows a file under only one of /lib and /usr/lib.
+    paths = {library, os.path.realpath(library)}
+    return paths | {p[len("/usr"):] if p.startswith("/usr/") else "/usr" + p for p in paths}
 
 
-def needed_packages(binary, failures):
-    """{package: [libraries]} for the shared libraries `binary` loads."""
+def owners(paths):
+    """{path: package} for the paths dpkg knows, in one dpkg call (each call
+    reads the whole package database)."""
+    result = subprocess.run(["dpkg", "-S"] + sorted(paths), capture_output=True, text=True)
+    found = {}
+    for line in result.stdout.splitlines():
+        package, _, path = line.partition(": ")
+        found[path.strip()] = package.split(":")[0]
+    return found
+
+
+def libraries(binary, failures):
+    """The shared library files `binary` loads."""
     output = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
-    needed = {}
+    found = []
     for line in output.splitlines():
         if "not found" in line:
-            failures.append(f"{binary}: {line.strip()}")
+            failures.append(f"{os.path.basename(binary)}: {line.strip()}")
             continue
         match = re.search(r"=>\s+(/\S+)", line) or re.match(r"\s*(/\S+)\s+\(", line)
-        if not match:
-            continue  # linux-vdso has no file
-        package = owning_package(match.group(1))
-        if package is None:
-            failures.append(f"{binary}: no Debian package owns {match.group(1)}")
-        else:
-            needed.setdefault(package, []).append(os.path.basename(match.group(1)))
+        if match:  # linux-vdso has no file
+            found.append(match.group(1))
+    return found
+
+
+def needed_packages(binaries, failures):
+    """{package: {"library of binary", ...}} for everything the binaries load."""
+    loaded = {binary: libraries(binary, failures) for binary in binaries}
+    known = owners({c for libs in loaded.values() for lib in libs for c in candidates(lib)})
+    needed = {}
+    for binary, libs in loaded.items():
+        for lib in libs:
+            package = next((known[c] for c in sorted(candidates(lib)) if c in known), None)
+            if package is None:
+                failures.append(f"{os.path.basename(binary)}: no Debian package owns {lib}")
+            else:
+                needed.setdefault(package, set()).add(
+                    f"{os.path.basename(lib)} of {os.path.basename(binary)}")
     return needed
 
 
@@ -130,15 +142,17 @@ def main():
         failures.append(f"build stage lacks {', '.join(sorted(missing_build))}")
 
     installed = apt_installs(runtime)
-    for binary in args.binaries:
-        for package, libraries in sorted(needed_packages(binary, failures).items()):
-            if package not in installed and package not in BASE_PACKAGES:
-                failures.append(f"runtime stage lacks {package} "
-                                f"({', '.join(libraries)} of {os.path.basename(binary)})")
+    for package, users in sorted(needed_packages(args.binaries, failures).items()):
+        if package not in installed and package not in BASE_PACKAGES:
+            failures.append(f"runtime stage lacks {package} ({', '.join(sorted(users))})")
+    # One apt-cache call: it prints a stanza per package it knows.
+    shown = subprocess.run(["apt-cache", "show", "--no-all-versions"] + sorted(installed),
+                           capture_output=True, text=True).stdout
+    known = set(re.findall(r"^Package: (\S+)$", shown, re.MULTILINE))
     for package in sorted(installed):
         if package.endswith("-dev") or package in ("g++", "gcc", "cmake", "make"):
             failures.append(f"runtime stage installs build tool {package}")
-        elif subprocess.run(["apt-cache", "show", package], capture_output=True).returncode != 0:
+        elif package not in known:
             failures.append(f"runtime stage installs {package}, unknown to apt")
 
     settings = {}

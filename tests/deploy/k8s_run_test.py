@@ -134,7 +134,7 @@ class Sandbox:
 
         self.mounts = {}  # mountPath -> host folder
         for mount in container.get("volumeMounts", []):
-            host = os.path.join(root, "volumes", mount["name"], mount.get("subPath", ""))
+            host = os.path.normpath(os.path.join(root, "volumes", mount["name"], mount.get("subPath", "")))
             os.makedirs(host, exist_ok=True)
             if self.uid is not None:
                 for folder in (os.path.dirname(host.rstrip("/")), host):
@@ -386,8 +386,11 @@ def run(args, root):
         annotations = pod["metadata"].get("annotations", {})
         metrics_port = sandbox.ports[int(annotations["prometheus.io/port"])]
         url = f"http://127.0.0.1:{metrics_port}{annotations.get('prometheus.io/path', '/metrics')}"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            text = response.read().decode()
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                text = response.read().decode()
+        except OSError as error:
+            raise TestFailure(f"cannot scrape {url}: {error}\n{sandbox.output('server')}")
         counted = [s for family in text_string_to_metric_families(text) for s in family.samples
                    if s.name == "analytics_rpc_requests_total"
                    and "GetKpis" in s.labels.get("method", "") and s.labels.get("code") == "OK"]
