@@ -37,6 +37,9 @@
 // does grow with the file is bookkeeping of keys: the set of Row IDs (for
 // duplicates) and, without Row IDs, LineKeyAssigner's occurrence counts while
 // reading AcceptedLines: roughly 50-100 bytes per line.
+//
+// A CsvImport is used by one thread at a time; the sources AcceptedLines()
+// returns are independent of each other and of the import.
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,11 @@
 #include "import/spool.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -17,20 +19,37 @@ constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
 
 using Length = std::uint32_t;
 
-absl::Status ErrnoStatus(std::string_view what) {
+// `error` is errno, read by the caller before anything could change it.
+absl::Status ErrnoStatus(int error, std::string_view what) {
   return absl::InternalError(
-      absl::StrCat("import spool: ", std::string(what), ": ", std::strerror(errno)));
+      absl::StrCat("import spool: ", std::string(what), ": ", std::strerror(error)));
 }
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<Spool>> Spool::Create() {
-  std::unique_ptr<std::FILE, FileCloser> file(std::tmpfile());
-  if (file == nullptr) return ErrnoStatus("cannot create a temporary file");
-  return std::shared_ptr<Spool>(new Spool(std::move(file)));
+Spool::Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
-int Spool::fd() const { return fileno(file_.get()); }
+absl::StatusOr<std::shared_ptr<Spool>> Spool::Create() {
+  // tmpfile() would ignore TMPDIR, which deployments use to point at a
+  // writable volume when the root filesystem is read-only.
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    // Filesystems without O_TMPFILE: a named file, unlinked at once.
+    std::string path = dir + "/analytics-import-XXXXXX";
+    fd = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd >= 0) ::unlink(path.c_str());
+  }
+  if (fd < 0) {
+    const int error = errno;
+    return ErrnoStatus(error, absl::StrCat("cannot create a temporary file in ", dir,
+                                           " (set TMPDIR to a writable directory)"));
+  }
+  return std::shared_ptr<Spool>(new Spool(fd));
+}
 
 absl::Status Spool::Append(std::string_view record) {
   if (record.size() > std::numeric_limits<Length>::max()) {
@@ -47,14 +66,13 @@ absl::Status Spool::Append(std::string_view record) {
 absl::Status Spool::Flush() { return WriteBuffer(); }
 
 absl::Status Spool::WriteBuffer() {
-  // Only the descriptor is used for I/O; the FILE just owns it.
   std::size_t done = 0;
   while (done < buffer_.size()) {
     const ssize_t n = ::pwrite(fd(), buffer_.data() + done, buffer_.size() - done,
                                static_cast<off_t>(file_size_ + static_cast<std::int64_t>(done)));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus("cannot write the temporary file (disk full?)");
+      return ErrnoStatus(errno, "cannot write the temporary file (disk full?)");
     }
     done += static_cast<std::size_t>(n);
   }
@@ -87,7 +105,7 @@ absl::StatusOr<bool> SpoolReader::Fill(std::size_t want) {
     }
     if (n <= 0) {
       buffer_.resize(old_size);
-      return n < 0 ? ErrnoStatus("cannot read the temporary file")
+      return n < 0 ? ErrnoStatus(errno, "cannot read the temporary file")
                    : absl::DataLossError("import spool: temporary file shorter than written");
     }
     buffer_.resize(old_size + static_cast<std::size_t>(n));

@@ -3,16 +3,16 @@
 // The importer cannot hand lines to the store as it parses them: whether the
 // file is Latin-1 and whether its dates are day- or month-first are decided
 // from the whole file. So parsed records wait here, on disk, and memory stays
-// bounded whatever the file size. The file comes from tmpfile(): it has no
-// name, lives in the system temporary directory (/tmp) and disappears when
-// the last Spool owner closes it, even if the process dies.
+// bounded whatever the file size. The file is created in $TMPDIR (else /tmp)
+// without a name (O_TMPFILE, or unlinked at once where that is unsupported),
+// so it disappears when the last Spool owner closes it, even if the process
+// dies. It needs free space about the size of the CSV file.
 //
 // Any number of SpoolReaders may read concurrently with each other (each has
 // its own offset and buffer, using pread), but not with Append.
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,15 +36,25 @@ class Spool {
 
  private:
   friend class SpoolReader;
-  struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
+
+  // Owns a file descriptor.
+  class Fd {
+   public:
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd();
+    int get() const { return fd_; }
+
+   private:
+    int fd_;
   };
 
-  explicit Spool(std::unique_ptr<std::FILE, FileCloser> file) : file_(std::move(file)) {}
+  explicit Spool(int fd) : fd_(fd) {}
   absl::Status WriteBuffer();
-  int fd() const;
+  int fd() const { return fd_.get(); }
 
-  std::unique_ptr<std::FILE, FileCloser> file_;
+  Fd fd_;
   std::string buffer_;
   std::int64_t file_size_ = 0;  // bytes already in the file
   std::int64_t records_ = 0;
