@@ -20,6 +20,21 @@ absl::StatusOr<Response> FinishStream(Writer& writer, bool writes_ok, Response& 
   return std::move(response);
 }
 
+using Stub = v1::AnalyticsService::Stub;
+
+// A generated blocking unary method of the stub.
+template <typename Request, typename Response>
+using UnaryMethod = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
+
+template <typename Request, typename Response>
+absl::StatusOr<Response> CallUnary(Stub& stub, UnaryMethod<Request, Response> method,
+                                   grpc::ClientContext& context, const Request& request) {
+  Response response;
+  const grpc::Status status = (stub.*method)(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
 }  // namespace
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
@@ -49,10 +64,7 @@ absl::StatusOr<v1::SeedDemoDataResponse> AnalyticsClient::SeedDemoData(
     const v1::SeedDemoDataRequest& request, const CallOptions& call) const {
   grpc::ClientContext context;
   Configure(context, call);
-  v1::SeedDemoDataResponse response;
-  const grpc::Status status = stub_->SeedDemoData(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
+  return CallUnary(*stub_, &Stub::SeedDemoData, context, request);
 }
 
 absl::StatusOr<v1::IngestTransactionsResponse> AnalyticsClient::IngestTransactions(
@@ -149,60 +161,42 @@ absl::StatusOr<v1::GetKpisResponse> AnalyticsClient::GetKpis(const v1::GetKpisRe
                                                              const CallOptions& call) const {
   grpc::ClientContext context;
   Configure(context, call);
-  v1::GetKpisResponse response;
-  const grpc::Status status = stub_->GetKpis(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
+  return CallUnary(*stub_, &Stub::GetKpis, context, request);
 }
 
 absl::StatusOr<v1::GetBreakdownResponse> AnalyticsClient::GetBreakdown(
     const v1::GetBreakdownRequest& request, const CallOptions& call) const {
   grpc::ClientContext context;
   Configure(context, call);
-  v1::GetBreakdownResponse response;
-  const grpc::Status status = stub_->GetBreakdown(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
+  return CallUnary(*stub_, &Stub::GetBreakdown, context, request);
 }
 
 absl::StatusOr<v1::GetSalesTrendResponse> AnalyticsClient::GetSalesTrend(
     const v1::GetSalesTrendRequest& request, const CallOptions& call) const {
   grpc::ClientContext context;
   Configure(context, call);
-  v1::GetSalesTrendResponse response;
-  const grpc::Status status = stub_->GetSalesTrend(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
+  return CallUnary(*stub_, &Stub::GetSalesTrend, context, request);
 }
 
 absl::StatusOr<v1::GetRfmSummaryResponse> AnalyticsClient::GetRfmSummary(
     const v1::GetRfmSummaryRequest& request, const CallOptions& call) const {
   grpc::ClientContext context;
   Configure(context, call);
-  v1::GetRfmSummaryResponse response;
-  const grpc::Status status = stub_->GetRfmSummary(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
+  return CallUnary(*stub_, &Stub::GetRfmSummary, context, request);
 }
 
 absl::StatusOr<v1::ListCustomersResponse> AnalyticsClient::ListCustomers(
     const v1::ListCustomersRequest& request, const CallOptions& call) const {
   grpc::ClientContext context;
   Configure(context, call);
-  v1::ListCustomersResponse response;
-  const grpc::Status status = stub_->ListCustomers(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
+  return CallUnary(*stub_, &Stub::ListCustomers, context, request);
 }
 
 absl::StatusOr<v1::GetCustomerResponse> AnalyticsClient::GetCustomer(
     const v1::GetCustomerRequest& request, const CallOptions& call) const {
   grpc::ClientContext context;
   Configure(context, call);
-  v1::GetCustomerResponse response;
-  const grpc::Status status = stub_->GetCustomer(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
+  return CallUnary(*stub_, &Stub::GetCustomer, context, request);
 }
 
 }  // namespace customer_analytics
