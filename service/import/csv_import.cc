@@ -4,11 +4,11 @@
 #include <optional>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/line_key.h"
 #include "import/column_map.h"
 #include "import/csv_reader.h"
+#include "import/row_id_set.h"
 #include "import/spool.h"
 #include "import/spooled_line.h"
 
@@ -134,8 +134,7 @@ struct CsvImport::State {
   std::vector<std::string> header;  // raw bytes
   std::optional<ColumnMap> columns;
   DateOrderDetector dates;
-  // Row ID -> line that used it, to reject a repeated Row ID.
-  absl::flat_hash_map<std::string, std::int64_t> row_ids;
+  RowIdSet row_ids;
   std::shared_ptr<Spool> spool;
   std::string encoded;  // reused for every spooled line
 
@@ -360,11 +359,9 @@ absl::Status CsvImport::State::OnData(const CsvRecord& record) {
     return absl::OkStatus();
   }
   if (const std::string_view row_id = raw[TextField::kRowId]; !row_id.empty()) {
-    const auto [it, inserted] = row_ids.try_emplace(std::string(row_id), record.line());
-    if (!inserted) {
-      Reject(
-          record.line(), (*columns)[Column::kRowId],
-          absl::StrCat("duplicate Row ID ", Quoted(row_id), " (first on line ", it->second, ")"));
+    if (const std::optional<std::int64_t> first = row_ids.Insert(row_id, record.line())) {
+      Reject(record.line(), (*columns)[Column::kRowId],
+             absl::StrCat("duplicate Row ID ", Quoted(row_id), " (first on line ", *first, ")"));
       return absl::OkStatus();
     }
   }

@@ -25,6 +25,15 @@ std::size_t ReadNumber(std::string_view text, std::size_t pos, std::size_t max_d
   return end - pos;
 }
 
+// DayFromYmd(...).ok() without building an error message: auto-detection
+// asks this twice for every date of the file.
+bool Exists(int year, int month, int day) {
+  if (year < kMinYear || year > kMaxYear || month < 1 || month > 12 || day < 1) return false;
+  constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDaysInMonth[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
 std::string Describe(const DateText& parts) {
   char buffer[48];
   if (parts.year_first) {
@@ -120,10 +129,10 @@ absl::StatusOr<Day> ParseDate(std::string_view text, DateOrder order) {
 }
 
 unsigned PossibleOrders(const DateText& parts) {
-  if (parts.year_first) return ResolveDate(parts, DateOrder::kYmd).ok() ? kYmdBit : 0;
+  if (parts.year_first) return Exists(parts.year, parts.first, parts.second) ? kYmdBit : 0;
   unsigned bits = 0;
-  if (ResolveDate(parts, DateOrder::kDmy).ok()) bits |= kDmyBit;
-  if (ResolveDate(parts, DateOrder::kMdy).ok()) bits |= kMdyBit;
+  if (Exists(parts.year, parts.second, parts.first)) bits |= kDmyBit;
+  if (Exists(parts.year, parts.first, parts.second)) bits |= kMdyBit;
   return bits;
 }
 

@@ -120,3 +120,27 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace analytics
+
+namespace analytics {
+namespace {
+
+// PossibleOrders has its own calendar check (it must not build error
+// messages); it must agree with ResolveDate, i.e. with DayFromYmd.
+TEST(DateParserTest, PossibleOrdersAgreesWithResolveDate) {
+  for (const int year : {1899, 1900, 1999, 2000, 2016, 2017, 2100, 2400, 2999, 3000}) {
+    for (int a = 0; a <= 33; ++a) {
+      for (int b = 0; b <= 33; ++b) {
+        const DateText text{false, a, b, year};
+        const unsigned expected = (ResolveDate(text, DateOrder::kDmy).ok() ? kDmyBit : 0) |
+                                  (ResolveDate(text, DateOrder::kMdy).ok() ? kMdyBit : 0);
+        ASSERT_EQ(PossibleOrders(text), expected) << a << "-" << b << "-" << year;
+        const DateText iso{true, a, b, year};
+        ASSERT_EQ(PossibleOrders(iso), ResolveDate(iso, DateOrder::kYmd).ok() ? kYmdBit : 0u)
+            << year << "-" << a << "-" << b;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace analytics
