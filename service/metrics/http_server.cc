@@ -14,9 +14,8 @@
 namespace analytics::metrics {
 namespace {
 
-// Worker threads for scrapes. Prometheus keeps its connection alive, which
-// holds a worker until the keep-alive timeout; a few spare workers let a
-// second scraper (or a curl by hand) through meanwhile.
+// Worker threads for scrapes: a few, so that a second scraper (or a curl by
+// hand) is not queued behind a slow client.
 constexpr std::size_t kWorkerThreads = 4;
 
 struct HostPort {
@@ -75,6 +74,13 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
     const int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  // One request per connection. Prometheus would otherwise keep its scrape
+  // connection open between scrapes, and an idle kept-alive connection holds
+  // stop() (so the server's exit on SIGTERM) for the whole keep-alive timeout;
+  // a scrape every 15 s or more gains nothing from reusing it.
+  server.set_keep_alive_max_count(1);
+  // A connection that sends nothing holds a worker, and stop(), this long.
+  server.set_read_timeout(2, 0);
   server.Get("/metrics", [&registry](const httplib::Request&, httplib::Response& response) {
     response.set_content(registry.RenderPrometheusText(),
                          "text/plain; version=0.0.4; charset=utf-8");

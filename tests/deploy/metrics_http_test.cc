@@ -46,12 +46,13 @@ int Connect(int port) {
   return fd;
 }
 
-// HTTP/1.0 GET: the server closes the connection after answering, so the
-// response ends at end of stream.
-std::optional<HttpResponse> Get(int port, const std::string& path) {
+// A GET that reads the response to end of stream, so it returns once the
+// server closes the connection (at once for HTTP/1.0).
+std::optional<HttpResponse> Get(int port, const std::string& path,
+                                const std::string& version = "HTTP/1.0") {
   const int fd = Connect(port);
   if (fd < 0) return std::nullopt;
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string request = "GET " + path + " " + version + "\r\nHost: 127.0.0.1\r\n\r\n";
   if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     close(fd);
@@ -116,6 +117,20 @@ TEST(MetricsHttpServer, PrometheusParserReadsAScrape) {
   EXPECT_THAT(result.out, HasSubstr("SAMPLE analytics_rpc_requests_total "
                                     R"({"code":"NOT_FOUND","method":"ListCustomers"} 1.0)"));
   EXPECT_THAT(result.out, HasSubstr("SAMPLE analytics_order_lines {} 1500.0\n"));
+}
+
+TEST(MetricsHttpServer, ClosesEachConnectionAfterOneScrape) {
+  // An HTTP/1.1 client (Prometheus) would keep an idle connection open, and
+  // that would hold the server's shutdown for the keep-alive timeout. The
+  // server must say it closes, and close: Get() reads to end of stream, so
+  // it only returns here because the server hung up.
+  Registry registry(BuildInfo{"v", "s"});
+  std::unique_ptr<MetricsHttpServer> server = StartOrDie(registry, "127.0.0.1:0");
+  ASSERT_NE(server, nullptr);
+  const std::optional<HttpResponse> response = Get(server->port(), "/metrics", "HTTP/1.1");
+  ASSERT_TRUE(response.has_value());
+  EXPECT_THAT(response->status_line, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(response->headers, HasSubstr("Connection: close\r\n"));
 }
 
 TEST(MetricsHttpServer, OtherPathsAreNotFound) {
