@@ -123,6 +123,7 @@ void Table::AddFooter(std::vector<Cell> cells) {
 
 std::string Table::Render() const {
   std::vector<std::size_t> widths(columns_.size());
+  auto shown = [&](std::size_t c) { return !columns_[c].header.empty(); };
   for (std::size_t c = 0; c < columns_.size(); ++c) {
     widths[c] = DisplayWidth(columns_[c].header);
     for (const auto* rows : {&rows_, &footers_}) {
@@ -132,7 +133,8 @@ std::string Table::Render() const {
   auto line = [&](const std::vector<std::string>& texts) {
     std::string out;
     for (std::size_t c = 0; c < columns_.size(); ++c) {
-      if (c > 0) out += "  ";
+      if (!shown(c)) continue;
+      if (!out.empty()) out += "  ";
       out += Pad(texts[c], widths[c], columns_[c].align);
     }
     TrimRight(out);
@@ -141,7 +143,8 @@ std::string Table::Render() const {
   auto rule = [&] {
     std::string out;
     for (std::size_t c = 0; c < columns_.size(); ++c) {
-      if (c > 0) out += "  ";
+      if (!shown(c)) continue;
+      if (!out.empty()) out += "  ";
       out += std::string(widths[c], '-');
     }
     return out + "\n";

@@ -51,7 +51,8 @@ std::size_t DisplayWidth(std::string_view text);
 enum class Align { kLeft, kRight };
 
 struct Column {
-  std::string header;    // table heading
+  // Table heading; a column with an empty heading appears in the CSV only.
+  std::string header;
   std::string csv_name;  // CSV header, snake_case
   Align align = Align::kLeft;
 };

@@ -20,6 +20,13 @@ std::string Rate(const ProgressSnapshot& s) {
 
 }  // namespace
 
+void LineCounter::Add(std::string_view chunk) {
+  for (const char c : chunk) {
+    if (c == '\r' || (c == '\n' && !last_was_cr_)) ++lines_;
+    last_was_cr_ = c == '\r';
+  }
+}
+
 std::string FormatEta(double seconds) {
   const std::int64_t total = static_cast<std::int64_t>(std::ceil(std::max(seconds, 0.0)));
   const std::int64_t h = total / 3600, m = total / 60 % 60, s = total % 60;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 namespace analytics::cli {
 
@@ -21,6 +22,19 @@ struct ProgressSnapshot {
   std::int64_t lines = 0;
   std::optional<std::int64_t> total_bytes;  // unknown for stdin
   double elapsed_seconds = 0;
+};
+
+// Counts physical lines in a byte stream fed in chunks of any size: "\n",
+// "\r\n" and a lone "\r" (old Mac exports) each end one line, also when a
+// chunk boundary splits "\r\n".
+class LineCounter {
+ public:
+  void Add(std::string_view chunk);
+  std::int64_t lines() const { return lines_; }
+
+ private:
+  std::int64_t lines_ = 0;
+  bool last_was_cr_ = false;
 };
 
 // "[#######.............]  35%  12.3 MiB / 35.0 MiB  120,345 lines  4.1 MiB/s  ETA 6s"

@@ -211,7 +211,8 @@ std::string RenderKpis(const v1::GetKpisResponse& r, OutputFormat format) {
                {"Previous", "previous", Align::kRight},
                {"Change", "change", Align::kRight},
                {"", "change_unit", Align::kLeft}});
-  // The last column exists for CSV readers; in the table the unit is in the text.
+  // The unit column is for CSV readers (no heading: CSV only); the table
+  // shows the unit in the change text itself.
   table.AddRow({Text("Revenue"), Money(cur.revenue_micros()), Money(prev.revenue_micros()),
                 pct(change.has_revenue_pct(), change.revenue_pct()), Cell{"", "percent"}});
   table.AddRow({Text("Profit"), Money(cur.profit_micros()), Money(prev.profit_micros()),
@@ -387,7 +388,7 @@ std::string RenderCustomers(const v1::ListCustomersResponse& r, OutputFormat for
 
 std::string RenderCustomer(const v1::GetCustomerResponse& r, OutputFormat format) {
   const v1::Customer& c = r.customer();
-  const std::vector<Field> fields = {
+  std::vector<Field> fields = {
       {"Customer", "customer_id", Text(c.customer_id())},
       {"Name", "customer_name", Text(c.customer_name())},
       {"Segment", "segment", Text(c.segment())},
@@ -398,7 +399,7 @@ std::string RenderCustomer(const v1::GetCustomerResponse& r, OutputFormat format
       {"Recency (days)", "recency_days", Count(c.recency_days())},
       {"Frequency", "frequency", Count(c.frequency())},
       {"Monetary", "monetary", Money(c.monetary_micros())},
-      {"Scores R/F/M", "rfm_scores",
+      {"Scores R/F/M", "",
        Text(absl::StrCat(c.recency_score(), "/", c.frequency_score(), "/", c.monetary_score()))},
       {"Lifetime revenue", "lifetime_revenue", Money(c.lifetime_revenue_micros())},
       {"Lifetime profit", "lifetime_profit", Money(c.lifetime_profit_micros())},
@@ -406,7 +407,14 @@ std::string RenderCustomer(const v1::GetCustomerResponse& r, OutputFormat format
       {"First order", "first_order_date", Text(c.first_order_date())},
       {"Last order", "last_order_date", Text(c.last_order_date())},
   };
-  if (format == OutputFormat::kCsv) return RenderFields(fields, format);
+  if (format == OutputFormat::kCsv) {
+    // One value per CSV column: the scores split up.
+    std::erase_if(fields, [](const Field& f) { return f.csv_name.empty(); });
+    fields.push_back({"R", "recency_score", Count(c.recency_score())});
+    fields.push_back({"F", "frequency_score", Count(c.frequency_score())});
+    fields.push_back({"M", "monetary_score", Count(c.monetary_score())});
+    return RenderFields(fields, format);
+  }
   Table categories({{"Category", "category", Align::kLeft},
                     {"Revenue", "revenue", Align::kRight},
                     {"Profit", "profit", Align::kRight},

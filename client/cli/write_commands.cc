@@ -145,19 +145,19 @@ absl::Status RunImport(const CommandContext& context) {
   if (absl::Status open = input.OpenStatus(); !open.ok()) return open;
   const bool quiet = args.Has("quiet");
   ImportProgress progress(context.io.err, context.io.err_is_terminal, input.Size());
-  std::int64_t lines = 0;
+  LineCounter lines;
   const auto source = [&](std::string& chunk) -> absl::StatusOr<bool> {
     chunk.resize(static_cast<std::size_t>(chunk_bytes));
     input.stream().read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     chunk.resize(static_cast<std::size_t>(input.stream().gcount()));
     if (input.stream().bad()) return absl::DataLossError("cannot read the CSV input");
-    lines += std::count(chunk.begin(), chunk.end(), '\n');
+    lines.Add(chunk);
     return !chunk.empty();
   };
   std::int64_t sent = 0;
   const auto on_progress = [&](std::int64_t bytes) {
     sent = bytes;
-    if (!quiet) progress.Update(bytes, lines);
+    if (!quiet) progress.Update(bytes, lines.lines());
   };
   const absl::StatusOr<v1::ImportCsvResponse> response =
       context.client.ImportCsv(source, options, on_progress, context.call);

@@ -106,6 +106,18 @@ TEST(TableTest, CsvUsesRawValuesAndSkipsFooters) {
   EXPECT_EQ(table.row_count(), 1u);
 }
 
+TEST(TableTest, ColumnsWithoutHeadingAreCsvOnly) {
+  Table table({{"Measure", "measure", Align::kLeft},
+               {"Change", "change", Align::kRight},
+               {"", "unit", Align::kLeft}});
+  table.AddRow({Text("Revenue"), Cell{"+5.0%", "5.0"}, Cell{"", "percent"}});
+  EXPECT_EQ(table.Render(),
+            "Measure  Change\n"
+            "-------  ------\n"
+            "Revenue   +5.0%\n");
+  EXPECT_EQ(table.RenderCsv(), "measure,change,unit\nRevenue,5.0,percent\n");
+}
+
 TEST(TableTest, ShortRowsArePaddedAndTrailingSpacesTrimmed) {
   Table table({{"A", "a", Align::kLeft}, {"B", "b", Align::kLeft}});
   table.AddRow({Text("x")});

@@ -32,6 +32,23 @@ TEST(ProgressTest, PlainLine) {
   EXPECT_EQ(RenderProgressLine(s), "sent 1.0 KiB of 4.0 KiB (25%), 3 lines");
 }
 
+TEST(LineCounterTest, CountsEveryLineEndingAcrossChunks) {
+  LineCounter lf;
+  lf.Add("a,b\nc,");
+  lf.Add("d\n");
+  EXPECT_EQ(lf.lines(), 2);
+  LineCounter crlf;  // "\r\n" split over two chunks is one line end
+  crlf.Add("a\r\nb\r");
+  crlf.Add("\nc\r\n");
+  EXPECT_EQ(crlf.lines(), 3);
+  LineCounter cr;  // old Mac exports end lines with a lone "\r"
+  cr.Add("a\rb\rc");
+  EXPECT_EQ(cr.lines(), 2);
+  LineCounter none;
+  none.Add("");
+  EXPECT_EQ(none.lines(), 0);
+}
+
 TEST(ProgressTest, Eta) {
   EXPECT_EQ(FormatEta(0), "0s");
   EXPECT_EQ(FormatEta(5.2), "6s");

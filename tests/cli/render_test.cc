@@ -178,6 +178,18 @@ TEST(RenderTest, JsonRoundTripsAndIncludesZeroFields) {
   EXPECT_EQ(parsed.current().revenue_micros(), 1'000'000);
 }
 
+TEST(RenderTest, CustomerCsvSplitsTheScores) {
+  v1::GetCustomerResponse r;
+  r.mutable_customer()->set_customer_id("C-9");
+  r.mutable_customer()->set_recency_score(5);
+  r.mutable_customer()->set_frequency_score(4);
+  r.mutable_customer()->set_monetary_score(3);
+  const std::string csv = RenderCustomer(r, OutputFormat::kCsv);
+  EXPECT_THAT(csv, HasSubstr(",recency_score,frequency_score,monetary_score\n"));
+  EXPECT_THAT(csv, HasSubstr(",5,4,3\n"));
+  EXPECT_THAT(RenderCustomer(r, OutputFormat::kTable), HasSubstr("Scores R/F/M      5/4/3\n"));
+}
+
 TEST(RenderTest, DisplayNames) {
   EXPECT_EQ(TierName(v1::TIER_SILVER), "Silver");
   EXPECT_EQ(RfmSegmentName(v1::RFM_SEGMENT_ABOUT_TO_SLEEP), "About To Sleep");
