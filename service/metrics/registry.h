@@ -78,8 +78,11 @@ class Registry {
 
   // Replaces the gauge's callback; an empty function removes it. The
   // callback runs on the scraping thread without the registry's lock held, so
-  // it may take its time (a SQLite query) and may even record into this
-  // registry. It must stay valid until replaced or the registry is gone.
+  // it may query (SQLite) and may even record into this registry. It should
+  // not wait behind a writer, though: the scrape waits with it, and
+  // Prometheus gives up after its scrape timeout (10 s in our
+  // ServiceMonitor). It must stay valid until replaced or the registry is
+  // gone.
   void SetGaugeCallback(StoreGauge gauge, GaugeCallback callback);
 
   // The in-flight gauge. Prefer InFlightGuard; these pair up for callers that

@@ -19,7 +19,11 @@ envFrom ConfigMaps, then env (valueFrom resolved). Then, like the kubelet:
   5. sends SIGTERM and requires exit code 0 within
      terminationGracePeriodSeconds, the database file on the volume;
   6. starts it again on the same volume (a Recreate upgrade) and requires
-     the same GetKpis answer.
+     the same GetKpis answer;
+  7. drains: with an IngestTransactions stream held open (seen in the
+     analytics_rpc_in_flight gauge, polled), SIGTERM must turn the readiness
+     probe failing, let the call finish OK once the client closes it, and
+     exit 0 within the grace period.
 
 Sandbox mapping (the only liberties taken, so a CI host can run it):
   * volumes: each volumeMount's mountPath becomes a fresh folder; env values
@@ -42,6 +46,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -56,6 +61,7 @@ POLL_SECONDS = 0.05  # the probe loop's period; the bound comes from the probe s
 DOCKER_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 HEALTH_CHECK = "/grpc.health.v1.Health/Check"
 GET_KPIS = "/customer_analytics.v1.AnalyticsService/GetKpis"
+INGEST = "/customer_analytics.v1.AnalyticsService/IngestTransactions"
 SERVING = 1
 
 
@@ -205,16 +211,19 @@ class Sandbox:
 
 # --- gRPC, as the kubelet and a client do it ----------------------------------------
 
+def encode_varint(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
 def encode_string_field(number, text):
     data = text.encode()
-    length, varint = len(data), bytearray()
-    while True:
-        byte = length & 0x7F
-        length >>= 7
-        varint.append(byte | (0x80 if length else 0))
-        if not length:
-            break
-    return bytes([number << 3 | 2]) + bytes(varint) + data
+    return bytes([number << 3 | 2]) + encode_varint(len(data)) + data
 
 
 def decode_varint_field(message, number):
@@ -295,6 +304,73 @@ def wait_until_started(process, container, sandbox, name):
     for other in ("readinessProbe", "livenessProbe"):
         if other in container and not probe_passes(container[other], sandbox):
             raise TestFailure(f"{other} fails after startup\n{sandbox.output(name)}")
+
+
+def scrape(url, sandbox):
+    """The metric families at `url`, parsed by the reference parser."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            text = response.read().decode()
+    except OSError as error:
+        raise TestFailure(f"cannot scrape {url}: {error}\n{sandbox.output('server')}")
+    return text, list(text_string_to_metric_families(text))
+
+
+def sample_value(families, name, match=lambda labels: True):
+    values = [s.value for family in families for s in family.samples
+              if s.name == name and match(s.labels)]
+    return values[0] if values else None
+
+
+def drain(process, container, grace, ports, sandbox, name):
+    """SIGTERM with a call in flight: readiness must fail, the call must still
+    finish OK, and the process exit 0, all within the grace period.
+
+    The call is an IngestTransactions stream the test holds open: it is in
+    flight for exactly as long as the test decides, and holds no database
+    lock meanwhile (a long write would also block the store gauges of the
+    scrape used to see the call in flight)."""
+    release = threading.Event()
+
+    def batches():
+        yield b""  # one empty IngestTransactionsRequest: the call has started
+        release.wait()
+
+    with grpc.insecure_channel(f"127.0.0.1:{ports['grpc']}") as channel:
+        ingest = channel.stream_unary(INGEST).future(batches(), timeout=grace + 60)
+        try:
+            deadline = time.monotonic() + 30
+            while True:  # poll until the server counts the call as in flight
+                _, families = scrape(ports["metrics_url"], sandbox)
+                if (sample_value(families, "analytics_rpc_in_flight") or 0) >= 1:
+                    break
+                if ingest.done() or time.monotonic() > deadline:
+                    raise TestFailure(f"could not see IngestTransactions in flight "
+                                      f"(done: {ingest.done()})\n{sandbox.output(name)}")
+                time.sleep(POLL_SECONDS)
+            start = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            while probe_passes(container["readinessProbe"], sandbox):
+                if time.monotonic() - start > grace:
+                    raise TestFailure("the readiness probe still passes after SIGTERM")
+                time.sleep(POLL_SECONDS)
+        finally:
+            release.set()  # close the stream: the server may now finish the call
+        try:
+            ingest.result()
+        except grpc.RpcError as error:
+            raise TestFailure(f"the in-flight call was not drained: {error.code()} "
+                              f"{error.details()}\n{sandbox.output(name)}")
+    try:
+        code = process.wait(timeout=max(0.0, grace - (time.monotonic() - start)))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise TestFailure(f"no exit within {grace}s of SIGTERM while draining\n"
+                          f"{sandbox.output(name)}")
+    if code != 0:
+        raise TestFailure(f"exit code {code} after draining\n{sandbox.output(name)}")
+    return time.monotonic() - start
 
 
 def stop(process, seconds, sandbox, name):
@@ -386,19 +462,15 @@ def run(args, root):
         annotations = pod["metadata"].get("annotations", {})
         metrics_port = sandbox.ports[int(annotations["prometheus.io/port"])]
         url = f"http://127.0.0.1:{metrics_port}{annotations.get('prometheus.io/path', '/metrics')}"
-        try:
-            with urllib.request.urlopen(url, timeout=10) as response:
-                text = response.read().decode()
-        except OSError as error:
-            raise TestFailure(f"cannot scrape {url}: {error}\n{sandbox.output('server')}")
-        counted = [s for family in text_string_to_metric_families(text) for s in family.samples
-                   if s.name == "analytics_rpc_requests_total"
-                   and "GetKpis" in s.labels.get("method", "") and s.labels.get("code") == "OK"]
-        if not counted or counted[0].value < 1:
+        text, families = scrape(url, sandbox)
+        counted = sample_value(families, "analytics_rpc_requests_total",
+                               lambda labels: "GetKpis" in labels.get("method", "")
+                               and labels.get("code") == "OK")
+        if counted is None or counted < 1:
             raise TestFailure(f"{url} does not count the GetKpis call:\n{text[:3000]}")
         if target.get("metrics") != metrics_port:
             raise TestFailure("the Service's metrics port and prometheus.io/port differ")
-        log(f"ok   {url} counts GetKpis: {counted[0].value}")
+        log(f"ok   {url} counts GetKpis: {counted}")
 
         stop(process, grace, sandbox, "server")
         log(f"ok   SIGTERM -> exit 0 within {grace}s")
@@ -425,8 +497,11 @@ def run(args, root):
         if code != grpc.StatusCode.OK or again != kpis:
             raise TestFailure(f"after a restart on the same volume GetKpis answered {code} "
                               f"with different data")
-        stop(process, grace, sandbox, "server-restarted")
         log("ok   restart on the same volume keeps the data")
+        took = drain(process, container, grace, {"grpc": target["grpc"], "metrics_url": url},
+                     sandbox, "server-restarted")
+        log(f"ok   SIGTERM with a call in flight: readiness failed, call drained OK, "
+            f"exit 0 after {took:.1f}s (grace {grace}s)")
     finally:
         if process.poll() is None:
             process.kill()
