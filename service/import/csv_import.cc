@@ -1,5 +1,7 @@
 #include "import/csv_import.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <optional>
 #include <utility>
@@ -198,8 +200,11 @@ absl::Status CsvImport::State::CheckEncoding(const CsvRecord& record) {
     }
     char byte[8];
     std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(field[*bad]));
-    const std::string where =
-        columns ? absl::StrCat("column \"", Displayable(header[i]), "\"") : "header";
+    // A ragged row can have more fields than the header has names.
+    const std::string where = !columns ? std::string("header")
+                              : i < header.size()
+                                  ? absl::StrCat("column \"", Displayable(header[i]), "\"")
+                                  : absl::StrCat("field ", i + 1);
     return absl::InvalidArgumentError(
         absl::StrCat("line ", record.line(), ", ", where, ": invalid UTF-8 (byte ", byte, ")",
                      has_bom && options.encoding == TextEncoding::kAuto

@@ -35,8 +35,9 @@
 // runaway quote cannot exhaust memory); accepted lines wait in an anonymous
 // temporary file (spool.h), so the file's size never becomes memory. What
 // does grow with the file is bookkeeping of keys: the set of Row IDs (for
-// duplicates) and, without Row IDs, LineKeyAssigner's occurrence counts while
-// reading AcceptedLines: roughly 50-100 bytes per line.
+// duplicates, ~40 bytes per line, row_id_set.h) and, without Row IDs,
+// LineKeyAssigner's occurrence counts while reading AcceptedLines (~170
+// bytes per line). A 1,000,000-line file peaks at 70 MiB / 175 MiB RSS.
 //
 // A CsvImport is used by one thread at a time; the sources AcceptedLines()
 // returns are independent of each other and of the import.

@@ -377,6 +377,14 @@ TEST(CsvImportTest, InvalidUtf8IsFatalInUtf8Mode) {
   EXPECT_EQ(latin.summary->encoding, TextEncoding::kLatin1);
 }
 
+TEST(CsvImportTest, InvalidUtf8InAnExtraFieldOfARaggedRowIsNamedByPosition) {
+  const ImportResult result =
+      Import("Order ID,Order Date,Customer ID,Sales\nO1,2017-01-02,C1,1,x,\xE9\n",
+             Options(DateOrder::kAuto, TextEncoding::kUtf8));
+  EXPECT_EQ(result.summary.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.summary.status().message(), HasSubstr("line 2, field 6: invalid UTF-8"));
+}
+
 TEST(CsvImportTest, ByteOrderMarkThenInvalidUtf8IsFatal) {
   const ImportResult result = Import(absl::StrCat(
       kBom, "Order ID,Order Date,Customer ID,Sales,Name\nO1,2017-01-02,C1,1,Jos\xE9\n"));
