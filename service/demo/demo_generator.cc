@@ -272,7 +272,10 @@ void AppendNumber(std::string& out, std::int64_t value, int min_digits = 1) {
 
 void AssignPrefixed(std::string& out, std::string_view prefix, std::int64_t value,
                     int min_digits = 1) {
-  out.assign(prefix);
+  // clear + append rather than assign: GCC 12 at -O3 reports a false
+  // -Wrestrict overlap for string::assign(string_view) here.
+  out.clear();
+  out.append(prefix.data(), prefix.size());
   AppendNumber(out, value, min_digits);
 }
 
@@ -367,7 +370,10 @@ absl::Status ValidateDemoOptions(const DemoOptions& options) {
 }
 
 DemoGenerator::DemoGenerator(DemoOptions options)
-    : options_(options), valid_(ValidateDemoOptions(options).ok()), rng_(options.seed) {
+    : options_(options),
+      options_status_(ValidateDemoOptions(options)),
+      valid_(options_status_.ok()),
+      rng_(options.seed) {
   if (!valid_) return;
   first_day_ = options_.end_day - options_.span_days + 1;
   last_valid_day_ = *DayFromYmd(kMaxYear, 12, 31);
