@@ -57,6 +57,17 @@ absl::StatusOr<std::optional<std::int64_t>> ParsedArgs::Int(std::string_view nam
   return value;
 }
 
+absl::StatusOr<std::optional<std::int64_t>> ParsedArgs::IntInRange(std::string_view name,
+                                                                   std::int64_t min,
+                                                                   std::int64_t max) const {
+  absl::StatusOr<std::optional<std::int64_t>> value = Int(name);
+  if (value.ok() && *value && (**value < min || **value > max)) {
+    return UsageError(
+        absl::StrCat("--", std::string(name), ": must be between ", min, " and ", max));
+  }
+  return value;
+}
+
 absl::StatusOr<std::optional<double>> ParsedArgs::Number(std::string_view name) const {
   const std::optional<std::string> text = Value(name);
   if (!text) return std::nullopt;

@@ -46,6 +46,9 @@ class ParsedArgs {
   // Typed views of Value(); a value that does not parse is a usage error
   // naming the flag.
   absl::StatusOr<std::optional<std::int64_t>> Int(std::string_view name) const;
+  // Int() limited to [min, max], bounds included.
+  absl::StatusOr<std::optional<std::int64_t>> IntInRange(std::string_view name, std::int64_t min,
+                                                         std::int64_t max) const;
   absl::StatusOr<std::optional<double>> Number(std::string_view name) const;
   absl::StatusOr<std::optional<std::chrono::milliseconds>> Duration(std::string_view name) const;
 

@@ -9,15 +9,11 @@
 namespace analytics::cli {
 namespace {
 
-// Converts an optional non-negative integer flag to the int32 the API wants.
+// An optional int32 flag within [0, max]; absent means 0 (the API default).
 absl::StatusOr<int> Int32Flag(const ParsedArgs& args, std::string_view name, int max) {
-  const absl::StatusOr<std::optional<std::int64_t>> value = args.Int(name);
+  const absl::StatusOr<std::optional<std::int64_t>> value = args.IntInRange(name, 0, max);
   if (!value.ok()) return value.status();
-  if (!*value) return 0;
-  if (**value < 0 || **value > max) {
-    return UsageError(absl::StrCat("--", std::string(name), ": must be between 0 and ", max));
-  }
-  return static_cast<int>(**value);
+  return static_cast<int>(value->value_or(0));
 }
 
 }  // namespace

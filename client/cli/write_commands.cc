@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <istream>
+#include <limits>
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,9 @@ class Input {
     if (!path_.empty()) file_.open(path_, std::ios::binary);
     stream_ = path_.empty() ? &stdin_stream : &file_;
   }
+  // stream_ may point into this object.
+  Input(const Input&) = delete;
+  Input& operator=(const Input&) = delete;
   absl::Status OpenStatus() const {
     if (path_.empty() || file_.is_open()) return absl::OkStatus();
     return absl::NotFoundError(absl::StrCat("cannot open ", path_));
@@ -47,21 +51,21 @@ class Input {
 absl::Status RunSeed(const CommandContext& context) {
   const ParsedArgs& args = context.args;
   v1::SeedDemoDataRequest request;
-  for (const auto& [flag, setter] :
-       std::vector<std::pair<std::string_view, void (*)(v1::SeedDemoDataRequest&, std::int64_t)>>{
-           {"seed", [](v1::SeedDemoDataRequest&r, std::int64_t v) { r.set_seed(v); }},
-           {"lines", [](v1::SeedDemoDataRequest&r, std::int64_t v) { r.set_line_count(v); }},
-           {"customers",
-            [](v1::SeedDemoDataRequest&r, std::int64_t v) { r.set_customer_count(v); }},
-           {"span-days", [](v1::SeedDemoDataRequest&r, std::int64_t v) {
-              r.set_span_days(static_cast<std::int32_t>(
-                  std::clamp<std::int64_t>(v, std::numeric_limits<std::int32_t>::min(),
-                                           std::numeric_limits<std::int32_t>::max())));
-            }}}) {
-    const absl::StatusOr<std::optional<std::int64_t>> value = args.Int(flag);
-    if (!value.ok()) return value.status();
-    if (*value) setter(request, **value);
-  }
+  constexpr std::int64_t kInt32Max = std::numeric_limits<std::int32_t>::max();
+  // The server checks the real limits; these only keep values in the field types.
+  const auto seed = args.IntInRange("seed", std::numeric_limits<std::int64_t>::min(),
+                                    std::numeric_limits<std::int64_t>::max());
+  if (!seed.ok()) return seed.status();
+  if (*seed) request.set_seed(**seed);
+  const auto lines = args.IntInRange("lines", 0, std::numeric_limits<std::int64_t>::max());
+  if (!lines.ok()) return lines.status();
+  if (*lines) request.set_line_count(**lines);
+  const auto customers = args.IntInRange("customers", 0, std::numeric_limits<std::int64_t>::max());
+  if (!customers.ok()) return customers.status();
+  if (*customers) request.set_customer_count(**customers);
+  const auto span_days = args.IntInRange("span-days", 0, kInt32Max);
+  if (!span_days.ok()) return span_days.status();
+  if (*span_days) request.set_span_days(static_cast<std::int32_t>(**span_days));
   if (const auto end = args.Value("end-date")) {
     if (absl::Status s = CheckDateFlag("end-date", *end); !s.ok()) return s;
     request.set_end_date(*end);
@@ -76,13 +80,10 @@ absl::Status RunSeed(const CommandContext& context) {
 
 absl::Status RunIngest(const CommandContext& context) {
   const ParsedArgs& args = context.args;
-  const absl::StatusOr<std::optional<std::int64_t>> batch_flag = args.Int("batch-size");
+  const absl::StatusOr<std::optional<std::int64_t>> batch_flag =
+      args.IntInRange("batch-size", 1, customer_analytics::kMaxLinesPerBatch);
   if (!batch_flag.ok()) return batch_flag.status();
   const std::int64_t batch_size = batch_flag->value_or(1000);
-  if (batch_size < 1 || batch_size > customer_analytics::kMaxLinesPerBatch) {
-    return UsageError(absl::StrCat("--batch-size: must be between 1 and ",
-                                   customer_analytics::kMaxLinesPerBatch));
-  }
   Input input(
       args.positional().empty() ? std::nullopt : std::optional<std::string>(args.positional()[0]),
       context.io.in);
@@ -134,12 +135,10 @@ absl::Status RunImport(const CommandContext& context) {
   }
   options.set_skip_invalid(args.Has("skip-invalid"));
   options.set_dry_run(args.Has("dry-run"));
-  const absl::StatusOr<std::optional<std::int64_t>> chunk_kib = args.Int("chunk-size");
+  const absl::StatusOr<std::optional<std::int64_t>> chunk_kib =
+      args.IntInRange("chunk-size", 1, 4096);
   if (!chunk_kib.ok()) return chunk_kib.status();
   const std::int64_t chunk_bytes = chunk_kib->value_or(64) * 1024;
-  if (chunk_bytes < 1024 || chunk_bytes > 4 * 1024 * 1024) {
-    return UsageError("--chunk-size: must be between 1 and 4096 (KiB)");
-  }
 
   Input input(args.positional().at(0), context.io.in);
   if (absl::Status open = input.OpenStatus(); !open.ok()) return open;

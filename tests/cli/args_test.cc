@@ -112,6 +112,18 @@ TEST(ArgsTest, BadTypedValuesAreUsageErrorsNamingTheFlag) {
   EXPECT_THAT(parsed->Int("limit").status().message(), HasSubstr("--limit"));
 }
 
+TEST(ArgsTest, IntInRangeIncludesTheBounds) {
+  const absl::StatusOr<ParsedArgs> low = Parse({"--limit", "1"});
+  ASSERT_TRUE(low.ok());
+  EXPECT_EQ(low->IntInRange("limit", 1, 10).value(), 1);
+  const absl::StatusOr<ParsedArgs> high = Parse({"--limit", "11"});
+  ASSERT_TRUE(high.ok());
+  const absl::Status status = high->IntInRange("limit", 1, 10).status();
+  EXPECT_TRUE(IsUsageError(status));
+  EXPECT_EQ(status.message(), "--limit: must be between 1 and 10");
+  EXPECT_EQ(high->IntInRange("gold", 1, 10).value(), std::nullopt);
+}
+
 TEST(ArgsTest, Durations) {
   EXPECT_EQ(ParseDuration("30s").value(), std::chrono::seconds(30));
   EXPECT_EQ(ParseDuration("500ms").value(), std::chrono::milliseconds(500));

@@ -83,6 +83,10 @@ TEST(ExampleConsumerTest, InstalledPackageBuildsAConsumerThatTalksToTheServer) {
   if (!std::string(ANALYTICS_CXX_LAUNCHER).empty()) {
     configure.push_back("-DCMAKE_CXX_COMPILER_LAUNCHER=" ANALYTICS_CXX_LAUNCHER);
   }
+  if (!std::string(ANALYTICS_SANITIZE_FLAGS).empty()) {
+    configure.push_back("-DCMAKE_CXX_FLAGS=" ANALYTICS_SANITIZE_FLAGS);
+    configure.push_back("-DCMAKE_EXE_LINKER_FLAGS=" ANALYTICS_SANITIZE_FLAGS);
+  }
   const CommandResult configured = RunCommand(configure);
   ASSERT_EQ(configured.exit_code, 0) << configured.out << configured.err;
   const CommandResult built = RunCommand({cmake, "--build", build.string()});

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <string>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
 
 namespace analytics::cli {
 namespace {
@@ -39,14 +43,40 @@ TEST(LineCounterTest, CountsEveryLineEndingAcrossChunks) {
   EXPECT_EQ(lf.lines(), 2);
   LineCounter crlf;  // "\r\n" split over two chunks is one line end
   crlf.Add("a\r\nb\r");
+  EXPECT_EQ(crlf.lines(), 2);
   crlf.Add("\nc\r\n");
   EXPECT_EQ(crlf.lines(), 3);
   LineCounter cr;  // old Mac exports end lines with a lone "\r"
-  cr.Add("a\rb\rc");
-  EXPECT_EQ(cr.lines(), 2);
+  cr.Add("a\rb\rc\r");
+  EXPECT_EQ(cr.lines(), 3);
   LineCounter none;
   none.Add("");
   EXPECT_EQ(none.lines(), 0);
+}
+
+TEST(LineCounterTest, EveryStyleAndEveryCutGivesTheSameCount) {
+  // Three records (the header and two lines), the last without a line end,
+  // in each line-end style, cut into two chunks at every offset.
+  for (const std::string_view end : {"\r", "\n", "\r\n"}) {
+    const std::string file = absl::StrCat("Order ID,Sales", end, "O1,1", end, end, "O2,2");
+    for (std::size_t cut = 0; cut <= file.size(); ++cut) {
+      LineCounter counter;
+      counter.Add(std::string_view(file).substr(0, cut));
+      counter.Add(std::string_view(file).substr(cut));
+      EXPECT_EQ(counter.lines(), 4) << "cut at " << cut;  // 3 records + 1 blank line
+    }
+  }
+  // Byte by byte, Superstore style: bare CRs, and a CRLF at the very end.
+  LineCounter bytewise;
+  for (const char c : std::string_view("h\ra\rb\rc\r\n")) bytewise.Add(std::string_view(&c, 1));
+  EXPECT_EQ(bytewise.lines(), 4);
+  LineCounter unended;  // a line in progress counts, once
+  unended.Add("a\nb");
+  EXPECT_EQ(unended.lines(), 2);
+  unended.Add("c");
+  EXPECT_EQ(unended.lines(), 2);
+  unended.Add("\n");
+  EXPECT_EQ(unended.lines(), 2);
 }
 
 TEST(ProgressTest, Eta) {
