@@ -22,8 +22,11 @@ std::string Rate(const ProgressSnapshot& s) {
 
 void LineCounter::Add(std::string_view chunk) {
   for (const char c : chunk) {
-    if (c == '\r' || (c == '\n' && !last_was_cr_)) ++lines_;
+    const bool is_break = c == '\r' || c == '\n';
+    // The LF of a CRLF was counted with its CR, even in an earlier chunk.
+    if (c == '\r' || (c == '\n' && !last_was_cr_)) ++ended_;
     last_was_cr_ = c == '\r';
+    in_line_ = !is_break;
   }
 }
 

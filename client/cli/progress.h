@@ -26,15 +26,17 @@ struct ProgressSnapshot {
 
 // Counts physical lines in a byte stream fed in chunks of any size: "\n",
 // "\r\n" and a lone "\r" (old Mac exports) each end one line, also when a
-// chunk boundary splits "\r\n".
+// chunk boundary splits "\r\n". A line started but not yet ended counts
+// too, so that a file without a final line end is not one short.
 class LineCounter {
  public:
   void Add(std::string_view chunk);
-  std::int64_t lines() const { return lines_; }
+  std::int64_t lines() const { return ended_ + (in_line_ ? 1 : 0); }
 
  private:
-  std::int64_t lines_ = 0;
+  std::int64_t ended_ = 0;
   bool last_was_cr_ = false;
+  bool in_line_ = false;  // bytes since the last line end
 };
 
 // "[#######.............]  35%  12.3 MiB / 35.0 MiB  120,345 lines  4.1 MiB/s  ETA 6s"
