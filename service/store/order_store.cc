@@ -40,21 +40,25 @@ CREATE INDEX order_lines_by_customer ON order_lines(customer_id, order_date);
 )sql",
 };
 
-constexpr char kUpsertSql[] = R"sql(
+// A new key is one INSERT; only an existing key costs a second statement.
+// (ON CONFLICT DO UPDATE would do both in one, but then SQLite reports one
+// change either way and the insert/update counts would need a lookup per
+// line.)
+constexpr char kInsertSql[] = R"sql(
 INSERT INTO order_lines (line_key, order_id, order_date, ship_date, ship_mode, customer_id,
   customer_name, segment, country, region, state, city, postal_code, product_id, category,
   sub_category, product_name, sales, quantity, discount, profit)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
   ?20, ?21)
-ON CONFLICT (line_key) DO UPDATE SET order_id = excluded.order_id,
-  order_date = excluded.order_date, ship_date = excluded.ship_date,
-  ship_mode = excluded.ship_mode, customer_id = excluded.customer_id,
-  customer_name = excluded.customer_name, segment = excluded.segment,
-  country = excluded.country, region = excluded.region, state = excluded.state,
-  city = excluded.city, postal_code = excluded.postal_code, product_id = excluded.product_id,
-  category = excluded.category, sub_category = excluded.sub_category,
-  product_name = excluded.product_name, sales = excluded.sales, quantity = excluded.quantity,
-  discount = excluded.discount, profit = excluded.profit
+ON CONFLICT (line_key) DO NOTHING
+)sql";
+
+constexpr char kUpdateSql[] = R"sql(
+UPDATE order_lines SET order_id = ?2, order_date = ?3, ship_date = ?4, ship_mode = ?5,
+  customer_id = ?6, customer_name = ?7, segment = ?8, country = ?9, region = ?10, state = ?11,
+  city = ?12, postal_code = ?13, product_id = ?14, category = ?15, sub_category = ?16,
+  product_name = ?17, sales = ?18, quantity = ?19, discount = ?20, profit = ?21
+WHERE line_key = ?1
 )sql";
 
 absl::Status BindLine(sqlite::Statement& statement, const OrderLine& line) {
@@ -139,6 +143,20 @@ absl::Status OrderStore::WithConnection(
   return fn(connection_);
 }
 
+absl::Status OrderStore::Subscribe(
+    WriteListener& listener, const std::function<absl::Status(sqlite::Connection&)>& snapshot) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (listener_ != nullptr) return absl::FailedPreconditionError("store already has a listener");
+  if (absl::Status s = snapshot(connection_); !s.ok()) return s;
+  listener_ = &listener;
+  return absl::OkStatus();
+}
+
+void OrderStore::Unsubscribe(const WriteListener& listener) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (listener_ == &listener) listener_ = nullptr;
+}
+
 absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace) {
   WriteResult result;
   absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
@@ -147,23 +165,31 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
     if (replace) {
       if (absl::Status s = connection.Execute("DELETE FROM order_lines"); !s.ok()) return s;
     }
-    absl::StatusOr<sqlite::Statement> exists =
-        connection.Prepare("SELECT 1 FROM order_lines WHERE line_key = ?1");
-    if (!exists.ok()) return exists.status();
-    absl::StatusOr<sqlite::Statement> upsert = connection.Prepare(kUpsertSql);
-    if (!upsert.ok()) return upsert.status();
+    absl::StatusOr<sqlite::Statement> insert = connection.Prepare(kInsertSql);
+    if (!insert.ok()) return insert.status();
+    absl::StatusOr<sqlite::Statement> update = connection.Prepare(kUpdateSql);
+    if (!update.ok()) return update.status();
+    // Told about each line as it is written, committed only after SQLite.
+    std::unique_ptr<PendingWrite> pending =
+        listener_ != nullptr ? listener_->BeginWrite(replace) : nullptr;
     OrderLine line;
     while (source.Next(line)) {
-      if (absl::Status s = exists->Bind(1, std::string_view(line.line_key)); !s.ok()) return s;
-      absl::StatusOr<bool> found = exists->Step();
-      if (!found.ok()) return found.status();
-      exists->Reset();
-      ++(*found ? result.updated : result.inserted);
-      if (absl::Status s = BindLine(*upsert, line); !s.ok()) return s;
-      if (absl::Status s = upsert->Run(); !s.ok()) return s;
-      upsert->Reset();
+      if (absl::Status s = BindLine(*insert, line); !s.ok()) return s;
+      if (absl::Status s = insert->Run(); !s.ok()) return s;
+      insert->Reset();
+      if (connection.Changes() == 1) {
+        ++result.inserted;
+      } else {
+        if (absl::Status s = BindLine(*update, line); !s.ok()) return s;
+        if (absl::Status s = update->Run(); !s.ok()) return s;
+        update->Reset();
+        ++result.updated;
+      }
+      if (pending != nullptr) pending->Add(line);
     }
-    return transaction->Commit();
+    if (absl::Status s = transaction->Commit(); !s.ok()) return s;
+    if (pending != nullptr) pending->Commit();
+    return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return result;

@@ -7,6 +7,9 @@
 // a write is either wholly visible or not at all. Query engines read through
 // WithConnection().
 //
+// An optional WriteListener (write_listener.h) is told about every committed
+// write, so an in-memory copy such as the columnar engine stays current.
+//
 // Durability: `synchronous = NORMAL` in WAL mode. A committed write survives a
 // crash or SIGKILL of the process; on power loss the last transactions before
 // the loss may roll back, but the database is never corrupted.
@@ -22,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "common/order_line.h"
 #include "store/sqlite.h"
+#include "store/write_listener.h"
 
 namespace analytics {
 
@@ -58,6 +62,14 @@ class OrderStore {
   // Runs `fn` with exclusive use of the connection.
   absl::Status WithConnection(const std::function<absl::Status(sqlite::Connection&)>& fn);
 
+  // Runs `snapshot` (which reads the current data) and, if it succeeds,
+  // makes `listener` the store's write listener, atomically: no write can
+  // fall between the two. At most one listener; it must call Unsubscribe
+  // before it is destroyed.
+  absl::Status Subscribe(WriteListener& listener,
+                         const std::function<absl::Status(sqlite::Connection&)>& snapshot);
+  void Unsubscribe(const WriteListener& listener);
+
   const std::string& path() const { return path_; }
 
  private:
@@ -67,6 +79,7 @@ class OrderStore {
   std::string path_;
   std::mutex mutex_;
   sqlite::Connection connection_;
+  WriteListener* listener_ = nullptr;  // guarded by mutex_
 };
 
 // Exposed for tests: brings a connection's schema to kSchemaVersion.

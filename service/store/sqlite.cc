@@ -102,6 +102,13 @@ std::string Statement::Text(int column) const {
   return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), size);
 }
 
+std::string_view Statement::TextView(int column) const {
+  const auto* text = sqlite3_column_text(statement_.get(), column);
+  const int size = sqlite3_column_bytes(statement_.get(), column);
+  return text == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(text), size);
+}
+
 absl::StatusOr<Transaction> Transaction::Begin(Connection& connection) {
   if (absl::Status status = connection.Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
   return Transaction(&connection);

@@ -74,6 +74,8 @@ class Statement {
   std::int64_t Int(int column) const;
   double Real(int column) const;
   std::string Text(int column) const;
+  // The column's text without a copy; valid until the next Step or Reset.
+  std::string_view TextView(int column) const;
 
  private:
   friend class Connection;

@@ -1,0 +1,108 @@
+// The fast query engine: every aggregation answered from an in-memory,
+// column-oriented copy of the order lines (line_table.h) instead of SQL.
+//
+// SQLite stays the system of record. At start-up the engine reads every line
+// once; afterwards it is the store's WriteListener, so each write is applied
+// (sorted and merged into the table) before the write's Upsert returns:
+// a read that starts after a write's RPC returned sees that write.
+//
+// How each primitive runs, for N lines of which M match the filter:
+// - filters: a date range is a row range (rows are sorted by day); list
+//   filters become a byte per dictionary code, evaluated block-wise into a
+//   selection vector (row_filter.h);
+// - sums are exact int64 sums over the matching rows (the engine refuses to
+//   serve when the sum of absolute values could overflow int64);
+// - distinct orders and customers: a bit per dense id, counted at the end
+//   (per group for breakdowns);
+// - the latest line of a customer is the last matching row in row order;
+// - RFM scores: per-customer accumulators in one pass, then one sort per
+//   measure (rank_scoring.h). Scored customer lists are kept for the last few
+//   (filter, as-of) pairs until the next write, since listing pages or a
+//   summary after a list asks for the same scores again.
+//
+// Concurrency: any number of reads share a readers-writer lock; applying a
+// write takes it exclusively. Memory: when the copy would exceed the budget
+// (or a write cannot be represented), the engine stops serving for good and
+// answers Unavailable; FallbackQueryEngine then routes to SQL.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+
+#include "query/line_table.h"
+#include "query/query_engine.h"
+#include "store/order_store.h"
+#include "store/write_listener.h"
+
+namespace analytics {
+
+struct ColumnarEngineOptions {
+  // Largest estimated memory the engine may hold; 0 means no limit.
+  std::size_t memory_budget_bytes = 0;
+  // Called (under no engine lock) when the engine stops serving, with why.
+  std::function<void(const std::string&)> on_stop;
+};
+
+class ColumnarEngine final : public QueryEngine, private WriteListener {
+ public:
+  // Loads every line of `store` and subscribes to its writes. The store must
+  // outlive the engine. ResourceExhausted when the lines do not fit the
+  // memory budget, FailedPrecondition when they cannot be represented.
+  static absl::StatusOr<std::unique_ptr<ColumnarEngine>> Create(
+      OrderStore& store, ColumnarEngineOptions options = {});
+  ~ColumnarEngine() override;
+
+  absl::StatusOr<Measures> Totals(const Filter& filter) override;
+  absl::StatusOr<std::vector<GroupMeasures>> Breakdown(const Filter& filter,
+                                                       Dimension dimension) override;
+  absl::StatusOr<std::vector<TrendPoint>> Trend(const Filter& filter,
+                                                Granularity granularity) override;
+  absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override;
+  absl::StatusOr<std::vector<CustomerRfm>> ScoreCustomers(const Filter& filter, Day as_of) override;
+
+  // False once the engine stopped serving (see the header comment).
+  bool serving() const;
+  std::size_t MemoryBytes() const;
+  std::int64_t LineCount() const;
+
+ private:
+  class Pending;
+  struct Scored {
+    Filter filter;
+    Day as_of = 0;
+    std::uint64_t generation = 0;
+    std::shared_ptr<const std::vector<CustomerRfm>> customers;
+  };
+
+  ColumnarEngine(OrderStore& store, ColumnarEngineOptions options);
+
+  std::unique_ptr<PendingWrite> BeginWrite(bool replace) override;
+  // Applies a committed write; called with the store's lock held.
+  void Apply(const columnar::StagedWrite& staged);
+  // Checks the budget and the overflow bound after a change; empty if fine.
+  std::string Refusal() const;
+  void StopLocked(const std::string& why);
+
+  std::vector<CustomerRfm> ComputeScores(const Filter& filter, Day as_of) const;
+  std::vector<GroupMeasures> CustomerBreakdown(const Filter& filter) const;
+
+  OrderStore& store_;
+  const ColumnarEngineOptions options_;
+  bool subscribed_ = false;
+
+  mutable std::shared_mutex mutex_;
+  std::unique_ptr<columnar::LineTable> table_;  // null once stopped
+  std::uint64_t generation_ = 0;                // counts applied writes
+
+  static constexpr std::size_t kScoredCacheEntries = 4;
+  mutable std::mutex scored_mutex_;
+  mutable std::list<Scored> scored_;  // most recently used first
+};
+
+}  // namespace analytics

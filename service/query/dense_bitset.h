@@ -1,0 +1,36 @@
+// A fixed-size bitset over dense ids, for exact distinct counts: set the bit
+// of every order (or customer) met, count the bits once at the end. A
+// million orders take 125 KB, and setting a bit is one OR, so counting
+// distinct values costs about as much as summing a column.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <vector>
+
+namespace analytics::columnar {
+
+class DenseBitset {
+ public:
+  explicit DenseBitset(std::uint32_t size) : words_((size + 63) / 64, 0) {}
+
+  void Set(std::uint32_t id) { words_[id >> 6] |= std::uint64_t{1} << (id & 63); }
+  // Sets the bit; true when it was clear before.
+  bool TestAndSet(std::uint32_t id) {
+    std::uint64_t& word = words_[id >> 6];
+    const std::uint64_t bit = std::uint64_t{1} << (id & 63);
+    const bool was_clear = (word & bit) == 0;
+    word |= bit;
+    return was_clear;
+  }
+  std::int64_t Count() const {
+    std::int64_t count = 0;
+    for (const std::uint64_t word : words_) count += std::popcount(word);
+    return count;
+  }
+
+ private:
+  std::vector<std::uint64_t> words_;
+};
+
+}  // namespace analytics::columnar

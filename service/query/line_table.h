@@ -1,0 +1,134 @@
+// The columnar engine's copy of the order lines: one vector per column,
+// rows sorted by (order date, customer, line key).
+//
+// Only the columns a query reads are kept: day numbers, dense customer,
+// order, line-key and customer-name ids, the six filter/breakdown
+// dimensions as 16-bit dictionary codes, and sales, profit and quantity as
+// exact integers (micro-units). That is ~56 bytes a line, plus the
+// dictionaries' text.
+//
+// The sort order is what makes queries cheap:
+// - a date filter is a contiguous row range (two binary searches);
+// - trend buckets are consecutive row ranges;
+// - the "latest line" of a customer (latest order date, then greatest line
+//   key) is simply the last of its matching rows met in row order, so no
+//   query ever compares line-key text.
+//
+// Writes arrive as a StagedWrite (lines encoded against private
+// dictionaries while the SQLite transaction runs, so readers are not held
+// up) and are applied by Apply(): the staged lines are sorted and merged
+// with the existing rows, replaced keys dropped, in O(rows). The engine
+// holds its exclusive lock for Apply() and its shared lock for reads.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/civil_day.h"
+#include "common/money.h"
+#include "common/order_line.h"
+#include "query/query_engine.h"
+#include "query/string_dictionary.h"
+
+namespace analytics::columnar {
+
+// The dictionary-coded dimensions, in Dimension order (kCustomer excluded).
+inline constexpr std::size_t kDimCount = 6;
+// 16-bit codes: a seventh of the memory of 64-bit strings pointers, and
+// nobody has 65,536 regions. A write that would exceed it fails Apply().
+inline constexpr std::uint32_t kMaxDimValues = 1u << 16;
+inline constexpr std::uint32_t kNoRow = 0xffffffffu;
+// order_customer() value for an order whose lines name several customers.
+inline constexpr std::uint32_t kSeveralCustomers = 0xfffffffeu;
+
+// Index of `dimension` among the dictionary-coded dimensions; must not be
+// kCustomer.
+std::size_t DimIndex(Dimension dimension);
+
+struct Columns {
+  std::vector<Day> day;
+  std::vector<std::uint32_t> customer;
+  std::vector<std::uint32_t> order;
+  std::vector<std::uint32_t> line;  // line-key id
+  std::vector<std::uint32_t> name;  // customer-name id
+  std::array<std::vector<std::uint16_t>, kDimCount> dims;
+  std::vector<Micros> sales;
+  std::vector<Micros> profit;
+  std::vector<std::int64_t> quantity;
+
+  std::size_t size() const { return day.size(); }
+  void Reserve(std::size_t rows);
+  std::size_t MemoryBytes() const;
+};
+
+struct Dictionaries {
+  StringDictionary keys;
+  StringDictionary orders;
+  StringDictionary customers;
+  StringDictionary names;
+  std::array<StringDictionary, kDimCount> dims;
+
+  std::size_t MemoryBytes() const;
+};
+
+// The lines of one write, encoded while the write's transaction runs.
+class StagedWrite {
+ public:
+  explicit StagedWrite(bool replace);
+
+  void Add(const OrderLine& line);
+  bool replace() const { return replace_; }
+  std::size_t size() const { return lines_.size(); }
+
+ private:
+  friend class LineTable;
+  struct Line {
+    std::uint32_t order;
+    std::uint32_t customer;
+    std::uint32_t name;
+    Day day;
+    std::array<std::uint32_t, kDimCount> dims;
+    Micros sales;
+    Micros profit;
+    std::int64_t quantity;
+  };
+
+  bool replace_;
+  // Keys are almost all distinct: plain text, deduplicated on Apply().
+  std::vector<char> key_text_;
+  std::vector<std::size_t> key_end_;
+  std::unique_ptr<Dictionaries> local_;  // keys unused
+  std::vector<Line> lines_;
+};
+
+class LineTable {
+ public:
+  LineTable();
+
+  // Applies a committed write. FailedPrecondition (and no change) when a
+  // dimension would exceed kMaxDimValues distinct values.
+  absl::Status Apply(const StagedWrite& staged);
+
+  const Columns& columns() const { return columns_; }
+  const Dictionaries& dictionaries() const { return *dictionaries_; }
+  // Per order id: the one customer of its lines, or kSeveralCustomers.
+  const std::vector<std::uint32_t>& order_customer() const { return order_customer_; }
+  // Customer ids sorted by their text, for output in customer_id order.
+  const std::vector<std::uint32_t>& customers_by_id() const { return customers_by_id_; }
+  std::size_t MemoryBytes() const;
+
+ private:
+  void Reset();
+
+  std::unique_ptr<Dictionaries> dictionaries_;
+  Columns columns_;
+  std::vector<std::uint32_t> row_of_;  // per line-key id
+  std::vector<std::uint32_t> order_customer_;
+  std::vector<std::uint32_t> customers_by_id_;
+};
+
+}  // namespace analytics::columnar

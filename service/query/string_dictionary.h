@@ -1,0 +1,68 @@
+// An append-only string dictionary: each distinct string gets a dense id
+// (0, 1, 2, ... in order of first appearance) for the columnar engine's
+// dictionary-encoded columns.
+//
+// The bytes live in large arena blocks and the hash index stores only the
+// 4-byte ids (its hash and equality look the text up through the id), so a
+// million line keys cost about their own length plus ~25 bytes each, not a
+// std::string and a map node each. Ids are never reused or removed: the
+// engine starts a new dictionary when a write replaces everything.
+//
+// Not thread-safe: the engine guards it with its own lock. The object is
+// neither copyable nor movable because the index's functors point at it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+
+namespace analytics::columnar {
+
+class StringDictionary {
+ public:
+  StringDictionary();
+  StringDictionary(const StringDictionary&) = delete;
+  StringDictionary& operator=(const StringDictionary&) = delete;
+
+  // The id of `value`, adding it when new.
+  std::uint32_t Intern(std::string_view value);
+  std::optional<std::uint32_t> Find(std::string_view value) const;
+  std::string_view Get(std::uint32_t id) const { return views_[id]; }
+  std::uint32_t size() const { return static_cast<std::uint32_t>(views_.size()); }
+  std::size_t MemoryBytes() const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    const StringDictionary* dictionary;
+    std::size_t operator()(std::uint32_t id) const;
+    std::size_t operator()(std::string_view value) const;
+  };
+  struct Eq {
+    using is_transparent = void;
+    const StringDictionary* dictionary;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
+    bool operator()(std::uint32_t id, std::string_view value) const {
+      return dictionary->views_[id] == value;
+    }
+    bool operator()(std::string_view value, std::uint32_t id) const {
+      return dictionary->views_[id] == value;
+    }
+  };
+
+  std::string_view Store(std::string_view value);
+
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::size_t block_used_ = 0;
+  std::size_t block_capacity_ = 0;
+  std::size_t arena_bytes_ = 0;
+  std::vector<std::string_view> views_;
+  absl::flat_hash_set<std::uint32_t, Hash, Eq> ids_;
+};
+
+}  // namespace analytics::columnar

@@ -1,0 +1,41 @@
+// How the store tells an in-memory copy of its data about committed writes.
+//
+// OrderStore stays the system of record; a WriteListener (the columnar query
+// engine) keeps a derived copy in step with it. For each write the store
+// opens a PendingWrite, hands it every line in the order it writes them
+// (inside the SQLite transaction, so the lines stream once and are never all
+// held as OrderLine objects), and calls Commit() only after the SQLite COMMIT
+// succeeded, still holding the store's lock. A write that fails or rolls back
+// destroys its PendingWrite without Commit(): the listener must then forget
+// what it staged. Because Commit() runs before Upsert() returns, a reader
+// that starts after the write's RPC returned sees the write (read-your-writes).
+//
+// Listener calls cannot fail the write: the data is already durable. A
+// listener that cannot keep up (out of memory, over its budget) must stop
+// serving reads itself rather than serve stale answers.
+#pragma once
+
+#include <memory>
+
+#include "common/order_line.h"
+
+namespace analytics {
+
+class PendingWrite {
+ public:
+  virtual ~PendingWrite() = default;
+  // The next line of the write, in write order; a later line with the same
+  // key replaces an earlier one.
+  virtual void Add(const OrderLine& line) = 0;
+  // The write is durable: make it visible to readers.
+  virtual void Commit() = 0;
+};
+
+class WriteListener {
+ public:
+  virtual ~WriteListener() = default;
+  // `replace`: the write deletes every existing line first.
+  virtual std::unique_ptr<PendingWrite> BeginWrite(bool replace) = 0;
+};
+
+}  // namespace analytics
