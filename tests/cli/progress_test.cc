@@ -58,7 +58,8 @@ TEST(LineCounterTest, EveryStyleAndEveryCutGivesTheSameCount) {
   // Three records (the header and two lines), the last without a line end,
   // in each line-end style, cut into two chunks at every offset.
   for (const std::string_view end : {"\r", "\n", "\r\n"}) {
-    const std::string file = absl::StrCat("Order ID,Sales", end, "O1,1", end, end, "O2,2");
+    const std::string file = absl::StrCat("Order ID,Sales", std::string(end), "O1,1",
+                                          std::string(end), std::string(end), "O2,2");
     for (std::size_t cut = 0; cut <= file.size(); ++cut) {
       LineCounter counter;
       counter.Add(std::string_view(file).substr(0, cut));
