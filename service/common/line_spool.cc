@@ -56,10 +56,18 @@ class SpoolReader final : public LineSource {
          Read(line.sales) && Read(line.quantity) && Read(line.discount) && Read(line.profit);
     line.ship_date = has_ship_date ? std::optional<Day>(ship_date) : std::nullopt;
     // A short read means the temp file was damaged underneath us; stop the
-    // stream rather than hand out a half-read line.
-    if (!ok) remaining_ = 0;
+    // stream rather than hand out a half-read line, and say so.
+    if (!ok) {
+      remaining_ = 0;
+      status_ = absl::DataLossError(
+          std::ferror(file_) != 0
+              ? absl::StrCat("cannot read the temporary spool file: ", std::strerror(errno))
+              : std::string("the temporary spool file is shorter than what was written"));
+    }
     return ok;
   }
+
+  absl::Status status() const override { return status_; }
 
  private:
   template <typename T>
@@ -68,6 +76,7 @@ class SpoolReader final : public LineSource {
   }
   std::FILE* file_;
   std::int64_t remaining_;
+  absl::Status status_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "common/civil_day.h"
 #include "common/money.h"
 
@@ -47,8 +48,15 @@ struct OrderLine {
 class LineSource {
  public:
   virtual ~LineSource() = default;
-  // Fills `line` and returns true, or returns false at the end.
+  // Fills `line` and returns true, or returns false at the end, whether the
+  // stream is complete or has failed.
   virtual bool Next(OrderLine& line) = 0;
+  // Checked after Next() has returned false: OK when the stream ended
+  // normally, else why it stopped early (a spool that cannot be read back,
+  // ...). Consumers must not treat a failed stream as a complete one: the
+  // store, for one, commits nothing then. Sources that cannot fail keep this
+  // default.
+  virtual absl::Status status() const { return absl::OkStatus(); }
 };
 
 }  // namespace analytics

@@ -50,6 +50,9 @@ class DemoGenerator : public LineSource {
 
   // Produces exactly options.line_count lines, then returns false.
   bool Next(OrderLine& line) override;
+  // ValidateDemoOptions' error when the options were invalid (the stream
+  // is then empty), else OK.
+  absl::Status status() const override { return options_status_; }
 
  private:
   // Draws the next order's customer, date, ship mode and number of lines.
@@ -59,6 +62,7 @@ class DemoGenerator : public LineSource {
   void FillLine(OrderLine& line);
 
   DemoOptions options_;
+  absl::Status options_status_;
   bool valid_ = false;
   demo::Xoshiro256 rng_;
   Day first_day_ = 0;

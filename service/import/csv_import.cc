@@ -65,19 +65,19 @@ struct Problem {
   std::string reason;
 };
 
-class EmptySource : public LineSource {
+class EmptySource final : public LineSource {
  public:
   bool Next(OrderLine&) override { return false; }
 };
 
 // Reads the spool back as OrderLines.
-class SpooledLineSource : public LineSource {
+class SpooledLineSource final : public LineSource {
  public:
   SpooledLineSource(std::shared_ptr<const Spool> spool, TextEncoding encoding, DateOrder order)
       : reader_(std::move(spool)), encoding_(encoding), order_(order) {}
 
-  // LineSource has no error channel: a spool that cannot be read back (disk
-  // failure) ends the stream early. The status is kept for debugging.
+  // A spool that cannot be read back (disk failure) ends the stream early;
+  // status() then says why, so that the store commits nothing.
   bool Next(OrderLine& line) override {
     if (!status_.ok()) return false;
     std::string_view record;
@@ -95,6 +95,8 @@ class SpooledLineSource : public LineSource {
     status_ = ToOrderLine(*raw, encoding_, order_, keys_, line);
     return status_.ok();
   }
+
+  absl::Status status() const override { return status_; }
 
  private:
   SpoolReader reader_;

@@ -187,6 +187,9 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
       }
       if (pending != nullptr) pending->Add(line);
     }
+    // A source that stopped early (an unreadable spool) must not commit a
+    // partial write: returning rolls the transaction back.
+    if (absl::Status s = source.status(); !s.ok()) return s;
     if (absl::Status s = transaction->Commit(); !s.ok()) return s;
     if (pending != nullptr) pending->Commit();
     return absl::OkStatus();
@@ -209,7 +212,8 @@ absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
       exists->Reset();
       ++(*found ? result.updated : result.inserted);
     }
-    return absl::OkStatus();
+    // Counts of a stream that stopped early would be wrong.
+    return source.status();
   });
   if (!status.ok()) return status;
   return result;

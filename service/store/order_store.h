@@ -46,11 +46,12 @@ class OrderStore {
 
   // Upserts every line of `source` in one transaction; with `replace`, all
   // existing lines are deleted first in the same transaction. On any error
-  // nothing is written.
+  // nothing is written, including a source that ends with a non-OK status():
+  // that status is returned.
   absl::StatusOr<WriteResult> Upsert(LineSource& source, bool replace = false);
 
   // How `Upsert` would classify the lines, without writing: counts keys
-  // that exist already as updates.
+  // that exist already as updates. A failed source's status() is returned.
   absl::StatusOr<WriteResult> Classify(LineSource& source);
 
   absl::StatusOr<std::int64_t> CountLines();

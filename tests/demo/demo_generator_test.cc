@@ -478,10 +478,11 @@ TEST(DemoOptionsValidation, ErrorsNameTheField) {
     const absl::Status status = ValidateDemoOptions(c.options);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.field;
     EXPECT_THAT(std::string(status.message()), HasSubstr(c.field)) << status;
-    // Invalid options never produce lines.
+    // Invalid options never produce lines, and say why to the store.
     DemoGenerator generator(c.options);
     OrderLine line;
     EXPECT_FALSE(generator.Next(line)) << c.field;
+    EXPECT_EQ(generator.status(), status) << c.field;
   }
 }
 

@@ -2,6 +2,12 @@
 // together, fed whole, in two pieces cut at every byte, and one byte at a time.
 #include "import/csv_import.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "import/text_encoding.h"
 #include "import_test_util.h"
+#include "store/order_store.h"
 
 namespace analytics {
 namespace {
@@ -604,6 +611,65 @@ TEST(CsvImportTest, AcceptedLinesOutliveTheImport) {
     source = import.AcceptedLines();
   }
   EXPECT_EQ(Collect(*source).size(), 2u);
+}
+
+// The descriptor of the (nameless) spool file created in `dir`, found through
+// /proc: the link of an O_TMPFILE or unlinked file still names its directory.
+std::optional<int> SpoolFdIn(const std::string& dir) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    const std::filesystem::path target = std::filesystem::read_symlink(entry.path(), error);
+    if (!error && target.string().starts_with(dir + "/")) {
+      return std::stoi(entry.path().filename().string());
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(CsvImportTest, ADamagedSpoolFailsTheSourceAndTheStoreWritesNothing) {
+  // Normalised ("/tmp//x" -> "/tmp/x"), as /proc shows the spool's path.
+  std::string dir = (std::filesystem::path(::testing::TempDir()) / "damaged-spool-XXXXXX")
+                        .lexically_normal()
+                        .string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::optional<std::string> saved =
+      old_tmpdir != nullptr ? std::optional<std::string>(old_tmpdir) : std::nullopt;
+  ::setenv("TMPDIR", dir.c_str(), 1);
+  CsvImport import({});
+  std::string csv = "Order ID,Order Date,Customer ID,Product ID,Sales\n";
+  for (int i = 0; i < 200; ++i) absl::StrAppend(&csv, "O", i, ",2017-01-02,C1,P1,1\n");
+  ASSERT_TRUE(import.Feed(csv).ok());
+  ASSERT_TRUE(import.Finish().ok());
+  if (saved) {
+    ::setenv("TMPDIR", saved->c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+
+  // The disk "loses" the second half of the spool.
+  const std::optional<int> fd = SpoolFdIn(dir);
+  ASSERT_TRUE(fd.has_value()) << "no spool file open in " << dir;
+  struct stat info {};
+  ASSERT_EQ(::fstat(*fd, &info), 0);
+  ASSERT_EQ(::ftruncate(*fd, info.st_size / 2), 0);
+
+  std::unique_ptr<LineSource> source = import.AcceptedLines();
+  OrderLine line;
+  int served = 0;
+  while (source->Next(line)) ++served;
+  EXPECT_GT(served, 0);
+  EXPECT_LT(served, 200);
+  EXPECT_EQ(source->status().code(), absl::StatusCode::kDataLoss) << source->status();
+
+  absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(":memory:");
+  ASSERT_TRUE(store.ok()) << store.status();
+  const absl::StatusOr<WriteResult> classified = (*store)->Classify(*import.AcceptedLines());
+  EXPECT_EQ(classified.status().code(), absl::StatusCode::kDataLoss);
+  const absl::StatusOr<WriteResult> written = (*store)->Upsert(*import.AcceptedLines());
+  EXPECT_EQ(written.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(*(*store)->CountLines(), 0);
+  std::filesystem::remove_all(dir);
 }
 
 // ---------------------------------------------------------------------------

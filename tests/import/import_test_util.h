@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/order_line.h"
+#include "gtest/gtest.h"
 #include "import/csv_import.h"
 
 namespace analytics::testing {
@@ -23,10 +24,12 @@ struct ImportResult {
   std::vector<OrderLine> lines;  // AcceptedLines after a good Finish
 };
 
+// Every line of `source`, which must end normally.
 inline std::vector<OrderLine> Collect(LineSource& source) {
   std::vector<OrderLine> lines;
   OrderLine line;
   while (source.Next(line)) lines.push_back(line);
+  EXPECT_TRUE(source.status().ok()) << source.status();
   return lines;
 }
 

@@ -2,9 +2,13 @@
 #include "store/order_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "common/line_spool.h"
 #include "support/sample_lines.h"
@@ -121,6 +125,96 @@ TEST(OrderStore, AFailedWriteLeavesNothingBehind) {
                   .ok());
   FailingSource source;
   EXPECT_FALSE(store->Upsert(source).ok());
+  EXPECT_EQ(*store->CountLines(), 0);
+}
+
+// A source that serves `good` lines and then stops with an error, as a spool
+// that cannot be read back does.
+class BrokenSource final : public LineSource {
+ public:
+  explicit BrokenSource(int good) : good_(good) {}
+  bool Next(OrderLine& line) override {
+    if (served_ == good_) return false;
+    line = SampleLines()[static_cast<std::size_t>(served_++) % SampleLines().size()];
+    line.line_key = "broken-" + std::to_string(served_);
+    return true;
+  }
+  absl::Status status() const override {
+    return served_ == good_ ? absl::DataLossError("spool damaged") : absl::OkStatus();
+  }
+
+ private:
+  const int good_;
+  int served_ = 0;
+};
+
+TEST(OrderStore, ASourceThatFailsAfterSomeLinesWritesNothing) {
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+  VectorSource existing(SampleLines());
+  ASSERT_TRUE(store->Upsert(existing).ok());
+
+  BrokenSource broken(3);
+  const absl::StatusOr<WriteResult> written = store->Upsert(broken);
+  EXPECT_EQ(written.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(written.status().message(), "spool damaged");
+  EXPECT_EQ(*store->CountLines(), 5);  // the three lines were rolled back
+
+  // Also with replace: the delete is rolled back with them.
+  BrokenSource replacing(2);
+  EXPECT_EQ(store->Upsert(replacing, /*replace=*/true).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(*store->CountLines(), 5);
+
+  BrokenSource classified(4);
+  EXPECT_EQ(store->Classify(classified).status().code(), absl::StatusCode::kDataLoss);
+
+  // The store still works.
+  BrokenSource empty_but_failed(0);
+  EXPECT_FALSE(store->Upsert(empty_but_failed).ok());
+  VectorSource again(SampleLines());
+  EXPECT_EQ(store->Upsert(again)->updated, 5);
+}
+
+TEST(LineSpool, ADamagedSpoolFileEndsTheReplayWithAnError) {
+  // The spool's file is nameless: find its descriptor as the one it added
+  // (leaving out the descriptor the listing itself uses).
+  const auto open_fds = [] {
+    std::set<int> fds;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+      std::error_code error;
+      const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
+      if (!error && !target.starts_with("/proc/")) {
+        fds.insert(std::stoi(entry.path().filename().string()));
+      }
+    }
+    return fds;
+  };
+  const std::set<int> before = open_fds();
+  LineSpool spool = *LineSpool::Create();
+  std::vector<int> added;
+  for (const int fd : open_fds()) {
+    if (!before.contains(fd)) added.push_back(fd);
+  }
+  for (const OrderLine& line : SampleLines()) ASSERT_TRUE(spool.Append(line).ok());
+  // Intact, the replay ends normally.
+  std::unique_ptr<LineSource> intact = spool.Replay();
+  OrderLine line;
+  while (intact->Next(line)) {
+  }
+  EXPECT_TRUE(intact->status().ok()) << intact->status();
+
+  ASSERT_EQ(added.size(), 1u);
+  struct stat info {};
+  ASSERT_EQ(::fstat(added[0], &info), 0);
+  ASSERT_EQ(::ftruncate(added[0], info.st_size / 2), 0);
+  std::unique_ptr<LineSource> replay = spool.Replay();
+  int served = 0;
+  while (replay->Next(line)) ++served;
+  EXPECT_LT(served, 5);
+  EXPECT_EQ(replay->status().code(), absl::StatusCode::kDataLoss) << replay->status();
+
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+  EXPECT_EQ(store->Upsert(*spool.Replay()).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(*store->CountLines(), 0);
 }
 
