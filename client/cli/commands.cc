@@ -96,7 +96,7 @@ std::vector<Command> CommandTable() {
        "Without --skip-invalid the import is all-or-nothing, and a file with rejected\n"
        "lines exits 1 with nothing written.",
        {{"date-order", "ORDER", "dates are dmy|mdy|ymd (default: detect)"},
-        {"encoding", "ENC", "utf8|latin1 (default: detect)"},
+        {"encoding", "ENC", "utf8|latin1|windows-1252|mac-roman (default: detect)"},
         {"skip-invalid", "", "load the valid lines and report the rest"},
         {"dry-run", "", "parse and validate, write nothing"},
         {"chunk-size", "KIB", "bytes per message in KiB (default 64)"},

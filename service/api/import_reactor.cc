@@ -33,6 +33,12 @@ absl::StatusOr<CsvImportOptions> OptionsFromProto(const v1::ImportCsvOptions& pr
     case v1::ENCODING_LATIN1:
       options.encoding = TextEncoding::kLatin1;
       break;
+    case v1::ENCODING_WINDOWS_1252:
+      options.encoding = TextEncoding::kWindows1252;
+      break;
+    case v1::ENCODING_MAC_ROMAN:
+      options.encoding = TextEncoding::kMacRoman;
+      break;
     default:
       return absl::InvalidArgumentError("options.encoding: unknown value");
   }
@@ -60,6 +66,10 @@ v1::Encoding EncodingToProto(TextEncoding encoding) {
       return v1::ENCODING_UTF8;
     case TextEncoding::kLatin1:
       return v1::ENCODING_LATIN1;
+    case TextEncoding::kWindows1252:
+      return v1::ENCODING_WINDOWS_1252;
+    case TextEncoding::kMacRoman:
+      return v1::ENCODING_MAC_ROMAN;
     case TextEncoding::kAuto:
       break;
   }

@@ -54,7 +54,8 @@ std::string Quoted(std::string_view text) {
   return absl::StrCat("\"", std::string(prefix), prefix.size() < text.size() ? "...\"" : "\"");
 }
 
-// Text for messages when the file's encoding may not be known yet.
+// Text for messages when the file's encoding may not be known yet (header
+// names are matched in this form too: they are ASCII in practice).
 std::string Displayable(std::string_view raw) {
   return FindInvalidUtf8(raw) ? ToUtf8(raw, TextEncoding::kLatin1) : std::string(raw);
 }
@@ -133,7 +134,11 @@ struct CsvImport::State {
   bool has_bom = false;
   std::string head;
 
-  TextEncoding encoding;  // kAuto while every field so far was valid UTF-8
+  // The caller's choice, or kUtf8 after a byte-order mark; kAuto until
+  // Finish decides from the evidence below, gathered from every field.
+  TextEncoding encoding;
+  bool invalid_utf8 = false;  // some field is not valid UTF-8
+  bool has_c1_byte = false;   // some field holds a byte in 0x80-0x9F
   CsvReader reader;
   std::vector<std::string> header;  // raw bytes
   std::optional<ColumnMap> columns;
@@ -166,8 +171,9 @@ absl::Status CsvImport::State::Feed(std::string_view chunk) {
 absl::Status CsvImport::State::ResolveBom() {
   bom_resolved = true;
   std::string_view bytes = head;
-  // In a file declared Latin-1 these bytes are the characters "ï»¿": keep them.
-  if (options.encoding != TextEncoding::kLatin1 && bytes.starts_with(kUtf8Bom)) {
+  // In a file declared single-byte these bytes are characters (Latin-1
+  // "ï»¿"): keep them.
+  if (!IsSingleByteEncoding(options.encoding) && bytes.starts_with(kUtf8Bom)) {
     has_bom = true;
     encoding = TextEncoding::kUtf8;
     bytes.remove_prefix(kUtf8Bom.size());
@@ -189,17 +195,24 @@ absl::Status CsvImport::State::OnRecord(const CsvRecord& record) {
 }
 
 absl::Status CsvImport::State::CheckEncoding(const CsvRecord& record) {
-  if (encoding == TextEncoding::kLatin1) return absl::OkStatus();
+  if (IsSingleByteEncoding(encoding)) return absl::OkStatus();  // any byte is valid
+  if (encoding == TextEncoding::kAuto) {
+    // Only evidence here: Finish decides for the whole file, and lines
+    // already spooled are converted with that decision when read back. Bytes
+    // that turn out to be UTF-8 continuation bytes also count as 0x80-0x9F:
+    // they matter only once the file is known not to be UTF-8, and then they
+    // are characters of the single-byte encoding like any other byte.
+    for (std::size_t i = 0; i < record.size() && !(invalid_utf8 && has_c1_byte); ++i) {
+      const std::string_view field = record[i];
+      if (!has_c1_byte) has_c1_byte = HasC1Byte(field);
+      if (!invalid_utf8) invalid_utf8 = FindInvalidUtf8(field).has_value();
+    }
+    return absl::OkStatus();
+  }
   for (std::size_t i = 0; i < record.size(); ++i) {
     const std::string_view field = record[i];
     const std::optional<std::size_t> bad = FindInvalidUtf8(field);
     if (!bad) continue;
-    if (encoding == TextEncoding::kAuto) {
-      // Decided for the whole file, lines already spooled included: they
-      // are converted only when read back.
-      encoding = TextEncoding::kLatin1;
-      return absl::OkStatus();
-    }
     char byte[8];
     std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(field[*bad]));
     // A ragged row can have more fields than the header has names.
@@ -212,7 +225,8 @@ absl::Status CsvImport::State::CheckEncoding(const CsvRecord& record) {
                      has_bom && options.encoding == TextEncoding::kAuto
                          ? "; the file starts with a UTF-8 byte-order mark but is not UTF-8"
                          : "",
-                     "; if the file is Latin-1, import it with encoding Latin-1 or auto"));
+                     "; if the file is not UTF-8, import it with its encoding (Latin-1, "
+                     "Windows-1252 or Mac Roman) or auto"));
   }
   return absl::OkStatus();
 }
@@ -400,7 +414,14 @@ absl::StatusOr<CsvImportSummary> CsvImport::State::Finish() {
   if (!columns) return fail(absl::InvalidArgumentError("empty file: no header line"));
 
   CsvImportSummary result;
-  result.encoding = encoding == TextEncoding::kAuto ? TextEncoding::kUtf8 : encoding;
+  if (encoding != TextEncoding::kAuto) {
+    result.encoding = encoding;
+  } else if (!invalid_utf8) {
+    result.encoding = TextEncoding::kUtf8;
+  } else {
+    result.encoding =
+        ChooseSingleByteEncoding(has_c1_byte, reader.bare_cr_breaks(), reader.lf_breaks());
+  }
   if (options.date_order == DateOrder::kAuto) {
     absl::StatusOr<DateOrder> decided = dates.Decide();
     if (!decided.ok()) return fail(decided.status());

@@ -7,10 +7,14 @@
 // rejected, with skip_invalid it writes the accepted lines; the summary
 // counts both either way.
 //
-// What is accepted (docs/loading-your-data.md is the user-facing version):
+// What is accepted (README "Loading your data" is the user-facing version):
 // - RFC 4180 CSV with CR, LF or CRLF line ends (see csv_reader.h).
-// - UTF-8 (a leading byte-order mark is dropped) or Latin-1; in kAuto the
-//   file is UTF-8 if every field is valid UTF-8, else Latin-1. Output text is
+// - UTF-8 (a leading byte-order mark is dropped), Latin-1, Windows-1252 or
+//   Mac Roman. In kAuto the file is UTF-8 if every field is valid UTF-8 (or
+//   it starts with a byte-order mark); otherwise, if any byte is in
+//   0x80-0x9F, Mac Roman when most line breaks are bare CRs, else
+//   Windows-1252; otherwise Latin-1 (text_encoding.h says why). The decision
+//   covers the whole file, lines already spooled included. Output text is
 //   always UTF-8. With an explicit kUtf8, invalid UTF-8 is a fatal error.
 // - A header row whose names are matched loosely (see column_map.h); order
 //   id, order date, customer id and sales are required.

@@ -12,9 +12,15 @@ bool IsBreak(char c) { return c == '\r' || c == '\n'; }
 void CsvReader::CountBreak(char c) {
   if (c == '\r') {
     ++line_;
+    ++bare_cr_breaks_;
     previous_was_cr_ = true;
   } else {
-    if (!previous_was_cr_) ++line_;
+    if (previous_was_cr_) {
+      --bare_cr_breaks_;  // that CR was the start of a CRLF
+    } else {
+      ++line_;
+    }
+    ++lf_breaks_;
     previous_was_cr_ = false;
   }
 }

@@ -82,6 +82,13 @@ class CsvReader {
   // fails when a quoted field is still open.
   absl::Status Finish(Sink sink);
 
+  // Line breaks seen so far (blank lines and breaks inside quoted fields
+  // included): lone CRs, and LFs or CRLFs. The line-end style is evidence for
+  // the file's encoding (bare CR = classic Mac). A CR whose LF is still to
+  // come in the next chunk counts as a lone CR until then.
+  std::int64_t bare_cr_breaks() const { return bare_cr_breaks_; }
+  std::int64_t lf_breaks() const { return lf_breaks_; }
+
  private:
   enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted };
 
@@ -102,6 +109,8 @@ class CsvReader {
   std::int64_t quote_line_ = 0;   // where the open quoted field started
   std::int64_t line_ = 1;         // physical line of the next byte
   bool previous_was_cr_ = false;  // so that CRLF counts as one break
+  std::int64_t bare_cr_breaks_ = 0;
+  std::int64_t lf_breaks_ = 0;
   std::string malformed_;
   int malformed_field_ = -1;
 };

@@ -1,8 +1,8 @@
 // An anonymous temporary file of byte records.
 //
-// The importer cannot hand lines to the store as it parses them: whether the
-// file is Latin-1 and whether its dates are day- or month-first are decided
-// from the whole file. So parsed records wait here, on disk, and memory stays
+// The importer cannot hand lines to the store as it parses them: the file's
+// encoding and whether its dates are day- or month-first are decided from
+// the whole file. So parsed records wait here, on disk, and memory stays
 // bounded whatever the file size. The file is created in $TMPDIR (else /tmp)
 // without a name (O_TMPFILE, or unlinked at once where that is unsupported),
 // so it disappears when the last Spool owner closes it, even if the process

@@ -61,13 +61,11 @@ class Cursor {
   bool ok_ = true;
 };
 
+// Every text field goes through here with the encoding decided for the whole
+// file, whatever was known when the line was spooled.
 void AssignText(std::string_view raw, TextEncoding encoding, std::string& out) {
-  if (encoding == TextEncoding::kLatin1) {
-    out.clear();
-    AppendLatin1AsUtf8(raw, out);
-  } else {
-    out.assign(raw);
-  }
+  out.clear();
+  AppendAsUtf8(raw, encoding, out);
 }
 
 }  // namespace

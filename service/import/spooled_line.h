@@ -2,9 +2,10 @@
 // still in the file's bytes and its dates still split into numbers.
 //
 // Both conversions wait for the end of the file because both depend on it:
-// the encoding (one invalid UTF-8 byte anywhere makes the whole file Latin-1,
-// including lines already spooled) and the day/month order (decided from all
-// dates). Numbers are parsed before spooling: their meaning never changes.
+// the encoding (one invalid UTF-8 byte anywhere makes the whole file a
+// single-byte encoding, including lines already spooled, and which one depends
+// on bytes and line ends anywhere in the file) and the day/month order
+// (decided from all dates). Numbers are parsed before spooling: their meaning never changes.
 #pragma once
 
 #include <array>

@@ -4,12 +4,15 @@
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
+#include "store/sqlite.h"
 #include "support/process.h"
 
 namespace analytics {
@@ -176,7 +179,16 @@ TEST_F(ImportCsvTest, TheRealSuperstoreExportLoadsExactlyAndIdempotently) {
   EXPECT_EQ(response.rejected(), 0);
   EXPECT_EQ(response.inserted(), 9994);
   EXPECT_TRUE(response.committed());
-  EXPECT_EQ(response.encoding(), v1::ENCODING_LATIN1);
+  // Detected from the C1 bytes (0x8E é, 0x9A ö, ...) and the bare CRs.
+  EXPECT_EQ(response.encoding(), v1::ENCODING_MAC_ROMAN);
+  {
+    grpc::ClientContext context;
+    v1::GetCustomerRequest request;
+    request.set_customer_id("RF-19840");
+    v1::GetCustomerResponse customer;
+    ASSERT_TRUE(stub_->GetCustomer(&context, request, &customer).ok());
+    EXPECT_EQ(customer.customer().customer_name(), "Roy Franz\u00F6sisch");  // 0x9A
+  }
 
   // The dataset README's figures, exactly.
   const auto check_figures = [&] {
@@ -222,6 +234,48 @@ TEST_F(ImportCsvTest, TheRealSuperstoreExportLoadsExactlyAndIdempotently) {
   ASSERT_TRUE(Import(csv, {}, &response).ok());
   EXPECT_EQ(response.date_order(), v1::DATE_ORDER_DMY);
   check_figures();
+}
+
+// No RPC returns product names, so this one reads the server's database file
+// after the import: the Konftel line's name has Mac Roman no-break spaces
+// (0xCA), which Latin-1 would have turned into "Ê".
+TEST(ImportCsvNamesTest, MacRomanProductNamesAreStoredAsUtf8) {
+  if (!std::filesystem::exists(SuperstorePath())) {
+    GTEST_SKIP() << "dataset not found at " << SuperstorePath();
+  }
+  const std::string db = (std::filesystem::path(::testing::TempDir()) /
+                          ("import-names-" + std::to_string(::getpid()) + ".db"))
+                             .string();
+  const auto remove_db = [&] {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  };
+  remove_db();
+  {
+    testing::ServerProcess server({"--db", db});
+    auto stub = v1::AnalyticsService::NewStub(
+        grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    v1::ImportCsvResponse response;
+    auto writer = stub->ImportCsv(&context, &response);
+    v1::ImportCsvRequest request;
+    request.set_chunk(ReadFile(SuperstorePath()));
+    ASSERT_TRUE(writer->Write(request));
+    writer->WritesDone();
+    const grpc::Status status = writer->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_TRUE(response.committed());
+    EXPECT_EQ(response.encoding(), v1::ENCODING_MAC_ROMAN);
+  }  // the server stops; its writes are committed
+
+  absl::StatusOr<sqlite::Connection> connection = sqlite::Connection::Open(db);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  absl::StatusOr<sqlite::Statement> name =
+      connection->Prepare("SELECT product_name FROM order_lines WHERE line_key = '12'");
+  ASSERT_TRUE(name.ok()) << name.status();
+  ASSERT_TRUE(*name->Step());
+  EXPECT_EQ(name->Text(0), "Konftel 250 Conference\u00A0phone\u00A0- Charcoal black");
+  EXPECT_THAT(name->Text(0), ::testing::HasSubstr("Conference\u00A0phone"));
+  remove_db();
 }
 
 }  // namespace

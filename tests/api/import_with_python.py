@@ -74,6 +74,10 @@ def main():
               f"orders={kpis.orders} customers={kpis.customers}")
         if os.path.basename(csv_path) == "superstore-classic.csv":
             assert reply.lines_read == 9994, reply.lines_read
+            # Detected: C1 bytes (0x8E é, 0x9A ö, ...) and bare-CR line ends.
+            encodings = ImportCsvResponse.DESCRIPTOR.fields_by_name["encoding"].enum_type
+            assert reply.encoding == encodings.values_by_name["ENCODING_MAC_ROMAN"].number, \
+                reply.encoding
             assert kpis.revenue_micros == 2_297_200_860_300, kpis.revenue_micros
             assert kpis.profit_micros == 286_397_021_700, kpis.profit_micros
             assert kpis.orders == 5009 and kpis.customers == 793, (kpis.orders, kpis.customers)

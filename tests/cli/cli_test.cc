@@ -330,6 +330,36 @@ TEST_F(CliTest, ImportCsvDryRunAndReal) {
   std::remove(path.c_str());
 }
 
+TEST_F(CliTest, ImportsAMacRomanFileWithBareCrLineEnds) {
+  // Classic Mac export: bare CRs, "é" is 0x8E and the no-break space 0xCA.
+  const std::string path = ::testing::TempDir() + "/cli_test_mac_roman.csv";
+  {
+    std::ofstream file(path, std::ios::binary);
+    file << "Row ID,Order ID,Order Date,Customer ID,Customer Name,Sales\r"
+            "mac-1,MAC-1,2024-05-01,MAC-CUSTOMER,Ren\x8E\xCA"
+            "D.,1\r"
+            "mac-2,MAC-2,2024-05-02,MAC-CUSTOMER,Ren\x8E\xCA"
+            "D.,2\r";
+  }
+  // Plain progress (stderr is a pipe) counts the three CR-ended lines.
+  const CommandResult dry = Cli({"import", path, "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_THAT(dry.err, HasSubstr(", 3 lines"));
+  EXPECT_EQ(TableRow(dry.out, "Encoding").at(0), "mac-roman");
+
+  const auto imported =
+      Json<v1::ImportCsvResponse>({"import", path, "--encoding", "mac-roman", "--quiet"});
+  EXPECT_TRUE(imported.committed());
+  EXPECT_EQ(imported.encoding(), v1::ENCODING_MAC_ROMAN);
+  const auto profile = Json<v1::GetCustomerResponse>({"customer", "MAC-CUSTOMER"});
+  EXPECT_EQ(profile.customer().customer_name(), "Ren\u00E9\u00A0D.");
+  std::remove(path.c_str());
+
+  const CommandResult bad = Cli({"import", "-", "--encoding", "ebcdic"}, "x\n");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("utf8|latin1|windows-1252|mac-roman"));
+}
+
 TEST_F(CliTest, ImportWithRejectedLinesWritesNothingAndFails) {
   const std::string csv =
       "Order ID,Order Date,Customer ID,Sales\n"

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -399,6 +400,107 @@ TEST(CsvImportTest, ByteOrderMarkThenInvalidUtf8IsFatal) {
   EXPECT_THAT(result.summary.status().message(), HasSubstr("byte-order mark"));
 }
 
+TEST(CsvImportTest, C1BytesWithCrLfMeanWindows1252) {
+  // 0x93/0x94 are curly quotes and 0x80 the euro sign in Windows-1252; in
+  // Latin-1 they would be invisible control characters.
+  const ImportResult result = Import(
+      "Order ID,Order Date,Customer ID,Customer Name,Product Name,Sales\r\n"
+      "O1,2017-01-02,C1,Jos\xE9,\x93"
+      "Deluxe\x94 pen \x80 5,1\r\n"
+      "O2,2017-01-02,C2,\x8Aime,x,1\r\n");
+  ASSERT_TRUE(result.summary.ok()) << result.summary.status();
+  EXPECT_EQ(result.summary->encoding, TextEncoding::kWindows1252);
+  ASSERT_EQ(result.lines.size(), 2u);
+  EXPECT_EQ(result.lines[0].customer_name, "Jos\xC3\xA9");
+  EXPECT_EQ(result.lines[0].product_name,
+            "\xE2\x80\x9C"
+            "Deluxe\xE2\x80\x9D pen \xE2\x82\xAC 5");
+  EXPECT_EQ(result.lines[1].customer_name, "\xC5\xA0ime");  // Šime
+}
+
+TEST(CsvImportTest, C1BytesWithBareCrMeanMacRoman) {
+  // The Superstore export's bytes: 0xCA no-break space, 0x8E é, 0x9A ö,
+  // 0xD2/0xD3 curly quotes; lines end with a bare CR, the last with CRLF.
+  const ImportResult result = Import(
+      "Order ID,Order Date,Customer ID,Customer Name,Product Name,Sales\r"
+      "O1,2017-01-02,C1,Ren\x8E,Conference\xCAphone,1\r"
+      "O2,2017-01-02,C2,J\x9Arg,\xD2"
+      "Deluxe\xD3,1\r\n");
+  ASSERT_TRUE(result.summary.ok()) << result.summary.status();
+  EXPECT_EQ(result.summary->encoding, TextEncoding::kMacRoman);
+  ASSERT_EQ(result.lines.size(), 2u);
+  EXPECT_EQ(result.lines[0].customer_name, "Ren\xC3\xA9");
+  EXPECT_EQ(result.lines[0].product_name, "Conference\xC2\xA0phone");
+  EXPECT_EQ(result.lines[1].customer_name, "J\xC3\xB6rg");
+  EXPECT_EQ(result.lines[1].product_name,
+            "\xE2\x80\x9C"
+            "Deluxe\xE2\x80\x9D");
+}
+
+TEST(CsvImportTest, WithoutC1BytesBareCrStaysLatin1) {
+  const ImportResult result = Import(
+      "Order ID,Order Date,Customer ID,Customer Name,Sales\r"
+      "O1,2017-01-02,C1,Jos\xE9\xA0L.,1\r");
+  ASSERT_TRUE(result.summary.ok()) << result.summary.status();
+  EXPECT_EQ(result.summary->encoding, TextEncoding::kLatin1);
+  ASSERT_EQ(result.lines.size(), 1u);
+  EXPECT_EQ(result.lines[0].customer_name, "Jos\xC3\xA9\xC2\xA0L.");
+}
+
+TEST(CsvImportTest, SingleByteDecisionCoversEveryLineAndTheReply) {
+  // Line 2 is valid UTF-8 on its own ("É" as C3 89); line 3 proves the file
+  // is not UTF-8. 0x89 is in 0x80-0x9F and the line ends are LF, so the whole
+  // file is Windows-1252: line 2, spooled before anything was known, is the
+  // two characters Ã and ‰, and the rejection on line 4 and the unknown
+  // column are read the same way.
+  const ImportResult result = Import(
+      "Order ID,Order Date,Customer ID,Customer Name,Sales,Remarque \x93x\x94\n"
+      "O1,2017-01-02,C1,\xC3\x89,1,\n"
+      "O2,2017-01-02,C2,\xE9,1,\n"
+      "O3,2017-01-02,C3,z,\x80 5,\n");
+  ASSERT_TRUE(result.summary.ok()) << result.summary.status();
+  EXPECT_EQ(result.summary->encoding, TextEncoding::kWindows1252);
+  ASSERT_EQ(result.lines.size(), 2u);
+  EXPECT_EQ(result.lines[0].customer_name, "\xC3\x83\xE2\x80\xB0");
+  EXPECT_EQ(result.lines[1].customer_name, "\xC3\xA9");
+  EXPECT_THAT(result.summary->unknown_columns, ElementsAre("Remarque \xE2\x80\x9Cx\xE2\x80\x9D"));
+  ASSERT_EQ(result.summary->rejected_lines.size(), 1u);
+  EXPECT_THAT(result.summary->rejected_lines[0].reason, HasSubstr("\xE2\x82\xAC 5"));
+  EXPECT_EQ(FindInvalidUtf8(result.summary->rejected_lines[0].reason), std::nullopt);
+
+  // The same bytes with bare CRs: Mac Roman, for every line again.
+  std::string cr =
+      "Order ID,Order Date,Customer ID,Customer Name,Sales\n"
+      "O1,2017-01-02,C1,\xC3\x89,1\n"
+      "O2,2017-01-02,C2,\xE9,1\n";
+  std::replace(cr.begin(), cr.end(), '\n', '\r');
+  const ImportResult mac = Import(cr);
+  ASSERT_TRUE(mac.summary.ok()) << mac.summary.status();
+  EXPECT_EQ(mac.summary->encoding, TextEncoding::kMacRoman);
+  ASSERT_EQ(mac.lines.size(), 2u);
+  EXPECT_EQ(mac.lines[0].customer_name, "\xE2\x88\x9A\xC3\xA2");  // √â
+  EXPECT_EQ(mac.lines[1].customer_name, "\xC3\x88");              // È
+}
+
+TEST(CsvImportTest, ExplicitSingleByteEncodingsAreNeverSecondGuessed) {
+  // Valid UTF-8, LF line ends, no C1 byte: still read as asked.
+  const std::string csv =
+      "Order ID,Order Date,Customer ID,Customer Name,Sales\n"
+      "O1,2017-01-02,C1,\xC3\xA9\x81,1\n";
+  const ImportResult w = Import(csv, Options(DateOrder::kAuto, TextEncoding::kWindows1252));
+  ASSERT_TRUE(w.summary.ok()) << w.summary.status();
+  EXPECT_EQ(w.summary->encoding, TextEncoding::kWindows1252);
+  ASSERT_EQ(w.lines.size(), 1u);
+  // Ã, ©, and unassigned 0x81 as U+0081.
+  EXPECT_EQ(w.lines[0].customer_name, "\xC3\x83\xC2\xA9\xC2\x81");
+  const ImportResult m = Import(csv, Options(DateOrder::kAuto, TextEncoding::kMacRoman));
+  ASSERT_TRUE(m.summary.ok()) << m.summary.status();
+  EXPECT_EQ(m.summary->encoding, TextEncoding::kMacRoman);
+  ASSERT_EQ(m.lines.size(), 1u);
+  // √, ©, and 0x81 as Å.
+  EXPECT_EQ(m.lines[0].customer_name, "\xE2\x88\x9A\xC2\xA9\xC3\x85");
+}
+
 TEST(CsvImportTest, ExplicitLatin1ReadsUtf8BytesAsLatin1) {
   // Documented behaviour: the caller's choice wins, even when it is wrong.
   const ImportResult result =
@@ -757,6 +859,30 @@ INSTANTIATE_TEST_SUITE_P(
                    "3,CA-2,01-02-17,C-3,Jos\xE9,\xA0pen,\"1,234.5\",0,\r"
                    "\r\r",
                    TextEncoding::kLatin1},
+        // The Latin-1 case's text in Mac Roman (é 0x8E, ë 0x91, no-break
+        // space 0xCA), with a CRLF among the bare CRs as in the real export.
+        TrickyCase{"MacRomanBareCr",
+                   "Row ID,Order ID,Order Date,Customer ID,Customer Name,"
+                   "Product Name,Sales,Profit,Notes \x8Et\x8E\r"
+                   "1,CA-1,08-11-16,C-1,\"Gute, Claire\",\"Message Book, 4\"\" X 5\"\"\","
+                   "261.96,41.9136,x\r"
+                   "2,CA-1,30-11-16,C-2,Zo\x91,\"line one\rline two \x8Et\x8E\","
+                   "10,-1.5,\r"
+                   "3,CA-2,01-02-17,C-3,Jos\x8E,\xCApen,\"1,234.5\",0,\r\n"
+                   "\r\r",
+                   TextEncoding::kMacRoman},
+        // Windows-1252 with CRLF: the Latin-1 text plus curly quotes (0x93,
+        // 0x94) on the rejected line, which count as evidence all the same.
+        TrickyCase{"Windows1252CrLf",
+                   "Row ID,Order ID,Order Date,Customer ID,Customer Name,"
+                   "Product Name,Sales,Profit,Notes \xE9t\xE9\r\n"
+                   "1,CA-1,08-11-16,C-1,\"Gute, Claire\",\"Message Book, 4\"\" X 5\"\"\","
+                   "261.96,41.9136,x\r\n"
+                   "2,CA-1,30-11-16,C-2,Zo\xEB,\"line one\r\nline two \xE9t\xE9\","
+                   "10,-1.5,\r\n"
+                   "3,CA-2,01-02-17,C-3,Jos\xE9,\x93pen\x94,\"1,234.5\",0,\r\n"
+                   "\r\n",
+                   TextEncoding::kWindows1252},
         TrickyCase{"Utf8NoBomLf",
                    "Row ID,Order ID,Order Date,Customer ID,Customer Name,"
                    "Product Name,Sales,Profit,Notes \xC3\xA9t\xC3\xA9\n"

@@ -1,9 +1,12 @@
-// The real "Sample - Superstore" export (Latin-1, bare CR, day-first
+// The real "Sample - Superstore" export (Mac Roman, bare CR, day-first
 // two-digit years) through CsvImport, checked against the figures published
-// in its README, then loaded into a store twice.
+// in its README and against names with the file's non-ASCII characters, then
+// loaded into a store twice.
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -42,6 +45,39 @@ class SuperstoreTest : public ::testing::Test {
   std::optional<std::string> file_;
 };
 
+// Names holding each non-ASCII byte of the file, as Mac Roman reads them
+// (Row ID -> field -> UTF-8). Read as Latin-1, 0xCA would be "Ê" and 0x8E a
+// C1 control character.
+struct KnownText {
+  std::string row_id;
+  std::string OrderLine::*field;
+  std::string text;
+};
+const std::vector<KnownText>& KnownTexts() {
+  static const auto* texts = new std::vector<KnownText>{
+      {"12", &OrderLine::product_name,  // 0xCA no-break space
+       "Konftel 250 Conference\u00A0phone\u00A0- Charcoal black"},
+      {"277", &OrderLine::product_name,  // 0xD2, 0xD3 curly quotes
+       "Post-it \u201CImportant Message\u201D Note Pad, Neon Colors, 50 Sheets/Pad"},
+      {"405", &OrderLine::customer_name, "Roy Franz\u00F6sisch"},                          // 0x9A
+      {"675", &OrderLine::product_name, "Southworth 100% R\u00E9sum\u00E9 Paper, 24lb."},  // 0x8E
+      {"749", &OrderLine::customer_name, "Peter B\u00FChler"},                             // 0x9F
+      {"3447", &OrderLine::customer_name, "Anna H\u00E4berlin"},                           // 0x8A
+      {"5113", &OrderLine::product_name,
+       "Eldon Im\u00E0ge Series Desk Accessories, Clear"},  // 0x88
+  };
+  return *texts;
+}
+
+// Whether `utf8` holds a C1 control character (U+0080-U+009F): never text,
+// so always a sign of a wrongly chosen single-byte encoding.
+bool HasC1Control(std::string_view utf8) {
+  for (std::size_t i = 0; i + 1 < utf8.size(); ++i) {
+    if (utf8[i] == '\xC2' && static_cast<unsigned char>(utf8[i + 1]) <= 0x9F) return true;
+  }
+  return false;
+}
+
 struct Totals {
   Micros sales = 0;
   Micros profit = 0;
@@ -56,9 +92,16 @@ TEST_F(SuperstoreTest, DayFirstMatchesEveryPublishedFigure) {
   EXPECT_EQ(summary.accepted, 9'994);
   EXPECT_EQ(summary.rejected, 0);
   EXPECT_TRUE(summary.unknown_columns.empty());
-  EXPECT_EQ(summary.encoding, TextEncoding::kLatin1);
+  EXPECT_EQ(summary.encoding, TextEncoding::kMacRoman);
   EXPECT_EQ(summary.date_order, DateOrder::kDmy);
   ASSERT_EQ(result.lines.size(), 9'994u);
+
+  std::map<std::string, const OrderLine*> by_key;
+  for (const OrderLine& line : result.lines) by_key[line.line_key] = &line;
+  for (const KnownText& known : KnownTexts()) {
+    ASSERT_TRUE(by_key.contains(known.row_id)) << known.row_id;
+    EXPECT_EQ(by_key[known.row_id]->*known.field, known.text) << "Row ID " << known.row_id;
+  }
 
   std::set<std::string> orders;
   std::set<std::string> customers;
@@ -79,6 +122,8 @@ TEST_F(SuperstoreTest, DayFirstMatchesEveryPublishedFigure) {
     by_category[line.category].profit += line.profit;
     latest = std::max(latest, line.order_date);
     EXPECT_EQ(FindInvalidUtf8(line.product_name), std::nullopt);
+    EXPECT_FALSE(HasC1Control(line.product_name)) << line.product_name;
+    EXPECT_FALSE(HasC1Control(line.customer_name)) << line.customer_name;
     ASSERT_TRUE(line.ship_date.has_value());
     EXPECT_GE(*line.ship_date, line.order_date) << "line " << line.line_key;
   }
@@ -108,14 +153,35 @@ TEST_F(SuperstoreTest, DayFirstMatchesEveryPublishedFigure) {
   EXPECT_EQ(by_category["Technology"].profit, 145'454'948'100);
 }
 
-TEST_F(SuperstoreTest, AutoDetectionPicksDayFirstAndLatin1) {
+TEST_F(SuperstoreTest, AutoDetectionPicksDayFirstAndMacRoman) {
   const ImportResult detected = Import(*file_);
   ASSERT_TRUE(detected.summary.ok()) << detected.summary.status();
   EXPECT_EQ(detected.summary->date_order, DateOrder::kDmy);
-  EXPECT_EQ(detected.summary->encoding, TextEncoding::kLatin1);
+  EXPECT_EQ(detected.summary->encoding, TextEncoding::kMacRoman);
   EXPECT_EQ(detected.summary->accepted, 9'994);
   const ImportResult dmy = Import(*file_, WithOrder(DateOrder::kDmy));
   EXPECT_TRUE(detected.lines == dmy.lines);
+  CsvImportOptions mac = WithOrder(DateOrder::kDmy);
+  mac.encoding = TextEncoding::kMacRoman;
+  EXPECT_TRUE(Import(*file_, mac).lines == dmy.lines);
+}
+
+TEST_F(SuperstoreTest, ExplicitLatin1KeepsTheFiguresButMisreadsTheNames) {
+  // What earlier versions did: every figure is right, but 0xCA is "Ê".
+  CsvImportOptions latin1 = WithOrder(DateOrder::kDmy);
+  latin1.encoding = TextEncoding::kLatin1;
+  const ImportResult result = Import(*file_, latin1);
+  ASSERT_TRUE(result.summary.ok()) << result.summary.status();
+  EXPECT_EQ(result.summary->encoding, TextEncoding::kLatin1);
+  EXPECT_EQ(result.summary->accepted, 9'994);
+  Micros sales = 0;
+  for (const OrderLine& line : result.lines) {
+    sales += line.sales;
+    if (line.line_key == "12") {
+      EXPECT_EQ(line.product_name, "Konftel 250 Conference\u00CAphone\u00CA- Charcoal black");
+    }
+  }
+  EXPECT_EQ(sales, 2'297'200'860'300);
 }
 
 TEST_F(SuperstoreTest, MonthFirstRejectsImpossibleDatesAndNeverSwapsThem) {
