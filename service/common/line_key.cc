@@ -1,12 +1,39 @@
 #include "common/line_key.h"
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 
 namespace analytics {
+namespace {
+
+// FNV-1a, 64 bits: the second hash of the fingerprint. Byte-at-a-time
+// xor-multiply, unlike absl::Hash's block mixing, so that the two behave
+// as independent functions of the prefix.
+std::uint64_t Fnv1a64(std::string_view bytes) {
+  std::uint64_t hash = 0xCBF29CE484222325u;
+  for (const char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001B3u;
+  }
+  return hash;
+}
+
+}  // namespace
 
 std::string LineKeyAssigner::NextKey(std::string_view order_id, std::string_view product_id) {
-  std::string key = absl::StrCat(std::string(order_id), "/", std::string(product_id), "/");
-  const std::int64_t n = ++occurrences_[key];
+  std::string key;
+  key.reserve(order_id.size() + product_id.size() + 2 + 20);
+  key.append(order_id);
+  key.push_back('/');
+  key.append(product_id);
+  key.push_back('/');
+  if (expected_lines_ > 0) {
+    seen_.reserve(expected_lines_);
+    expected_lines_ = 0;
+  }
+  const Fingerprint fingerprint{absl::Hash<std::string_view>()(key), Fnv1a64(key)};
+  std::int64_t n = 1;
+  if (!seen_.insert(fingerprint).second) n = ++repeated_.try_emplace(fingerprint, 1).first->second;
   absl::StrAppend(&key, n);
   return key;
 }

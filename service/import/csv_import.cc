@@ -75,7 +75,10 @@ class EmptySource final : public LineSource {
 class SpooledLineSource final : public LineSource {
  public:
   SpooledLineSource(std::shared_ptr<const Spool> spool, TextEncoding encoding, DateOrder order)
-      : reader_(std::move(spool)), encoding_(encoding), order_(order) {}
+      : reader_(spool),
+        encoding_(encoding),
+        order_(order),
+        keys_(static_cast<std::size_t>(spool->records())) {}
 
   // A spool that cannot be read back (disk failure) ends the stream early;
   // status() then says why, so that the store commits nothing.
