@@ -8,7 +8,9 @@ packages=(
   # build
   cmake g++ make pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev libspdlog-dev libsqlite3-dev libcpp-httplib-dev
+  libabsl-dev libspdlog-dev libsqlite3-dev libcpp-httplib-dev libssl-dev
+  # fuzzing (make fuzz) and the TLS tests' certificates
+  clang-14 libclang-rt-14-dev openssl
   # tests
   libgtest-dev libgmock-dev sqlite3 nodejs npm
   python3 python3-grpcio python3-protobuf python3-prometheus-client

@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/handlers.h"
 #include "cli/requests.h"
+#include "customer_analytics/credentials.h"
 
 namespace analytics::cli {
 namespace {
@@ -35,10 +36,52 @@ std::vector<FlagSpec> GlobalFlags() {
        absl::StrCat("service address (env ANALYTICS_SERVER, default ", kDefaultServer, ")")},
       {"timeout", "DURATION",
        "deadline per call: 30s, 500ms, 2m (default 30s; none for seed/ingest/import)"},
+      {"token", "TOKEN",
+       "bearer token (env ANALYTICS_TOKEN; prefer --token-file: a command line is visible to "
+       "other users)"},
+      {"token-file", "FILE", "read the bearer token from FILE"},
+      {"tls", "", "connect with TLS (implied by --ca and --client-cert)"},
+      {"ca", "FILE", "PEM CA bundle that signed the server certificate (default: system roots)"},
+      {"client-cert", "FILE", "PEM client certificate, for servers requiring mutual TLS"},
+      {"client-key", "FILE", "PEM private key of --client-cert"},
       {"json", "", "print the response as proto JSON"},
       {"csv", "", "print CSV with plain numbers"},
       {"help", "", "show help (also -h)"},
   };
+}
+
+// Token and TLS settings from the flags (and ANALYTICS_TOKEN). Files are read
+// here, before any call, so a wrong path fails fast without a connection.
+absl::Status ApplySecurityFlags(const ParsedArgs& args, const CliIo& io,
+                                customer_analytics::ClientOptions& options) {
+  if (args.Has("token") && args.Has("token-file")) {
+    return UsageError("--token and --token-file exclude each other");
+  }
+  if (std::optional<std::string> file = args.Value("token-file")) {
+    absl::StatusOr<std::string> token = customer_analytics::ReadTokenFile(*file);
+    if (!token.ok()) return token.status();
+    options.bearer_token = *token;
+  } else if (std::optional<std::string> token = args.Value("token")) {
+    if (token->empty()) return UsageError("--token: empty");
+    options.bearer_token = *token;
+  } else if (io.token_env) {
+    options.bearer_token = *io.token_env;
+  }
+  const customer_analytics::TlsFiles files{
+      .ca_file = args.Value("ca").value_or(""),
+      .client_cert_file = args.Value("client-cert").value_or(""),
+      .client_key_file = args.Value("client-key").value_or(""),
+  };
+  if (files.client_cert_file.empty() != files.client_key_file.empty()) {
+    return UsageError("--client-cert and --client-key: give both or neither");
+  }
+  if (args.Has("tls") || !files.ca_file.empty() || !files.client_cert_file.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+        customer_analytics::TlsCredentials(files);
+    if (!credentials.ok()) return credentials.status();
+    options.credentials = *credentials;
+  }
+  return absl::OkStatus();
 }
 
 std::vector<FlagSpec> Concat(std::vector<std::vector<FlagSpec>> groups) {
@@ -281,6 +324,11 @@ int RunCli(std::span<const std::string> args, const CliIo& io) {
   if (server.empty()) return Usage(io, UsageError("--server: empty address"), command->name);
   customer_analytics::ClientOptions client_options;
   if (*timeout) client_options.default_timeout = **timeout;
+  if (absl::Status s = ApplySecurityFlags(*parsed, io, client_options); !s.ok()) {
+    if (IsUsageError(s)) return Usage(io, s, command->name);
+    io.err << "error: " << s.message() << "\n";
+    return kExitError;
+  }
   const customer_analytics::AnalyticsClient client(server, client_options);
   customer_analytics::CallOptions call;
   if (command->long_running && !*timeout) call.timeout = std::chrono::milliseconds(0);

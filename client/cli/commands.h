@@ -1,7 +1,8 @@
 // The analytics-cli program as a function: argv in, exit code out.
 //
 // RunCli owns the command table (names, flags, help texts), the dispatch, the
-// global flags (--server, --timeout, --json, --csv, --help) and the mapping
+// global flags (--server, --timeout, --json, --csv, --help, and the
+// security ones: --token, --token-file, --tls, --ca, --client-cert/--client-key) and the mapping
 // of failures to exit codes: 0 success, 1 an error from the server or from
 // reading input, 2 a usage error. Its streams and environment come in through
 // CliIo, so the whole tool runs in-process under test as well as from main().
@@ -22,6 +23,9 @@ struct CliIo {
   bool err_is_terminal = false;
   // Value of ANALYTICS_SERVER, when set.
   std::optional<std::string> server_env;
+  // Value of ANALYTICS_TOKEN, when set: the bearer token unless --token or
+  // --token-file is given.
+  std::optional<std::string> token_env;
 };
 
 inline constexpr int kExitOk = 0;

@@ -12,6 +12,7 @@
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   const char* server = std::getenv("ANALYTICS_SERVER");
+  const char* token = std::getenv("ANALYTICS_TOKEN");
   const analytics::cli::CliIo io{
       .in = std::cin,
       .out = std::cout,
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
       .err_is_terminal = isatty(STDERR_FILENO) == 1,
       .server_env =
           server != nullptr && *server != '\0' ? std::optional<std::string>(server) : std::nullopt,
+      .token_env =
+          token != nullptr && *token != '\0' ? std::optional<std::string>(token) : std::nullopt,
   };
   return analytics::cli::RunCli(args, io);
 }

@@ -57,6 +57,9 @@ void AnalyticsClient::Configure(grpc::ClientContext& context, const CallOptions&
   const std::chrono::milliseconds timeout = call.timeout.value_or(options_.default_timeout);
   if (timeout.count() > 0) context.set_deadline(std::chrono::system_clock::now() + timeout);
   context.set_wait_for_ready(call.wait_for_ready);
+  if (!options_.bearer_token.empty()) {
+    context.AddMetadata("authorization", "Bearer " + options_.bearer_token);
+  }
   for (const auto& [key, value] : call.metadata) context.AddMetadata(key, value);
 }
 

@@ -252,7 +252,9 @@ grpc::ServerUnaryReactor* AnalyticsService::Unary(grpc::CallbackServerContext* c
                                                   std::string_view method, Handler handler) {
   const auto started = std::chrono::steady_clock::now();
   observer_.OnStart(method);
-  grpc::Status status = ToGrpcStatus(handler(), method);
+  // The lease (writes only) is held until the handler has finished.
+  absl::StatusOr<WriteGate::Lease> admitted = AdmitCall(guards_, *context, method);
+  grpc::Status status = ToGrpcStatus(admitted.ok() ? handler() : admitted.status(), method);
   observer_.OnFinish({.method = method,
                       .peer = context->peer(),
                       .code = status.error_code(),
@@ -315,13 +317,23 @@ grpc::ServerUnaryReactor* AnalyticsService::GetCustomer(grpc::CallbackServerCont
 
 grpc::ServerReadReactor<v1::IngestTransactionsRequest>* AnalyticsService::IngestTransactions(
     grpc::CallbackServerContext* context, v1::IngestTransactionsResponse* response) {
+  absl::StatusOr<WriteGate::Lease> admitted = AdmitCall(guards_, *context, "IngestTransactions");
+  if (!admitted.ok()) {
+    return new RefusedStream<v1::IngestTransactionsRequest>(
+        context, observer_, "IngestTransactions", admitted.status());
+  }
   return new IngestReactor(context, response, store_, observer_,
-                           limits_.max_lines_per_ingest_message);
+                           limits_.max_lines_per_ingest_message, std::move(*admitted));
 }
 
 grpc::ServerReadReactor<v1::ImportCsvRequest>* AnalyticsService::ImportCsv(
     grpc::CallbackServerContext* context, v1::ImportCsvResponse* response) {
-  return new ImportReactor(context, response, store_, observer_);
+  absl::StatusOr<WriteGate::Lease> admitted = AdmitCall(guards_, *context, "ImportCsv");
+  if (!admitted.ok()) {
+    return new RefusedStream<v1::ImportCsvRequest>(context, observer_, "ImportCsv",
+                                                   admitted.status());
+  }
+  return new ImportReactor(context, response, store_, observer_, std::move(*admitted));
 }
 
 }  // namespace analytics::api

@@ -7,6 +7,7 @@
 // writes have their own reactors (ingest_reactor.h, import_reactor.h).
 #pragma once
 
+#include "api/call_guard.h"
 #include "api/rpc_observer.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "query/query_engine.h"
@@ -24,9 +25,10 @@ struct ServiceLimits {
 
 class AnalyticsService final : public v1::AnalyticsService::CallbackService {
  public:
+  // `guards` (auth, one writer at a time) are checked before every call.
   AnalyticsService(OrderStore& store, QueryEngine& engine, RpcObserver& observer,
-                   ServiceLimits limits = {})
-      : store_(store), engine_(engine), observer_(observer), limits_(limits) {}
+                   ServiceLimits limits = {}, CallGuards guards = {})
+      : store_(store), engine_(engine), observer_(observer), limits_(limits), guards_(guards) {}
 
   grpc::ServerUnaryReactor* SeedDemoData(grpc::CallbackServerContext* context,
                                          const v1::SeedDemoDataRequest* request,
@@ -63,6 +65,7 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
   QueryEngine& engine_;
   RpcObserver& observer_;
   const ServiceLimits limits_;
+  const CallGuards guards_;
 };
 
 }  // namespace analytics::api

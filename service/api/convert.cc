@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "import/text_encoding.h"
 
 namespace analytics::api {
 namespace {
@@ -15,6 +16,11 @@ absl::Status CopyList(const google::protobuf::RepeatedPtrField<std::string>& val
                       std::string_view field, std::vector<std::string>& out) {
   if (values.size() > kMaxFilterValues) {
     return FieldError(field, absl::StrCat("at most ", kMaxFilterValues, " values"));
+  }
+  for (const std::string& value : values) {
+    if (value.size() > kMaxFilterValueBytes) {
+      return FieldError(field, absl::StrCat("values are at most ", kMaxFilterValueBytes, " bytes"));
+    }
   }
   out.assign(values.begin(), values.end());
   return absl::OkStatus();
@@ -99,6 +105,24 @@ std::optional<LineError> OrderLineFromProto(const v1::OrderLine& proto, LineKeyA
        {std::pair{&proto.order_id(), "order_id"}, std::pair{&proto.customer_id(), "customer_id"},
         std::pair{&proto.order_date(), "order_date"}}) {
     if (auto error = required(*value, field)) return error;
+  }
+  for (const auto& [value, field] :
+       {std::pair{&proto.line_id(), "line_id"}, std::pair{&proto.order_id(), "order_id"},
+        std::pair{&proto.customer_id(), "customer_id"},
+        std::pair{&proto.customer_name(), "customer_name"}, std::pair{&proto.segment(), "segment"},
+        std::pair{&proto.country(), "country"}, std::pair{&proto.region(), "region"},
+        std::pair{&proto.state(), "state"}, std::pair{&proto.city(), "city"},
+        std::pair{&proto.postal_code(), "postal_code"},
+        std::pair{&proto.product_id(), "product_id"}, std::pair{&proto.category(), "category"},
+        std::pair{&proto.sub_category(), "sub_category"},
+        std::pair{&proto.product_name(), "product_name"},
+        std::pair{&proto.ship_mode(), "ship_mode"}}) {
+    if (value->size() > kMaxLineFieldBytes) {
+      return LineError{field, absl::StrCat("longer than ", kMaxLineFieldBytes, " bytes")};
+    }
+    // The parser does not always catch it, and a stored invalid string
+    // would make every later response carrying it unreadable to clients.
+    if (FindInvalidUtf8(*value)) return LineError{field, "is not valid UTF-8"};
   }
   absl::StatusOr<Day> order_date = ParseIsoDay(proto.order_date());
   if (!order_date.ok()) return LineError{"order_date", std::string(order_date.status().message())};

@@ -27,6 +27,12 @@ namespace v1 = ::customer_analytics::v1;
 
 // Values per filter list; more is refused rather than turned into a huge query.
 inline constexpr int kMaxFilterValues = 1000;
+// Bytes per filter value; real names are short, and a megabyte-long "region"
+// can only be a mistake or an attack on the query.
+inline constexpr std::size_t kMaxFilterValueBytes = 1024;
+// Bytes per text field of an ingested order line: the CSV import's field
+// limit (import/csv_reader.h), so both ways in accept the same data.
+inline constexpr std::size_t kMaxLineFieldBytes = std::size_t{1} << 20;
 
 // Empty text is nullopt; anything else must be a valid "YYYY-MM-DD".
 absl::StatusOr<std::optional<Day>> OptionalDayFromProto(const std::string& text,

@@ -79,8 +79,12 @@ v1::Encoding EncodingToProto(TextEncoding encoding) {
 }  // namespace
 
 ImportReactor::ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsvResponse* response,
-                             OrderStore& store, RpcObserver& observer)
-    : context_(context), response_(response), store_(store), observer_(observer) {
+                             OrderStore& store, RpcObserver& observer, WriteGate::Lease lease)
+    : context_(context),
+      response_(response),
+      store_(store),
+      observer_(observer),
+      lease_(std::move(lease)) {
   observer_.OnStart("ImportCsv");
   StartRead(&request_);
 }

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "api/rpc_observer.h"
+#include "api/write_gate.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "import/csv_import.h"
 #include "store/order_store.h"
@@ -25,7 +26,7 @@ namespace v1 = ::customer_analytics::v1;
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCsvRequest> {
  public:
   ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsvResponse* response,
-                OrderStore& store, RpcObserver& observer);
+                OrderStore& store, RpcObserver& observer, WriteGate::Lease lease = {});
 
   void OnReadDone(bool ok) override;
   void OnDone() override { delete this; }
@@ -39,6 +40,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCsvRequest>
   v1::ImportCsvResponse* const response_;
   OrderStore& store_;
   RpcObserver& observer_;
+  // The one-writer gate, held until the reactor is deleted (after Finish).
+  WriteGate::Lease lease_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
   v1::ImportCsvRequest request_;

@@ -9,12 +9,14 @@ namespace analytics::api {
 
 IngestReactor::IngestReactor(grpc::CallbackServerContext* context,
                              v1::IngestTransactionsResponse* response, OrderStore& store,
-                             RpcObserver& observer, int max_lines_per_message)
+                             RpcObserver& observer, int max_lines_per_message,
+                             WriteGate::Lease lease)
     : context_(context),
       response_(response),
       store_(store),
       observer_(observer),
-      max_lines_per_message_(max_lines_per_message) {
+      max_lines_per_message_(max_lines_per_message),
+      lease_(std::move(lease)) {
   observer_.OnStart("IngestTransactions");
   absl::StatusOr<LineSpool> spool = LineSpool::Create();
   if (!spool.ok()) {

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "api/rpc_observer.h"
+#include "api/write_gate.h"
 #include "common/line_key.h"
 #include "common/line_spool.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
@@ -23,7 +24,8 @@ namespace v1 = ::customer_analytics::v1;
 class IngestReactor final : public grpc::ServerReadReactor<v1::IngestTransactionsRequest> {
  public:
   IngestReactor(grpc::CallbackServerContext* context, v1::IngestTransactionsResponse* response,
-                OrderStore& store, RpcObserver& observer, int max_lines_per_message);
+                OrderStore& store, RpcObserver& observer, int max_lines_per_message,
+                WriteGate::Lease lease = {});
 
   void OnReadDone(bool ok) override;
   void OnDone() override { delete this; }
@@ -38,6 +40,8 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::IngestTransaction
   OrderStore& store_;
   RpcObserver& observer_;
   const int max_lines_per_message_;
+  // The one-writer gate, held until the reactor is deleted (after Finish).
+  WriteGate::Lease lease_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
   v1::IngestTransactionsRequest request_;

@@ -18,6 +18,7 @@
 #include "query/sql_query_engine.h"
 #include "server/logging.h"
 #include "server/metrics_observer.h"
+#include "server/security.h"
 #include "server/server_config.h"
 #include "store/order_store.h"
 
@@ -81,16 +82,41 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   api::ObserverList observers;
   observers.Add(&logging_observer);
   observers.Add(&metrics_observer);
-  api::AnalyticsService analytics_service(**store, **engine, observers);
+  if (absl::Status s = ApplyStoreLimits(**store, config); !s.ok()) {
+    spdlog::critical("cannot apply --max-db-pages: {}", std::string(s.message()));
+    return 1;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(config);
+  if (!credentials.ok()) {
+    spdlog::critical("TLS: {}", std::string(credentials.status().message()));
+    return 1;
+  }
+  absl::StatusOr<api::AuthOptions> auth = LoadAuthOptions(config);
+  if (!auth.ok()) {
+    spdlog::critical("auth: {}", std::string(auth.status().message()));
+    return 1;
+  }
+  const api::Authorizer authorizer(std::move(*auth));
+  if (!authorizer.tokens_configured()) {
+    spdlog::warn("no auth tokens configured: every read is open and writes are accepted {}",
+                 config.allow_unauthenticated_writes
+                     ? "from ANY peer (--allow-unauthenticated-writes)"
+                     : "from loopback only");
+  }
+  api::WriteGate write_gate(WriteGateOptionsFrom(config));
+  api::AnalyticsService analytics_service(**store, **engine, observers, ServiceLimitsFrom(config),
+                                          {.authorizer = &authorizer, .write_gate = &write_gate});
   api::HealthService health_service;
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config.listen, *credentials, &port);
   builder.RegisterService(&analytics_service);
   builder.RegisterService(&health_service);
-  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  builder.SetMaxReceiveMessageSize(config.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_concurrent_streams);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     spdlog::critical("cannot listen on {}", config.listen);
@@ -98,8 +124,11 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   }
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   std::cout << "listening on " << host << ":" << port << std::endl;
-  spdlog::info("serving customer_analytics.v1.AnalyticsService on {}:{} (db {})", host, port,
-               config.db);
+  spdlog::info("serving customer_analytics.v1.AnalyticsService on {}:{} (db {}, {})", host, port,
+               config.db,
+               config.tls_cert.empty()        ? "plaintext"
+               : config.tls_client_ca.empty() ? "TLS"
+                                              : "mutual TLS");
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -1,6 +1,7 @@
 #include "server/server_config.h"
 
 #include <array>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -14,9 +15,11 @@ struct Flag {
   const char* env;
   const char* help;
   bool is_bool;
+  // Settable only through the environment (secrets).
+  bool env_only = false;
 };
 
-constexpr std::array<Flag, 8> kFlags = {{
+constexpr std::array<Flag, 21> kFlags = {{
     {"listen", "ANALYTICS_LISTEN", "gRPC listen address host:port (port 0 picks a free one)",
      false},
     {"db", "ANALYTICS_DB", "SQLite database file, created on first start (:memory: for tests)",
@@ -30,7 +33,104 @@ constexpr std::array<Flag, 8> kFlags = {{
     {"metrics-listen", "ANALYTICS_METRICS_LISTEN",
      "Prometheus /metrics address host:port (empty disables)", false},
     {"engine", "ANALYTICS_ENGINE", "query engine: sql", false},
+    {"auth-tokens-file", "ANALYTICS_AUTH_TOKENS_FILE",
+     "file of bearer tokens, one \"ROLE TOKEN\" per line (ROLE reader|writer); empty: no auth",
+     false},
+    {"auth-tokens", "ANALYTICS_AUTH_TOKENS",
+     "bearer tokens \"ROLE TOKEN\" separated by commas or newlines (environment only)", false,
+     true},
+    {"allow-unauthenticated-writes", "ANALYTICS_ALLOW_UNAUTHENTICATED_WRITES",
+     "without tokens, accept writes from any peer (default: loopback only)", true},
+    {"tls-cert", "ANALYTICS_TLS_CERT", "PEM certificate chain; with --tls-key serves TLS only",
+     false},
+    {"tls-key", "ANALYTICS_TLS_KEY", "PEM private key of --tls-cert", false},
+    {"tls-client-ca", "ANALYTICS_TLS_CLIENT_CA",
+     "PEM CA bundle; clients must present a certificate it signed (mutual TLS)", false},
+    {"max-receive-message-bytes", "ANALYTICS_MAX_RECEIVE_MESSAGE_BYTES",
+     "largest request message accepted, in bytes", false},
+    {"max-page-size", "ANALYTICS_MAX_PAGE_SIZE", "largest ListCustomers page_size", false},
+    {"max-lines-per-ingest-message", "ANALYTICS_MAX_LINES_PER_INGEST_MESSAGE",
+     "most order lines in one IngestTransactions message", false},
+    {"write-wait-ms", "ANALYTICS_WRITE_WAIT_MS",
+     "how long a write waits for the one running before ABORTED, in milliseconds", false},
+    {"max-write-waiters", "ANALYTICS_MAX_WRITE_WAITERS",
+     "writes that may wait at once; more are ABORTED immediately", false},
+    {"max-concurrent-streams", "ANALYTICS_MAX_CONCURRENT_STREAMS",
+     "concurrent calls per client connection (HTTP/2 streams)", false},
+    {"max-db-pages", "ANALYTICS_MAX_DB_PAGES",
+     "cap on database pages (SQLite max_page_count; 0: no cap); writes past it fail "
+     "RESOURCE_EXHAUSTED",
+     false},
 }};
+
+absl::Status ParseBool(const std::string& value, bool& out) {
+  const std::string v = absl::AsciiStrToLower(value);
+  if (v == "true" || v == "1" || v == "yes" || v.empty()) {
+    out = true;
+  } else if (v == "false" || v == "0" || v == "no") {
+    out = false;
+  } else {
+    return absl::InvalidArgumentError("expected true or false");
+  }
+  return absl::OkStatus();
+}
+
+// An integer flag within [min, max].
+template <typename Int>
+absl::Status ParseInt(const std::string& value, Int min, Int max, Int& out) {
+  Int parsed = 0;
+  if (!absl::SimpleAtoi(value, &parsed) || parsed < min || parsed > max) {
+    return absl::InvalidArgumentError(absl::StrCat("expected a whole number, ", min, "..", max));
+  }
+  out = parsed;
+  return absl::OkStatus();
+}
+
+// The security and limit flags; an unknown name is left alone.
+absl::Status ApplySecurity(ServerConfig& config, const std::string& name,
+                           const std::string& value) {
+  constexpr int kMaxInt = std::numeric_limits<int>::max();
+  if (name == "auth-tokens-file") {
+    config.auth_tokens_file = value;
+  } else if (name == "auth-tokens") {
+    config.auth_tokens = value;
+  } else if (name == "allow-unauthenticated-writes") {
+    return ParseBool(value, config.allow_unauthenticated_writes);
+  } else if (name == "tls-cert") {
+    config.tls_cert = value;
+  } else if (name == "tls-key") {
+    config.tls_key = value;
+  } else if (name == "tls-client-ca") {
+    config.tls_client_ca = value;
+  } else if (name == "max-receive-message-bytes") {
+    return ParseInt(value, 1024, kMaxInt, config.max_receive_message_bytes);
+  } else if (name == "max-page-size") {
+    return ParseInt(value, 1, 1'000'000, config.max_page_size);
+  } else if (name == "max-lines-per-ingest-message") {
+    return ParseInt(value, 1, 1'000'000, config.max_lines_per_ingest_message);
+  } else if (name == "write-wait-ms") {
+    return ParseInt(value, 0, 3'600'000, config.write_wait_ms);
+  } else if (name == "max-write-waiters") {
+    return ParseInt(value, 0, 1000, config.max_write_waiters);
+  } else if (name == "max-concurrent-streams") {
+    return ParseInt(value, 1, 1'000'000, config.max_concurrent_streams);
+  } else if (name == "max-db-pages") {
+    return ParseInt<std::int64_t>(value, 0, std::numeric_limits<std::int64_t>::max(),
+                                  config.max_db_pages);
+  }
+  return absl::OkStatus();
+}
+
+// Settings that only make sense together.
+absl::Status CheckCombinations(const ServerConfig& config) {
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key: give both or neither");
+  }
+  if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
+    return absl::InvalidArgumentError("--tls-client-ca: needs --tls-cert and --tls-key");
+  }
+  return absl::OkStatus();
+}
 
 absl::Status Apply(ServerConfig& config, const std::string& name, const std::string& value) {
   const auto bad = [&](const std::string& why) {
@@ -75,6 +175,8 @@ absl::Status Apply(ServerConfig& config, const std::string& name, const std::str
   } else if (name == "engine") {
     if (value != "sql") return bad("expected sql");
     config.engine = value;
+  } else if (absl::Status s = ApplySecurity(config, name, value); !s.ok()) {
+    return bad(std::string(s.message()));
   }
   return absl::OkStatus();
 }
@@ -116,6 +218,12 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
     }
     const Flag* flag = FindFlag(name);
     if (flag == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    if (flag->env_only) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, ": set it through ", flag->env,
+                       " only; a command line is visible to every user of the machine"));
+    }
+
     if (!value) {
       if (flag->is_bool) {
         value = "true";
@@ -127,6 +235,7 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
     }
     if (absl::Status s = Apply(config, name, *value); !s.ok()) return s;
   }
+  if (absl::Status s = CheckCombinations(config); !s.ok()) return s;
   return config;
 }
 
@@ -141,6 +250,18 @@ std::string ServerHelpText() {
     if (name == "grace-period") return std::to_string(defaults.grace_period_seconds);
     if (name == "metrics-listen") return defaults.metrics_listen;
     if (name == "engine") return defaults.engine;
+    if (name == "allow-unauthenticated-writes") return "false";
+    if (name == "max-receive-message-bytes") {
+      return std::to_string(defaults.max_receive_message_bytes);
+    }
+    if (name == "max-page-size") return std::to_string(defaults.max_page_size);
+    if (name == "max-lines-per-ingest-message") {
+      return std::to_string(defaults.max_lines_per_ingest_message);
+    }
+    if (name == "write-wait-ms") return std::to_string(defaults.write_wait_ms);
+    if (name == "max-write-waiters") return std::to_string(defaults.max_write_waiters);
+    if (name == "max-concurrent-streams") return std::to_string(defaults.max_concurrent_streams);
+    if (name == "max-db-pages") return std::to_string(defaults.max_db_pages);
     return "";
   };
   std::string text =
@@ -148,6 +269,10 @@ std::string ServerHelpText() {
       "Usage: analytics-server [flags]\n\n"
       "Every flag can also be set through its environment variable; flags win.\n\n";
   for (const Flag& flag : kFlags) {
+    if (flag.env_only) {
+      absl::StrAppend(&text, "  env ", flag.env, "\n      ", flag.help, "\n");
+      continue;
+    }
     absl::StrAppend(&text, "  --", flag.name, flag.is_bool ? "" : " VALUE", "\n      ", flag.help,
                     "\n      env ", flag.env, ", default \"", default_of(flag.name), "\"\n");
   }

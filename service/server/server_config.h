@@ -3,6 +3,7 @@
 // a pure function of argv and an environment lookup so it is unit-testable.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -21,6 +22,26 @@ struct ServerConfig {
   int grace_period_seconds = 10;
   std::string metrics_listen = "0.0.0.0:9090";  // empty: no metrics endpoint
   std::string engine = "sql";
+
+  // Security (docs/security.md). Tokens: lines "ROLE TOKEN" from the file
+  // and/or ANALYTICS_AUTH_TOKENS (environment only, never a flag: a command
+  // line is visible to every user of the machine).
+  std::string auth_tokens_file;
+  std::string auth_tokens;
+  bool allow_unauthenticated_writes = false;
+  std::string tls_cert;       // PEM server certificate chain; with tls_key enables TLS
+  std::string tls_key;        // PEM private key
+  std::string tls_client_ca;  // PEM CA bundle; set: clients must present a cert it signed
+
+  // Limits, each with its documented default.
+  int max_receive_message_bytes = 16 * 1024 * 1024;
+  int max_page_size = 1000;
+  int max_lines_per_ingest_message = 10'000;
+  int write_wait_ms = 30'000;  // how long a second writer waits for the first
+  int max_write_waiters = 4;
+  int max_concurrent_streams = 100;  // per HTTP/2 connection
+  std::int64_t max_db_pages = 0;     // 0: SQLite's own maximum; test/ops knob
+
   bool help = false;
 };
 

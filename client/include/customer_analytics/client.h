@@ -40,6 +40,9 @@ struct ClientOptions {
   // Credentials for the target-address constructor; null means insecure
   // (plaintext), the service's in-cluster default.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // Bearer token sent as "authorization: Bearer TOKEN" on every call; empty
+  // sends none. See customer_analytics/credentials.h for TLS and token files.
+  std::string bearer_token;
 };
 
 // Per-call settings.

@@ -1,0 +1,32 @@
+#include "api/call_guard.h"
+
+#include <chrono>
+
+namespace analytics::api {
+
+absl::StatusOr<WriteGate::Lease> AdmitCall(const CallGuards& guards,
+                                           grpc::CallbackServerContext& context,
+                                           std::string_view method) {
+  if (guards.authorizer != nullptr) {
+    std::string_view authorization;
+    const auto& metadata = context.client_metadata();
+    if (auto found = metadata.find("authorization"); found != metadata.end()) {
+      authorization = std::string_view(found->second.data(), found->second.size());
+    }
+    if (absl::Status s = guards.authorizer->Check(method, authorization, context.peer()); !s.ok()) {
+      return s;
+    }
+  }
+  // A call whose deadline passed while it was queued would only burn a
+  // database scan for an answer nobody reads.
+  const auto deadline = context.deadline();
+  if (context.IsCancelled() || deadline <= std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError("the deadline expired before the call started");
+  }
+  if (guards.write_gate != nullptr && IsWriteMethod(method)) {
+    return guards.write_gate->Acquire(deadline);
+  }
+  return WriteGate::Lease();
+}
+
+}  // namespace analytics::api

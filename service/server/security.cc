@@ -1,0 +1,102 @@
+#include "server/security.h"
+
+#include <grpcpp/security/server_credentials.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace analytics {
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path, std::string_view what) {
+  // Certificates and token files are kilobytes; a cap keeps a wrong path
+  // (a device, a database) from being read into memory whole.
+  constexpr std::streamsize kMaxBytes = 1 << 20;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", std::string(what), " ", path));
+  }
+  std::string text(static_cast<std::size_t>(kMaxBytes) + 1, '\0');
+  in.read(text.data(), kMaxBytes + 1);
+  if (in.bad()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", std::string(what), " ", path));
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > static_cast<std::size_t>(kMaxBytes)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(std::string(what), " ", path, " is larger than 1 MiB"));
+  }
+  return text;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
+    const ServerConfig& config) {
+  if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  absl::StatusOr<std::string> cert = ReadSmallFile(config.tls_cert, "--tls-cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadSmallFile(config.tls_key, "--tls-key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!config.tls_client_ca.empty()) {
+    absl::StatusOr<std::string> ca = ReadSmallFile(config.tls_client_ca, "--tls-client-ca");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<api::AuthOptions> LoadAuthOptions(const ServerConfig& config) {
+  api::AuthOptions options;
+  options.allow_unauthenticated_writes = config.allow_unauthenticated_writes;
+  if (!config.auth_tokens_file.empty()) {
+    absl::StatusOr<std::string> text = ReadSmallFile(config.auth_tokens_file, "token file");
+    if (!text.ok()) return text.status();
+    absl::StatusOr<api::TokenTable> table = api::TokenTable::Parse(*text);
+    if (!table.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(config.auth_tokens_file, ": ", std::string(table.status().message())));
+    }
+    if (table->empty()) {
+      // An empty file would silently turn authentication off.
+      return absl::InvalidArgumentError(absl::StrCat(config.auth_tokens_file, ": holds no tokens"));
+    }
+    options.tokens.Merge(*table);
+  }
+  if (!config.auth_tokens.empty()) {
+    absl::StatusOr<api::TokenTable> table = api::TokenTable::Parse(config.auth_tokens);
+    if (!table.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ANALYTICS_AUTH_TOKENS: ", std::string(table.status().message())));
+    }
+    options.tokens.Merge(*table);
+  }
+  return options;
+}
+
+api::ServiceLimits ServiceLimitsFrom(const ServerConfig& config) {
+  api::ServiceLimits limits;
+  limits.max_page_size = config.max_page_size;
+  limits.default_page_size = std::min(limits.default_page_size, config.max_page_size);
+  limits.max_lines_per_ingest_message = config.max_lines_per_ingest_message;
+  return limits;
+}
+
+api::WriteGateOptions WriteGateOptionsFrom(const ServerConfig& config) {
+  return {.max_wait = std::chrono::milliseconds(config.write_wait_ms),
+          .max_waiters = config.max_write_waiters};
+}
+
+absl::Status ApplyStoreLimits(OrderStore& store, const ServerConfig& config) {
+  if (config.max_db_pages == 0) return absl::OkStatus();
+  // A PRAGMA takes no bound parameters; the value is a validated integer.
+  return store.WithConnection([&](sqlite::Connection& connection) {
+    return connection.Execute(absl::StrCat("PRAGMA max_page_count = ", config.max_db_pages));
+  });
+}
+
+}  // namespace analytics

@@ -1,0 +1,163 @@
+// The limits, each against the real server with the flag set low: one writer
+// at a time (a second write waits its bound, then ABORTED), deadlines and
+// cancellation stop a write and free the gate, the largest message, the page
+// size cap, lines per ingest message, and concurrent streams per connection.
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "security/security_support.h"
+
+namespace analytics {
+namespace {
+
+using namespace security_testing;  // NOLINT: test helpers
+
+grpc::StatusCode Seed(v1::AnalyticsService::Stub& stub, int seconds = 30) {
+  v1::SeedDemoDataRequest request;
+  request.set_line_count(20);
+  request.set_customer_count(5);
+  request.set_end_date("2024-06-30");
+  v1::SeedDemoDataResponse response;
+  return stub.SeedDemoData(Context("", seconds).get(), request, &response).error_code();
+}
+
+TEST(WriteLimitsTest, ASecondWriterWaitsItsBoundThenGetsAborted) {
+  TempDir dir;
+  LoggedServer server(dir.File("log"), {"--write-wait-ms", "200"});
+  auto stub = Stub(server.address());
+  const CsvFixture big = CsvFixture::Make(120'000, "B");
+
+  // The first import holds the gate while it streams.
+  std::unique_ptr<grpc::ClientContext> context = Context("", 300);
+  v1::ImportCsvResponse first;
+  auto writer = stub->ImportCsv(context.get(), &first);
+  const std::optional<std::size_t> sent =
+      StreamUntilSpooled(*writer, big.csv, server.pid(), 1 << 20);
+  ASSERT_TRUE(sent.has_value());
+
+  grpc::Status second = Ingest(*stub, {SimpleLine("x1", "East", 5)});
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_NE(second.error_message().find("another write is in progress"), std::string::npos)
+      << second.error_message();
+  EXPECT_EQ(Seed(*stub), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(ImportCsv(*stub, CsvFixture::Make(5, "S").csv).error_code(), grpc::StatusCode::ABORTED);
+  // Reads are not held up by the write in progress.
+  v1::GetKpisResponse kpis;
+  ASSERT_TRUE(stub->GetKpis(Context().get(), {}, &kpis).ok());
+  EXPECT_EQ(kpis.current().revenue_micros(), 0);
+
+  // The first writer is unaffected: it sends the rest and commits it all.
+  v1::ImportCsvRequest rest;
+  rest.set_chunk(big.csv.substr(std::min(*sent, big.csv.size())));
+  ASSERT_TRUE(writer->Write(rest));
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(first.committed());
+  EXPECT_EQ(first.accepted(), big.lines);
+  ASSERT_TRUE(stub->GetKpis(Context().get(), {}, &kpis).ok());
+  EXPECT_EQ(kpis.current().revenue_micros(), big.revenue_micros);
+  // Once it is done, the next writer goes ahead.
+  EXPECT_EQ(Ingest(*stub, {SimpleLine("x1", "East", 5)}).error_code(), grpc::StatusCode::OK);
+}
+
+TEST(WriteLimitsTest, AnExpiredOrCancelledWriteStopsAndFreesTheGate) {
+  TempDir dir;
+  LoggedServer server(dir.File("log"), {"--write-wait-ms", "60000"});
+  auto stub = Stub(server.address());
+  // A never-ending import with a short deadline: the server stops it.
+  {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+    v1::ImportCsvResponse response;
+    auto writer = stub->ImportCsv(context.get(), &response);
+    v1::ImportCsvRequest request;
+    request.set_chunk(CsvFixture::Make(10, "D").csv);
+    while (writer->Write(request)) request.set_chunk("");  // until the deadline breaks it
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  // A cancelled ingest.
+  {
+    grpc::ClientContext context;
+    v1::IngestTransactionsResponse response;
+    auto writer = stub->IngestTransactions(&context, &response);
+    v1::IngestTransactionsRequest request;
+    *request.add_lines() = SimpleLine("c1", "East", 1);
+    ASSERT_TRUE(writer->Write(request));
+    context.TryCancel();
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  // Neither wrote anything, and the gate is free again: with a 60 s bound a
+  // held gate would show as a deadline failure here.
+  v1::SeedDemoDataRequest seed;
+  seed.set_line_count(20);
+  seed.set_customer_count(5);
+  seed.set_end_date("2024-06-30");
+  v1::SeedDemoDataResponse seeded;
+  ASSERT_TRUE(stub->SeedDemoData(Context("", 20).get(), seed, &seeded).ok());
+  EXPECT_EQ(seeded.total_lines(), 20) << "the expired or cancelled writes wrote something";
+}
+
+TEST(MessageLimitsTest, LargestMessagePageSizeAndLinesPerMessage) {
+  TempDir dir;
+  LoggedServer server(dir.File("log"), {"--max-receive-message-bytes", "65536", "--max-page-size",
+                                        "10", "--max-lines-per-ingest-message", "3"});
+  auto stub = Stub(server.address());
+  // A request past the message limit never reaches a handler.
+  v1::GetCustomerRequest huge;
+  huge.set_customer_id(std::string(70'000, 'x'));
+  v1::GetCustomerResponse customer;
+  EXPECT_EQ(stub->GetCustomer(Context().get(), huge, &customer).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  v1::ListCustomersRequest list;
+  v1::ListCustomersResponse page;
+  list.set_page_size(11);
+  EXPECT_EQ(stub->ListCustomers(Context().get(), list, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  list.set_page_size(10);
+  EXPECT_TRUE(stub->ListCustomers(Context().get(), list, &page).ok());
+
+  std::vector<v1::OrderLine> four;
+  for (int i = 0; i < 4; ++i) four.push_back(SimpleLine(absl::StrCat("l", i), "East", 1));
+  EXPECT_EQ(Ingest(*stub, four).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  four.pop_back();
+  EXPECT_EQ(Ingest(*stub, four).error_code(), grpc::StatusCode::OK);
+}
+
+TEST(StreamLimitsTest, ConcurrentStreamsPerConnectionAreCapped) {
+  TempDir dir;
+  LoggedServer server(dir.File("log"), {"--max-concurrent-streams", "1"});
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::AnalyticsService::NewStub(channel);
+  v1::GetKpisResponse kpis;
+  // Connect first, so the client has the server's SETTINGS (the cap).
+  ASSERT_TRUE(stub->GetKpis(Context().get(), {}, &kpis).ok());
+
+  grpc::ClientContext stream_context;
+  v1::IngestTransactionsResponse response;
+  auto writer = stub->IngestTransactions(&stream_context, &response);
+  v1::IngestTransactionsRequest request;
+  *request.add_lines() = SimpleLine("s1", "East", 1);
+  ASSERT_TRUE(writer->Write(request));
+
+  // The one stream slot of this connection is taken: a second call waits.
+  auto waiting = std::make_unique<grpc::ClientContext>();
+  waiting->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  EXPECT_EQ(stub->GetKpis(waiting.get(), {}, &kpis).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  // Another connection has its own slot.
+  grpc::ChannelArguments own_connection;
+  own_connection.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  auto other = v1::AnalyticsService::NewStub(grpc::CreateCustomChannel(
+      server.address(), grpc::InsecureChannelCredentials(), own_connection));
+  EXPECT_TRUE(other->GetKpis(Context().get(), {}, &kpis).ok());
+
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_TRUE(stub->GetKpis(Context().get(), {}, &kpis).ok());
+  EXPECT_EQ(kpis.current().orders(), 1);
+}
+
+}  // namespace
+}  // namespace analytics

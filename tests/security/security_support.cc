@@ -1,0 +1,253 @@
+#include "security/security_support.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "support/process.h"
+
+extern char** environ;
+
+namespace analytics::security_testing {
+namespace {
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "security test support: %s\n", message.c_str());
+  std::abort();
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern =
+      absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp", "/analytics-security-XXXXXX");
+  if (mkdtemp(pattern.data()) == nullptr) Die("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) Die("cannot write " + path);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+LoggedServer::LoggedServer(const std::string& log_path, std::vector<std::string> args,
+                           std::vector<std::string> env) {
+  std::vector<std::string> argv = {
+      testing::ServerBinary(), "--listen", "127.0.0.1:0", "--db", ":memory:",
+      "--metrics-listen",      ""};
+  argv.insert(argv.end(), args.begin(), args.end());
+  int out_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) Die("pipe failed");
+  const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) Die("cannot open " + log_path);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
+  std::vector<std::string> full_env;
+  for (char** e = environ; *e != nullptr; ++e) full_env.emplace_back(*e);
+  full_env.insert(full_env.end(), env.begin(), env.end());
+  std::vector<char*> c_argv, c_env;
+  for (std::string& a : argv) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  for (std::string& e : full_env) c_env.push_back(e.data());
+  c_env.push_back(nullptr);
+  const int rc = posix_spawn(&pid_, c_argv[0], &actions, nullptr, c_argv.data(), c_env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  close(log_fd);
+  if (rc != 0) Die(absl::StrCat("cannot start the server: ", std::strerror(rc)));
+  std::string line;
+  char c = 0;
+  while (read(out_pipe[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+  close(out_pipe[0]);
+  constexpr std::string_view kPrefix = "listening on ";
+  if (line.rfind(kPrefix, 0) != 0) {
+    StopWith(SIGKILL);
+    Die(absl::StrCat("analytics-server did not start; log:\n", ReadFile(log_path)));
+  }
+  address_ = line.substr(kPrefix.size());
+}
+
+LoggedServer::~LoggedServer() { StopWith(SIGTERM); }
+
+int LoggedServer::StopWith(int signal) {
+  if (pid_ <= 0) return 0;
+  kill(pid_, signal);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  return status;
+}
+
+std::int64_t WrittenBytes(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/io"));
+  std::string key;
+  std::int64_t value = 0;
+  while (in >> key >> value) {
+    if (key == "wchar:") return value;
+  }
+  return -1;
+}
+
+TestPki TestPki::Create(const std::string& dir) {
+  const auto run = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "/usr/bin/openssl");
+    const testing::CommandResult result = testing::RunCommand(args);
+    if (result.exit_code != 0) {
+      Die(absl::StrCat("openssl ", args[1], " failed: ", result.err));
+    }
+  };
+  const auto path = [&](const std::string& name) { return absl::StrCat(dir, "/", name); };
+  const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                       "-nodes"};
+  const auto make_ca = [&](const std::string& name) {
+    std::vector<std::string> args = {"req", "-x509"};
+    args.insert(args.end(), ec.begin(), ec.end());
+    args.insert(args.end(),
+                {"-keyout", path(name + ".key"), "-out", path(name + ".pem"), "-days", "2", "-subj",
+                 "/CN=" + name, "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                 "keyUsage=critical,keyCertSign,cRLSign"});
+    run(args);
+  };
+  const auto make_leaf = [&](const std::string& name, const std::string& ca,
+                             const std::string& extensions) {
+    std::vector<std::string> args = {"req", "-new"};
+    args.insert(args.end(), ec.begin(), ec.end());
+    args.insert(args.end(), {"-keyout", path(name + ".key"), "-out", path(name + ".csr"), "-subj",
+                             "/CN=" + name});
+    run(args);
+    WriteFile(path(name + ".ext"), extensions);
+    run({"x509", "-req", "-in", path(name + ".csr"), "-CA", path(ca + ".pem"), "-CAkey",
+         path(ca + ".key"), "-CAcreateserial", "-out", path(name + ".pem"), "-days", "2",
+         "-extfile", path(name + ".ext")});
+  };
+  make_ca("ca");
+  make_ca("other-ca");
+  make_leaf("server", "ca",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+            "extendedKeyUsage=serverAuth\n");
+  make_leaf("client", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
+  make_leaf("other-client", "other-ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
+  return TestPki{.ca_cert = path("ca.pem"),
+                 .server_cert = path("server.pem"),
+                 .server_key = path("server.key"),
+                 .client_cert = path("client.pem"),
+                 .client_key = path("client.key"),
+                 .other_ca_cert = path("other-ca.pem"),
+                 .other_client_cert = path("other-client.pem"),
+                 .other_client_key = path("other-client.key")};
+}
+
+std::shared_ptr<grpc::ChannelCredentials> TlsCreds(const std::string& ca_file,
+                                                   const std::string& cert_file,
+                                                   const std::string& key_file) {
+  grpc::SslCredentialsOptions options;
+  if (!ca_file.empty()) options.pem_root_certs = ReadFile(ca_file);
+  if (!cert_file.empty()) {
+    options.pem_cert_chain = ReadFile(cert_file);
+    options.pem_private_key = ReadFile(key_file);
+  }
+  return grpc::SslCredentials(options);
+}
+
+std::unique_ptr<v1::AnalyticsService::Stub> Stub(const std::string& address,
+                                                 std::shared_ptr<grpc::ChannelCredentials> creds) {
+  return v1::AnalyticsService::NewStub(grpc::CreateChannel(address, creds));
+}
+
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token, int seconds) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return context;
+}
+
+CsvFixture CsvFixture::Make(int lines, const std::string& prefix) {
+  static constexpr const char* kRegions[] = {"East", "West", "North", "South"};
+  CsvFixture fixture;
+  fixture.csv = "Row ID,Order ID,Order Date,Customer ID,Region,Category,Sales,Quantity\n";
+  fixture.csv.reserve(static_cast<std::size_t>(lines) * 64);
+  for (int i = 0; i < lines; ++i) {
+    // Sales are whole cents, so the expected micros are exact.
+    const std::int64_t cents = 100 + (static_cast<std::int64_t>(i) * 7919) % 100'000;
+    const int quantity = 1 + i % 5;
+    absl::StrAppend(&fixture.csv, prefix, i, ",", prefix, "O", i / 3, ",2024-",
+                    (i % 12 < 9 ? "0" : ""), i % 12 + 1, "-", (i % 28 < 9 ? "0" : ""), i % 28 + 1,
+                    ",C", i % 997, ",", kRegions[i % 4], ",Technology,", cents / 100, ".",
+                    (cents % 100 < 10 ? "0" : ""), cents % 100, ",", quantity, "\n");
+    fixture.revenue_micros += cents * 10'000;
+    fixture.units += quantity;
+  }
+  fixture.lines = lines;
+  return fixture;
+}
+
+grpc::Status ImportCsv(v1::AnalyticsService::Stub& stub, const std::string& csv,
+                       const std::string& token, v1::ImportCsvResponse* response,
+                       std::size_t chunk) {
+  std::unique_ptr<grpc::ClientContext> context = Context(token, 300);
+  v1::ImportCsvResponse ignored;
+  auto writer = stub.ImportCsv(context.get(), response != nullptr ? response : &ignored);
+  for (std::size_t pos = 0; pos < csv.size(); pos += chunk) {
+    v1::ImportCsvRequest request;
+    request.set_chunk(csv.substr(pos, chunk));
+    if (!writer->Write(request)) break;
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+grpc::Status Ingest(v1::AnalyticsService::Stub& stub, const std::vector<v1::OrderLine>& lines,
+                    const std::string& token, v1::IngestTransactionsResponse* response) {
+  std::unique_ptr<grpc::ClientContext> context = Context(token, 300);
+  v1::IngestTransactionsResponse ignored;
+  auto writer = stub.IngestTransactions(context.get(), response != nullptr ? response : &ignored);
+  v1::IngestTransactionsRequest request;
+  for (const v1::OrderLine& line : lines) *request.add_lines() = line;
+  if (writer->Write(request)) writer->WritesDone();
+  return writer->Finish();
+}
+
+v1::OrderLine SimpleLine(const std::string& id, const std::string& region, double sales,
+                         const std::string& date) {
+  v1::OrderLine line;
+  line.set_line_id(id);
+  line.set_order_id("O-" + id);
+  line.set_order_date(date);
+  line.set_customer_id("C-" + id);
+  line.set_region(region);
+  line.set_category("Technology");
+  line.set_sales(sales);
+  line.set_quantity(1);
+  return line;
+}
+
+}  // namespace analytics::security_testing

@@ -1,0 +1,132 @@
+// Shared helpers of the security and robustness tests (tests/security/).
+//
+// LoggedServer runs the real analytics-server like support/process.h's
+// ServerProcess but keeps its stderr in a file, so tests can check what the
+// server logged (tokens must never appear). TestPki creates a throw-away
+// certificate authority, server and client certificates with the openssl
+// command at run time, plus a second, unrelated CA for "wrong CA" cases.
+// CsvFixture generates a deterministic CSV import and its exact totals.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "customer_analytics/v1/analytics_service.grpc.pb.h"
+
+namespace analytics::security_testing {
+
+namespace v1 = ::customer_analytics::v1;
+
+// A fresh directory under TMPDIR, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void WriteFile(const std::string& path, const std::string& content);
+std::string ReadFile(const std::string& path);
+
+class LoggedServer {
+ public:
+  // `--listen 127.0.0.1:0 --db :memory: --metrics-listen ""` then `args`.
+  // Aborts the test binary (with the log) when the server does not come up.
+  LoggedServer(const std::string& log_path, std::vector<std::string> args,
+               std::vector<std::string> env = {});
+  ~LoggedServer();
+  LoggedServer(const LoggedServer&) = delete;
+  LoggedServer& operator=(const LoggedServer&) = delete;
+
+  const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+  // Sends `signal`, waits, returns the wait status.
+  int StopWith(int signal);
+
+ private:
+  pid_t pid_ = -1;
+  std::string address_;
+};
+
+// Bytes the process has written with write(2)-like calls (/proc/PID/io
+// wchar): grows when the server spools an import to its temporary file.
+std::int64_t WrittenBytes(pid_t pid);
+
+struct TestPki {
+  std::string ca_cert;
+  std::string server_cert, server_key;              // for 127.0.0.1 and localhost, signed by ca
+  std::string client_cert, client_key;              // signed by ca
+  std::string other_ca_cert;                        // an unrelated CA
+  std::string other_client_cert, other_client_key;  // signed by the other CA
+
+  // Writes everything into `dir` with openssl; fails the test on error.
+  static TestPki Create(const std::string& dir);
+};
+
+// Channel credentials from PEM files (empty paths: none).
+std::shared_ptr<grpc::ChannelCredentials> TlsCreds(const std::string& ca_file,
+                                                   const std::string& cert_file = "",
+                                                   const std::string& key_file = "");
+
+std::unique_ptr<v1::AnalyticsService::Stub> Stub(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials());
+
+// A context carrying `token` (if not empty) and a deadline `seconds` ahead.
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "", int seconds = 30);
+
+// A deterministic CSV of `lines` order lines (ISO dates, Row IDs with
+// `prefix`, regions East/West/North/South) and what importing it must add.
+struct CsvFixture {
+  std::string csv;
+  std::int64_t lines = 0;
+  std::int64_t revenue_micros = 0;
+  std::int64_t units = 0;
+  static CsvFixture Make(int lines, const std::string& prefix);
+};
+
+// Streams `csv` to ImportCsv in `chunk` byte pieces; returns the status.
+grpc::Status ImportCsv(v1::AnalyticsService::Stub& stub, const std::string& csv,
+                       const std::string& token = "", v1::ImportCsvResponse* response = nullptr,
+                       std::size_t chunk = 64 * 1024);
+
+// Ingests `lines` in one IngestTransactions stream.
+grpc::Status Ingest(v1::AnalyticsService::Stub& stub, const std::vector<v1::OrderLine>& lines,
+                    const std::string& token = "",
+                    v1::IngestTransactionsResponse* response = nullptr);
+
+// Streams `csv` on `writer` until the server (pid) has spooled at least
+// `bytes` of it to its temporary file: proof that the server has admitted
+// the call and is working on it. Returns the position reached, or nullopt if
+// the CSV ran out (or the stream broke) first.
+template <typename Writer>
+std::optional<std::size_t> StreamUntilSpooled(Writer& writer, const std::string& csv, pid_t pid,
+                                              std::int64_t bytes) {
+  const std::int64_t baseline = WrittenBytes(pid);
+  constexpr std::size_t kChunk = 64 * 1024;
+  for (std::size_t pos = 0; pos < csv.size(); pos += kChunk) {
+    v1::ImportCsvRequest request;
+    request.set_chunk(csv.substr(pos, kChunk));
+    if (!writer.Write(request)) return std::nullopt;
+    if (WrittenBytes(pid) - baseline >= bytes) return pos + kChunk;
+  }
+  return std::nullopt;
+}
+
+v1::OrderLine SimpleLine(const std::string& id, const std::string& region, double sales,
+                         const std::string& date = "2024-03-01");
+
+}  // namespace analytics::security_testing
