@@ -21,10 +21,12 @@ absl::StatusOr<Micros> ParseDecimalMicros(std::string_view text) {
   std::int64_t whole = 0;
   std::size_t whole_digits = 0;
   for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++whole_digits) {
+    whole = whole * 10 + (text[i] - '0');
+    // Checked after each digit, so `whole * kMicrosPerUnit` below cannot
+    // overflow (found by fuzz/money_fuzzer.cc: "-9999999999999").
     if (whole > kMaxAbsMicros / kMicrosPerUnit) {
       return absl::InvalidArgumentError(absl::StrCat("number out of range: ", std::string(text)));
     }
-    whole = whole * 10 + (text[i] - '0');
   }
   std::int64_t fraction = 0;
   std::size_t fraction_digits = 0;

@@ -21,6 +21,17 @@ TEST(ParseDecimalMicros, RejectsEverythingElse) {
   }
 }
 
+TEST(ParseDecimalMicros, MagnitudeLimitHoldsWithoutOverflow) {
+  EXPECT_EQ(*ParseDecimalMicros("1000000000000"), kMaxAbsMicros);
+  EXPECT_EQ(*ParseDecimalMicros("-1000000000000"), -kMaxAbsMicros);
+  // 13 whole digits used to overflow int64 before the range check (UBSan,
+  // found by fuzz/money_fuzzer.cc).
+  for (const char* big : {"9999999999999", "-9999999999999", "1000000000000.000001",
+                          "99999999999999999999999"}) {
+    EXPECT_EQ(ParseDecimalMicros(big).status().code(), absl::StatusCode::kInvalidArgument) << big;
+  }
+}
+
 TEST(ParseDecimalMicros, SumsOfFourDecimalInputsAreExact) {
   // 0.1 + 0.2 in doubles is not 0.3; in micros it is.
   EXPECT_EQ(*ParseDecimalMicros("0.1") + *ParseDecimalMicros("0.2"), *ParseDecimalMicros("0.3"));
