@@ -23,7 +23,7 @@ struct ServerConfig {
   std::string metrics_listen = "0.0.0.0:9090";  // empty: no metrics endpoint
   std::string engine = "sql";
 
-  // Security (docs/security.md). Tokens: lines "ROLE TOKEN" from the file
+  // Security (README "Security and limits"). Tokens: lines "ROLE TOKEN" from the file
   // and/or ANALYTICS_AUTH_TOKENS (environment only, never a flag: a command
   // line is visible to every user of the machine).
   std::string auth_tokens_file;
