@@ -11,11 +11,13 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
@@ -110,20 +112,31 @@ grpc::Status Ingest(v1::AnalyticsService::Stub& stub, const std::vector<v1::Orde
 
 // Streams `csv` on `writer` until the server (pid) has spooled at least
 // `bytes` of it to its temporary file: proof that the server has admitted
-// the call and is working on it. Returns the position reached, or nullopt if
-// the CSV ran out (or the stream broke) first.
+// the call and is working on it. The last chunk is held back, so the call
+// stays open; if everything else is sent before the spool grows that much
+// (transport buffers can take megabytes while a loaded server lags), it
+// waits for the server's written-byte count to catch up, for at most two
+// minutes. Returns the position reached, or nullopt on a broken stream or
+// time-out.
 template <typename Writer>
 std::optional<std::size_t> StreamUntilSpooled(Writer& writer, const std::string& csv, pid_t pid,
                                               std::int64_t bytes) {
   const std::int64_t baseline = WrittenBytes(pid);
+  const auto spooled = [&] { return WrittenBytes(pid) - baseline >= bytes; };
   constexpr std::size_t kChunk = 64 * 1024;
-  for (std::size_t pos = 0; pos < csv.size(); pos += kChunk) {
+  std::size_t pos = 0;
+  for (; pos + kChunk < csv.size(); pos += kChunk) {
     v1::ImportCsvRequest request;
     request.set_chunk(csv.substr(pos, kChunk));
     if (!writer.Write(request)) return std::nullopt;
-    if (WrittenBytes(pid) - baseline >= bytes) return pos + kChunk;
+    if (spooled()) return pos + kChunk;
   }
-  return std::nullopt;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (!spooled()) {
+    if (WrittenBytes(pid) < 0 || std::chrono::steady_clock::now() > give_up) return std::nullopt;
+    std::this_thread::yield();
+  }
+  return pos;
 }
 
 v1::OrderLine SimpleLine(const std::string& id, const std::string& region, double sales,
