@@ -29,4 +29,22 @@ absl::StatusOr<WriteGate::Lease> AdmitCall(const CallGuards& guards,
   return WriteGate::Lease();
 }
 
+bool CallAwareSource::Abandoned() {
+  if (context_.IsCancelled() || context_.deadline() <= std::chrono::system_clock::now()) {
+    status_ =
+        absl::CancelledError("the call was cancelled or its deadline passed; nothing was written");
+    return true;
+  }
+  return false;
+}
+
+bool CallAwareSource::Next(OrderLine& line) {
+  if (!status_.ok()) return false;
+  if (++count_ % 4096 == 0 && Abandoned()) return false;
+  if (lines_.Next(line)) return true;
+  status_ = lines_.status();
+  if (status_.ok()) Abandoned();
+  return false;
+}
+
 }  // namespace analytics::api

@@ -7,6 +7,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdint>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -14,6 +15,7 @@
 #include "api/rpc_observer.h"
 #include "api/status.h"
 #include "api/write_gate.h"
+#include "common/order_line.h"
 
 namespace analytics::api {
 
@@ -29,6 +31,31 @@ struct CallGuards {
 absl::StatusOr<WriteGate::Lease> AdmitCall(const CallGuards& guards,
                                            grpc::CallbackServerContext& context,
                                            std::string_view method);
+
+// The lines a streaming write commits, read through the call: it stops
+// (status Cancelled, so the store commits nothing) as soon as the call is
+// cancelled or past its deadline, checked every few thousand lines and once
+// more after the last line, right before the store commits. Needed because
+// a client's cancel or expired deadline can reach a reactor as an ordinary
+// end of stream (OnReadDone(false)) before IsCancelled() turns true; the
+// final check runs after the whole write was staged, when the cancellation
+// has arrived. A cancellation after that point can still lose the race with
+// the commit — the write is then whole, and retrying it is safe (upserts).
+class CallAwareSource final : public LineSource {
+ public:
+  CallAwareSource(LineSource& lines, grpc::CallbackServerContext& context)
+      : lines_(lines), context_(context) {}
+  bool Next(OrderLine& line) override;
+  absl::Status status() const override { return status_; }
+
+ private:
+  bool Abandoned();
+
+  LineSource& lines_;
+  grpc::CallbackServerContext& context_;
+  std::int64_t count_ = 0;
+  absl::Status status_;
+};
 
 // A client-streaming call refused before it started: finishes with `status`
 // at once (the client's writes then fail and Finish reports the status) and

@@ -1,5 +1,6 @@
 #include "api/import_reactor.h"
 
+#include "api/call_guard.h"
 #include "api/status.h"
 
 namespace analytics::api {
@@ -149,7 +150,8 @@ absl::Status ImportReactor::FinishImport() {
     observer_.OnLinesWritten(0, summary->rejected);
     return absl::OkStatus();  // all-or-nothing: the reply says what to fix
   }
-  absl::StatusOr<WriteResult> written = store_.Upsert(*lines);
+  CallAwareSource guarded(*lines, *context_);
+  absl::StatusOr<WriteResult> written = store_.Upsert(guarded);
   if (!written.ok()) return written.status();
   response_->set_inserted(written->inserted);
   response_->set_updated(written->updated);

@@ -1,6 +1,7 @@
 #include "api/ingest_reactor.h"
 
 #include "absl/strings/str_cat.h"
+#include "api/call_guard.h"
 #include "api/convert.h"
 #include "api/status.h"
 #include "common/rejected_line.h"
@@ -68,7 +69,8 @@ absl::Status IngestReactor::TakeBatch() {
 
 absl::Status IngestReactor::Commit() {
   std::unique_ptr<LineSource> lines = spool_->Replay();
-  absl::StatusOr<WriteResult> written = store_.Upsert(*lines);
+  CallAwareSource guarded(*lines, *context_);
+  absl::StatusOr<WriteResult> written = store_.Upsert(guarded);
   if (!written.ok()) return written.status();
   response_->set_accepted(spool_->size());
   response_->set_inserted(written->inserted);

@@ -45,10 +45,10 @@ class SpoolReader final : public LineSource {
     bool ok = true;
     ForEachString(line, [&](std::string& s) {
       std::uint32_t length = 0;
-      ok = ok && std::fread(&length, sizeof length, 1, file_) == 1;
+      ok = ok && fread_unlocked(&length, sizeof length, 1, file_) == 1;
       if (!ok) return;
       s.resize(length);
-      ok = length == 0 || std::fread(s.data(), 1, length, file_) == length;
+      ok = length == 0 || fread_unlocked(s.data(), 1, length, file_) == length;
     });
     std::int32_t has_ship_date = 0;
     std::int32_t ship_date = 0;
@@ -70,9 +70,11 @@ class SpoolReader final : public LineSource {
   absl::Status status() const override { return status_; }
 
  private:
+  // Unlocked: one reader owns the file while it replays (see line_spool.h),
+  // and ~40 locked freads per line were a tenth of a bulk write's time.
   template <typename T>
   bool Read(T& value) {
-    return std::fread(&value, sizeof value, 1, file_) == 1;
+    return fread_unlocked(&value, sizeof value, 1, file_) == 1;
   }
   std::FILE* file_;
   std::int64_t remaining_;
@@ -87,11 +89,15 @@ absl::StatusOr<LineSpool> LineSpool::Create() {
     return absl::ResourceExhaustedError(
         absl::StrCat("cannot create a temporary spool file: ", std::strerror(errno)));
   }
+  // A large buffer: a million-line spool is written and read in ~1 MiB
+  // system calls instead of 4 KiB ones.
+  std::setvbuf(file, nullptr, _IOFBF, std::size_t{1} << 20);
   return LineSpool(file);
 }
 
 absl::Status LineSpool::Append(const OrderLine& line) {
-  std::string record;
+  std::string& record = record_;  // reused: no allocation per line
+  record.clear();
   ForEachString(line, [&](const std::string& s) { PutString(record, s); });
   PutInt(record, line.order_date);
   PutInt(record, std::int32_t{line.ship_date.has_value()});

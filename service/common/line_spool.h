@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,6 +37,7 @@ class LineSpool {
 
   std::unique_ptr<std::FILE, FileCloser> file_;
   std::int64_t count_ = 0;
+  std::string record_;     // Append's scratch
   bool replayed_ = false;  // the file position is not at the end any more
 };
 

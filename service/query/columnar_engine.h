@@ -18,7 +18,10 @@
 // - RFM scores: per-customer accumulators in one pass, then one sort per
 //   measure (rank_scoring.h). Scored customer lists are kept for the last few
 //   (filter, as-of) pairs until the next write, since listing pages or a
-//   summary after a list asks for the same scores again.
+//   summary after a list asks for the same scores again; totals, breakdowns
+//   and trends likewise (the same few questions come with every dashboard
+//   view, recent_results.h). Every cached answer is dropped by the next
+//   write; `make bench` reports the uncached cost right after a write too.
 //
 // Concurrency: any number of reads share a readers-writer lock; applying a
 // write takes it exclusively. Memory: when the copy would exceed the budget
@@ -34,9 +37,11 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <utility>
 
 #include "query/line_table.h"
 #include "query/query_engine.h"
+#include "query/recent_results.h"
 #include "store/order_store.h"
 #include "store/write_listener.h"
 
@@ -54,8 +59,8 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // Loads every line of `store` and subscribes to its writes. The store must
   // outlive the engine. ResourceExhausted when the lines do not fit the
   // memory budget, FailedPrecondition when they cannot be represented.
-  static absl::StatusOr<std::unique_ptr<ColumnarEngine>> Create(
-      OrderStore& store, ColumnarEngineOptions options = {});
+  static absl::StatusOr<std::unique_ptr<ColumnarEngine>> Create(OrderStore& store,
+                                                                ColumnarEngineOptions options = {});
   ~ColumnarEngine() override;
 
   absl::StatusOr<Measures> Totals(const Filter& filter) override;
@@ -84,13 +89,22 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
 
   std::unique_ptr<PendingWrite> BeginWrite(bool replace) override;
   // Applies a committed write; called with the store's lock held.
-  void Apply(const columnar::StagedWrite& staged);
+  void Apply(columnar::StagedWrite& staged);
   // Checks the budget and the overflow bound after a change; empty if fine.
   std::string Refusal() const;
   void StopLocked(const std::string& why);
 
   std::vector<CustomerRfm> ComputeScores(const Filter& filter, Day as_of) const;
+  // Totals of recent filters, valid until the next write: dashboards ask
+  // the same few questions on every page view (a KPI call under load
+  // should not rescan a million lines), and a breakdown leaves the totals
+  // of its filter here, which its report asks for right after.
+  void KeepTotals(const Filter& filter, const Measures& totals) const;
+  std::optional<Measures> CachedTotals(const Filter& filter) const;
+  void ClearAnswers() const;
+  std::vector<GroupMeasures> DimensionBreakdown(const Filter& filter, Dimension dimension) const;
   std::vector<GroupMeasures> CustomerBreakdown(const Filter& filter) const;
+  std::vector<TrendPoint> ComputeTrend(const Filter& filter, Granularity granularity) const;
 
   OrderStore& store_;
   const ColumnarEngineOptions options_;
@@ -99,6 +113,10 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   mutable std::shared_mutex mutex_;
   std::unique_ptr<columnar::LineTable> table_;  // null once stopped
   std::uint64_t generation_ = 0;                // counts applied writes
+
+  RecentResults<Filter, Measures, 32> totals_;
+  RecentResults<std::pair<Filter, Dimension>, std::vector<GroupMeasures>, 16> breakdowns_;
+  RecentResults<std::pair<Filter, Granularity>, std::vector<TrendPoint>, 8> trends_;
 
   static constexpr std::size_t kScoredCacheEntries = 4;
   mutable std::mutex scored_mutex_;

@@ -10,6 +10,10 @@
 
 namespace analytics::columnar {
 
+inline void SetBit(std::uint64_t* words, std::uint32_t id) {
+  words[id >> 6] |= std::uint64_t{1} << (id & 63);
+}
+
 class DenseBitset {
  public:
   explicit DenseBitset(std::uint32_t size) : words_((size + 63) / 64, 0) {}
@@ -23,6 +27,8 @@ class DenseBitset {
     word |= bit;
     return was_clear;
   }
+  // For kernels that keep the word pointer in a register.
+  std::uint64_t* words() { return words_.data(); }
   std::int64_t Count() const {
     std::int64_t count = 0;
     for (const std::uint64_t word : words_) count += std::popcount(word);

@@ -9,9 +9,9 @@
 namespace analytics::columnar {
 namespace {
 
-template <typename T>
-std::size_t VectorBytes(const std::vector<T>& v) {
-  return v.capacity() * sizeof(T);
+template <typename Vector>
+std::size_t VectorBytes(const Vector& v) {
+  return v.capacity() * sizeof(typename Vector::value_type);
 }
 
 // Orders (day, customer) as one integer; the day's sign bit is flipped so
@@ -31,16 +31,16 @@ std::vector<std::uint32_t> MapIds(const StringDictionary& local, StringDictionar
 
 std::size_t DimIndex(Dimension dimension) { return static_cast<std::size_t>(dimension); }
 
-void Columns::Reserve(std::size_t rows) {
-  day.reserve(rows);
-  customer.reserve(rows);
-  order.reserve(rows);
-  line.reserve(rows);
-  name.reserve(rows);
-  for (auto& dim : dims) dim.reserve(rows);
-  sales.reserve(rows);
-  profit.reserve(rows);
-  quantity.reserve(rows);
+void Columns::Resize(std::size_t rows) {
+  day.resize(rows);
+  customer.resize(rows);
+  order.resize(rows);
+  line.resize(rows);
+  name.resize(rows);
+  for (auto& dim : dims) dim.resize(rows);
+  sales.resize(rows);
+  profit.resize(rows);
+  quantity.resize(rows);
 }
 
 std::size_t Columns::MemoryBytes() const {
@@ -52,8 +52,8 @@ std::size_t Columns::MemoryBytes() const {
 }
 
 std::size_t Dictionaries::MemoryBytes() const {
-  std::size_t bytes = keys.MemoryBytes() + orders.MemoryBytes() + customers.MemoryBytes() +
-                      names.MemoryBytes();
+  std::size_t bytes =
+      keys.MemoryBytes() + orders.MemoryBytes() + customers.MemoryBytes() + names.MemoryBytes();
   for (const auto& dim : dims) bytes += dim.MemoryBytes();
   return bytes;
 }
@@ -61,21 +61,46 @@ std::size_t Dictionaries::MemoryBytes() const {
 StagedWrite::StagedWrite(bool replace)
     : replace_(replace), local_(std::make_unique<Dictionaries>()) {}
 
+StagedWrite StagedWrite::WithUniqueKeys() {
+  StagedWrite staged(/*replace=*/true);
+  staged.unique_keys_ = true;
+  return staged;
+}
+
+void StagedWrite::Reserve(std::size_t lines) {
+  lines_.reserve(lines_.size() + lines);
+  if (replace_) {
+    key_ids_.reserve(key_ids_.size() + lines);
+    local_->keys.Reserve(lines);
+  } else {
+    key_end_.reserve(key_end_.size() + lines);
+    // Keys are rarely over 24 bytes; a longer one only costs a regrowth.
+    key_text_.reserve(key_text_.size() + 24 * lines);
+  }
+}
+
 void StagedWrite::Add(const OrderLine& line) {
-  key_text_.insert(key_text_.end(), line.line_key.begin(), line.line_key.end());
-  key_end_.push_back(key_text_.size());
   Dictionaries& d = *local_;
+  if (replace_) {
+    key_ids_.push_back(unique_keys_ ? d.keys.AppendUnique(line.line_key)
+                                    : d.keys.Intern(line.line_key));
+  } else {
+    key_text_.insert(key_text_.end(), line.line_key.begin(), line.line_key.end());
+    key_end_.push_back(key_text_.size());
+  }
+  const auto dim = [&](Dimension dimension, const std::string& value) {
+    const std::size_t i = DimIndex(dimension);
+    return last_[3 + i].Intern(d.dims[i], value);
+  };
   lines_.push_back(Line{
-      .order = d.orders.Intern(line.order_id),
-      .customer = d.customers.Intern(line.customer_id),
-      .name = d.names.Intern(line.customer_name),
+      .order = last_[0].Intern(d.orders, line.order_id),
+      .customer = last_[1].Intern(d.customers, line.customer_id),
+      .name = last_[2].Intern(d.names, line.customer_name),
       .day = line.order_date,
-      .dims = {d.dims[DimIndex(Dimension::kRegion)].Intern(line.region),
-               d.dims[DimIndex(Dimension::kCategory)].Intern(line.category),
-               d.dims[DimIndex(Dimension::kSubCategory)].Intern(line.sub_category),
-               d.dims[DimIndex(Dimension::kSegment)].Intern(line.segment),
-               d.dims[DimIndex(Dimension::kState)].Intern(line.state),
-               d.dims[DimIndex(Dimension::kShipMode)].Intern(line.ship_mode)},
+      .dims = {dim(Dimension::kRegion, line.region), dim(Dimension::kCategory, line.category),
+               dim(Dimension::kSubCategory, line.sub_category),
+               dim(Dimension::kSegment, line.segment), dim(Dimension::kState, line.state),
+               dim(Dimension::kShipMode, line.ship_mode)},
       .sales = line.sales,
       .profit = line.profit,
       .quantity = line.quantity,
@@ -92,49 +117,82 @@ void LineTable::Reset() {
   customers_by_id_ = {};
 }
 
-absl::Status LineTable::Apply(const StagedWrite& staged) {
-  const Dictionaries& local = *staged.local_;
+absl::Status LineTable::Apply(StagedWrite& staged) {
   // Check the one way Apply can fail before changing anything.
   for (std::size_t i = 0; i < kDimCount; ++i) {
-    std::uint32_t fresh = 0;
-    for (std::uint32_t id = 0; id < local.dims[i].size(); ++id) {
-      if (staged.replace() || !dictionaries_->dims[i].Find(local.dims[i].Get(id))) ++fresh;
+    const StringDictionary& local = staged.local_->dims[i];
+    std::uint32_t total = dictionaries_->dims[i].size();
+    if (staged.replace()) {
+      total = local.size();
+    } else {
+      for (std::uint32_t id = 0; id < local.size(); ++id) {
+        if (!dictionaries_->dims[i].Find(local.Get(id))) ++total;
+      }
     }
-    const std::uint32_t existing = staged.replace() ? 0 : dictionaries_->dims[i].size();
-    if (existing + fresh > kMaxDimValues) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "a dimension has more than ", kMaxDimValues, " distinct values"));
+    if (total > kMaxDimValues) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("a dimension has more than ", kMaxDimValues, " distinct values"));
     }
   }
-  if (staged.replace()) Reset();
-  Dictionaries& d = *dictionaries_;
-
-  const std::vector<std::uint32_t> order_map = MapIds(local.orders, d.orders);
-  const std::uint32_t customers_before = d.customers.size();
-  const std::vector<std::uint32_t> customer_map = MapIds(local.customers, d.customers);
-  const std::vector<std::uint32_t> name_map = MapIds(local.names, d.names);
-  std::array<std::vector<std::uint32_t>, kDimCount> dim_maps;
-  for (std::size_t i = 0; i < kDimCount; ++i) dim_maps[i] = MapIds(local.dims[i], d.dims[i]);
-
+  if (std::size_t{dictionaries_->orders.size()} + staged.local_->orders.size() > kOrderIdMask) {
+    return absl::FailedPreconditionError("more than 2^31 orders");
+  }
+  const std::uint32_t customers_before = staged.replace() ? 0 : dictionaries_->customers.size();
   const std::size_t n = staged.lines_.size();
-  std::vector<std::uint32_t> key_ids(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t begin = i == 0 ? 0 : staged.key_end_[i - 1];
-    key_ids[i] = d.keys.Intern(
-        std::string_view(staged.key_text_.data() + begin, staged.key_end_[i] - begin));
+  // Per column: staged id -> table id.
+  std::vector<std::uint32_t> order_map;
+  std::vector<std::uint32_t> customer_map;
+  std::vector<std::uint32_t> name_map;
+  std::array<std::vector<std::uint32_t>, kDimCount> dim_maps;
+  BigVector<std::uint32_t> key_ids;
+  if (staged.replace()) {
+    // The staged dictionaries become the table's: every map is the identity.
+    Reset();
+    dictionaries_ = std::move(staged.local_);
+    staged.local_ = std::make_unique<Dictionaries>();
+    const auto identity = [](std::uint32_t size) {
+      std::vector<std::uint32_t> map(size);
+      std::iota(map.begin(), map.end(), 0u);
+      return map;
+    };
+    const Dictionaries& d = *dictionaries_;
+    order_map = identity(d.orders.size());
+    customer_map = identity(d.customers.size());
+    name_map = identity(d.names.size());
+    for (std::size_t i = 0; i < kDimCount; ++i) dim_maps[i] = identity(d.dims[i].size());
+    key_ids = std::move(staged.key_ids_);
+  } else {
+    Dictionaries& d = *dictionaries_;
+    const Dictionaries& local = *staged.local_;
+    order_map = MapIds(local.orders, d.orders);
+    customer_map = MapIds(local.customers, d.customers);
+    name_map = MapIds(local.names, d.names);
+    for (std::size_t i = 0; i < kDimCount; ++i) dim_maps[i] = MapIds(local.dims[i], d.dims[i]);
+    d.keys.Reserve(n);
+    key_ids.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t begin = i == 0 ? 0 : staged.key_end_[i - 1];
+      key_ids[i] = d.keys.Intern(
+          std::string_view(staged.key_text_.data() + begin, staged.key_end_[i] - begin));
+    }
   }
+  const Dictionaries& d = *dictionaries_;
 
   // The last line of the write with a key wins; the row it replaces dies.
   std::vector<bool> seen(d.keys.size(), false);
   std::vector<bool> dead(columns_.size(), false);
+  std::size_t dead_rows = 0;
   // (day, customer) and the staged index: sorted, then ties by key text.
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> fresh;
+  BigVector<std::pair<std::uint64_t, std::uint32_t>> fresh;
   fresh.reserve(n);
   for (std::size_t i = n; i-- > 0;) {
     const std::uint32_t key = key_ids[i];
     if (seen[key]) continue;
     seen[key] = true;
-    if (key < row_of_.size() && row_of_[key] != kNoRow) dead[row_of_[key]] = true;
+    if (key < row_of_.size() && row_of_[key] != kNoRow) {
+      dead[row_of_[key]] = true;
+      ++dead_rows;
+    }
     const StagedWrite::Line& line = staged.lines_[i];
     fresh.emplace_back(DayCustomer(line.day, customer_map[line.customer]),
                        static_cast<std::uint32_t>(i));
@@ -145,35 +203,37 @@ absl::Status LineTable::Apply(const StagedWrite& staged) {
     return key_text(key_ids[a.second]) < key_text(key_ids[b.second]);
   });
 
-  Columns merged;
-  const std::size_t old_rows = columns_.size();
-  const std::size_t dead_rows = static_cast<std::size_t>(std::count(dead.begin(), dead.end(), true));
-  merged.Reserve(old_rows - dead_rows + fresh.size());
   const Columns& old = columns_;
+  const std::size_t old_rows = old.size();
+  Columns merged;
+  merged.Resize(old_rows - dead_rows + fresh.size());
+  std::size_t out = 0;
   const auto take_old = [&](std::size_t r) {
-    merged.day.push_back(old.day[r]);
-    merged.customer.push_back(old.customer[r]);
-    merged.order.push_back(old.order[r]);
-    merged.line.push_back(old.line[r]);
-    merged.name.push_back(old.name[r]);
-    for (std::size_t i = 0; i < kDimCount; ++i) merged.dims[i].push_back(old.dims[i][r]);
-    merged.sales.push_back(old.sales[r]);
-    merged.profit.push_back(old.profit[r]);
-    merged.quantity.push_back(old.quantity[r]);
+    merged.day[out] = old.day[r];
+    merged.customer[out] = old.customer[r];
+    merged.order[out] = old.order[r] & kOrderIdMask;
+    merged.line[out] = old.line[r];
+    merged.name[out] = old.name[r];
+    for (std::size_t i = 0; i < kDimCount; ++i) merged.dims[i][out] = old.dims[i][r];
+    merged.sales[out] = old.sales[r];
+    merged.profit[out] = old.profit[r];
+    merged.quantity[out] = old.quantity[r];
+    ++out;
   };
   const auto take_fresh = [&](std::uint32_t s) {
     const StagedWrite::Line& line = staged.lines_[s];
-    merged.day.push_back(line.day);
-    merged.customer.push_back(customer_map[line.customer]);
-    merged.order.push_back(order_map[line.order]);
-    merged.line.push_back(key_ids[s]);
-    merged.name.push_back(name_map[line.name]);
+    merged.day[out] = line.day;
+    merged.customer[out] = customer_map[line.customer];
+    merged.order[out] = order_map[line.order];
+    merged.line[out] = key_ids[s];
+    merged.name[out] = name_map[line.name];
     for (std::size_t i = 0; i < kDimCount; ++i) {
-      merged.dims[i].push_back(static_cast<std::uint16_t>(dim_maps[i][line.dims[i]]));
+      merged.dims[i][out] = static_cast<std::uint16_t>(dim_maps[i][line.dims[i]]);
     }
-    merged.sales.push_back(line.sales);
-    merged.profit.push_back(line.profit);
-    merged.quantity.push_back(line.quantity);
+    merged.sales[out] = line.sales;
+    merged.profit[out] = line.profit;
+    merged.quantity[out] = line.quantity;
+    ++out;
   };
   std::size_t r = 0;
   std::size_t f = 0;
@@ -196,20 +256,40 @@ absl::Status LineTable::Apply(const StagedWrite& staged) {
     }
   }
   columns_ = std::move(merged);
+  Reindex(customers_before);
+  return absl::OkStatus();
+}
 
+void LineTable::Reindex(std::uint32_t customers_before) {
+  const Dictionaries& d = *dictionaries_;
   row_of_.assign(d.keys.size(), kNoRow);
   for (std::size_t row = 0; row < columns_.size(); ++row) {
     row_of_[columns_.line[row]] = static_cast<std::uint32_t>(row);
   }
+  // An order is compact when each of its rows follows the previous one
+  // directly, on the same day and for the same customer.
   order_customer_.assign(d.orders.size(), kNoRow);
+  std::vector<std::uint32_t> previous_row(d.orders.size(), kNoRow);
+  std::vector<bool> spread(d.orders.size(), false);
   for (std::size_t row = 0; row < columns_.size(); ++row) {
-    std::uint32_t& owner = order_customer_[columns_.order[row]];
+    const std::uint32_t order = columns_.order[row] & kOrderIdMask;
     const std::uint32_t customer = columns_.customer[row];
+    std::uint32_t& owner = order_customer_[order];
     if (owner == kNoRow) {
       owner = customer;
     } else if (owner != customer) {
       owner = kSeveralCustomers;
     }
+    std::uint32_t& previous = previous_row[order];
+    if (previous != kNoRow && (previous + 1 != row || columns_.day[previous] != columns_.day[row] ||
+                               columns_.customer[previous] != customer)) {
+      spread[order] = true;
+    }
+    previous = static_cast<std::uint32_t>(row);
+  }
+  for (std::size_t row = 0; row < columns_.size(); ++row) {
+    const std::uint32_t order = columns_.order[row] & kOrderIdMask;
+    columns_.order[row] = spread[order] ? order | kSpreadOrder : order;
   }
   if (d.customers.size() != customers_before) {
     const auto by_text = [&](std::uint32_t a, std::uint32_t b) {
@@ -222,7 +302,6 @@ absl::Status LineTable::Apply(const StagedWrite& staged) {
     std::inplace_merge(customers_by_id_.begin(), customers_by_id_.begin() + middle,
                        customers_by_id_.end(), by_text);
   }
-  return absl::OkStatus();
 }
 
 std::size_t LineTable::MemoryBytes() const {

@@ -25,12 +25,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "common/civil_day.h"
 #include "common/money.h"
 #include "common/order_line.h"
+#include "query/huge_page_allocator.h"
 #include "query/query_engine.h"
 #include "query/string_dictionary.h"
 
@@ -45,23 +47,34 @@ inline constexpr std::uint32_t kNoRow = 0xffffffffu;
 // order_customer() value for an order whose lines name several customers.
 inline constexpr std::uint32_t kSeveralCustomers = 0xfffffffeu;
 
+// Columns::order holds the order id, with this bit set when the order is
+// "spread". Almost every order is compact: its lines are consecutive rows
+// (same day, same customer, adjacent keys) — so among any filtered rows,
+// its matching rows are consecutive too, and counting distinct compact
+// orders needs no memory at all: count the rows whose order differs from the
+// previous matching row's. Only spread orders (lines on several days or of
+// several customers, or interleaved with another order's) need a bitset.
+// A compact order also lies within one day and belongs to one customer.
+inline constexpr std::uint32_t kSpreadOrder = 0x80000000u;
+inline constexpr std::uint32_t kOrderIdMask = 0x7fffffffu;
+
 // Index of `dimension` among the dictionary-coded dimensions; must not be
 // kCustomer.
 std::size_t DimIndex(Dimension dimension);
 
 struct Columns {
-  std::vector<Day> day;
-  std::vector<std::uint32_t> customer;
-  std::vector<std::uint32_t> order;
-  std::vector<std::uint32_t> line;  // line-key id
-  std::vector<std::uint32_t> name;  // customer-name id
-  std::array<std::vector<std::uint16_t>, kDimCount> dims;
-  std::vector<Micros> sales;
-  std::vector<Micros> profit;
-  std::vector<std::int64_t> quantity;
+  BigVector<Day> day;
+  BigVector<std::uint32_t> customer;
+  BigVector<std::uint32_t> order;  // order id | kSpreadOrder
+  BigVector<std::uint32_t> line;   // line-key id
+  BigVector<std::uint32_t> name;   // customer-name id
+  std::array<BigVector<std::uint16_t>, kDimCount> dims;
+  BigVector<Micros> sales;
+  BigVector<Micros> profit;
+  BigVector<std::int64_t> quantity;
 
   std::size_t size() const { return day.size(); }
-  void Reserve(std::size_t rows);
+  void Resize(std::size_t rows);
   std::size_t MemoryBytes() const;
 };
 
@@ -75,11 +88,17 @@ struct Dictionaries {
   std::size_t MemoryBytes() const;
 };
 
-// The lines of one write, encoded while the write's transaction runs.
+// The lines of one write, encoded while the write's transaction runs. A
+// replace-all write (and the start-up load) encodes straight into what
+// become the table's dictionaries; others use private ones, mapped on Apply.
 class StagedWrite {
  public:
   explicit StagedWrite(bool replace);
+  // For loading a store's lines, whose keys are unique (a PRIMARY KEY).
+  static StagedWrite WithUniqueKeys();
 
+  // Room for `lines` more lines (when the caller knows how many).
+  void Reserve(std::size_t lines);
   void Add(const OrderLine& line);
   bool replace() const { return replace_; }
   std::size_t size() const { return lines_.size(); }
@@ -97,21 +116,44 @@ class StagedWrite {
     std::int64_t quantity;
   };
 
+  // Remembers the previous value of a column: the lines of one order
+  // usually repeat the order's id, customer, place and ship mode, so most
+  // lookups are one comparison instead of a hash probe.
+  struct LastValue {
+    std::string text;
+    std::uint32_t id = 0;
+    bool valid = false;
+    std::uint32_t Intern(StringDictionary& dictionary, const std::string& value) {
+      if (!valid || value != text) {
+        text = value;
+        id = dictionary.Intern(value);
+        valid = true;
+      }
+      return id;
+    }
+  };
+
   bool replace_;
-  // Keys are almost all distinct: plain text, deduplicated on Apply().
-  std::vector<char> key_text_;
-  std::vector<std::size_t> key_end_;
-  std::unique_ptr<Dictionaries> local_;  // keys unused
-  std::vector<Line> lines_;
+  bool unique_keys_ = false;
+  std::array<LastValue, 3 + kDimCount> last_;
+  std::unique_ptr<Dictionaries> local_;
+  // Not replacing: the keys' text (almost all distinct, so not worth a
+  // private dictionary), interned into the table's on Apply().
+  BigVector<char> key_text_;
+  BigVector<std::size_t> key_end_;
+  // Replacing: each line's key id in local_->keys.
+  BigVector<std::uint32_t> key_ids_;
+  BigVector<Line> lines_;
 };
 
 class LineTable {
  public:
   LineTable();
 
-  // Applies a committed write. FailedPrecondition (and no change) when a
+  // Applies a committed write (taking over its dictionaries when it
+  // replaces everything). FailedPrecondition (and no change) when a
   // dimension would exceed kMaxDimValues distinct values.
-  absl::Status Apply(const StagedWrite& staged);
+  absl::Status Apply(StagedWrite& staged);
 
   const Columns& columns() const { return columns_; }
   const Dictionaries& dictionaries() const { return *dictionaries_; }
@@ -123,10 +165,12 @@ class LineTable {
 
  private:
   void Reset();
+  // Rebuilds the indexes derived from the rows after a change.
+  void Reindex(std::uint32_t customers_before);
 
   std::unique_ptr<Dictionaries> dictionaries_;
   Columns columns_;
-  std::vector<std::uint32_t> row_of_;  // per line-key id
+  BigVector<std::uint32_t> row_of_;  // per line-key id
   std::vector<std::uint32_t> order_customer_;
   std::vector<std::uint32_t> customers_by_id_;
 };

@@ -22,7 +22,7 @@ bool PassTable(const StringDictionary& dictionary, const std::vector<std::string
 
 RowFilter::RowFilter(const LineTable& table, const Filter& filter) {
   const Columns& columns = table.columns();
-  const std::vector<Day>& days = columns.day;
+  const auto& days = columns.day;
   begin_ = 0;
   end_ = static_cast<std::uint32_t>(days.size());
   if (filter.start) {

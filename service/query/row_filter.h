@@ -33,23 +33,45 @@ class RowFilter {
     for (const Test16& test : tests16_) {
       if (!test.pass[test.column[row]]) return false;
     }
-    return customer_test_.column == nullptr ||
-           customer_test_.pass[customer_test_.column[row]] != 0;
+    return customer_test_.column == nullptr || customer_test_.pass[customer_test_.column[row]] != 0;
   }
 
-  // Calls visit(row) for every matching row of [begin, end), ascending.
-  template <typename Visit>
-  void ForEach(Visit&& visit) const {
+  // A block of consecutive rows, or of selected rows; both index like an
+  // array of row numbers, so one generic kernel serves either.
+  struct Range {
+    std::uint32_t first;
+    std::uint32_t count;
+    std::uint32_t size() const { return count; }
+    std::uint32_t operator[](std::uint32_t i) const { return first + i; }
+  };
+  struct Selection {
+    const std::uint32_t* rows;
+    std::uint32_t count;
+    std::uint32_t size() const { return count; }
+    std::uint32_t operator[](std::uint32_t i) const { return rows[i]; }
+  };
+
+  // Calls kernel(block) for blocks covering every matching row, ascending.
+  // Kernels keep their running sums in locals within a block and store them
+  // after it: the compiler cannot keep a sum in a register across writes
+  // through pointers that might alias it (uint64_t bitset words may alias an
+  // int64_t sum), but a local whose address is never taken it can.
+  template <typename Kernel>
+  void ForEachBlock(Kernel&& kernel) const {
     if (empty()) return;
+    const std::uint32_t begin = begin_;
+    const std::uint32_t end = end_;
     if (dates_only()) {
-      for (std::uint32_t row = begin_; row < end_; ++row) visit(row);
+      for (std::uint32_t block = begin; block < end; block += kBlockRows) {
+        kernel(Range{block, std::min(end - block, kBlockRows)});
+      }
       return;
     }
     std::uint32_t selection[kBlockRows];
-    for (std::uint32_t block = begin_; block < end_; block += kBlockRows) {
-      const std::uint32_t block_end = std::min(end_, block + kBlockRows);
+    for (std::uint32_t block = begin; block < end; block += kBlockRows) {
+      const std::uint32_t block_end = std::min(end, block + kBlockRows);
       const std::uint32_t count = Select(block, block_end, selection);
-      for (std::uint32_t i = 0; i < count; ++i) visit(selection[i]);
+      if (count > 0) kernel(Selection{selection, count});
     }
   }
 

@@ -31,7 +31,15 @@ class StringDictionary {
 
   // The id of `value`, adding it when new.
   std::uint32_t Intern(std::string_view value);
+  // Adds a value the caller knows is not present yet (the keys of a table
+  // loaded from a PRIMARY KEY column), without touching the hash index: the
+  // index catches up on the next Intern or Find. Loading a million keys then
+  // costs no hash probes at all until the first write needs them.
+  std::uint32_t AppendUnique(std::string_view value);
   std::optional<std::uint32_t> Find(std::string_view value) const;
+  // Makes room for `more` new values, so that adding them never rehashes
+  // (a rehash re-reads every stored string, a cache miss each).
+  void Reserve(std::size_t more);
   std::string_view Get(std::uint32_t id) const { return views_[id]; }
   std::uint32_t size() const { return static_cast<std::uint32_t>(views_.size()); }
   std::size_t MemoryBytes() const;
@@ -56,13 +64,18 @@ class StringDictionary {
   };
 
   std::string_view Store(std::string_view value);
+  // Indexes the values added by AppendUnique.
+  void CatchUp() const;
 
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::size_t block_used_ = 0;
   std::size_t block_capacity_ = 0;
   std::size_t arena_bytes_ = 0;
   std::vector<std::string_view> views_;
-  absl::flat_hash_set<std::uint32_t, Hash, Eq> ids_;
+  // The index is a cache of views_, extended lazily (hence mutable; callers
+  // serialise all access, see above).
+  mutable absl::flat_hash_set<std::uint32_t, Hash, Eq> ids_;
+  mutable std::uint32_t indexed_ = 0;  // views_[0, indexed_) are in ids_
 };
 
 }  // namespace analytics::columnar

@@ -131,27 +131,40 @@ std::int64_t SortValue(const CustomerRfm& rfm, CustomerSortKey key) {
 }  // namespace
 
 CustomerPage SelectCustomers(ScoredCustomers scored, const CustomerSelection& selection) {
-  std::vector<ScoredCustomer>& all = scored.customers;
-  std::erase_if(all, [&](const ScoredCustomer& c) {
-    return (selection.tier && c.tier != *selection.tier) ||
-           (selection.segment && c.segment != *selection.segment);
-  });
+  // Sorts pointers, and only as far as the page's end: a list of 100,000
+  // scored customers is cut to one page per call, so moving the (large)
+  // customer records around or ordering all of them would be the most
+  // expensive part of the call. The order is total (ties go to the unique
+  // customer_id), so the page is exactly that of a full sort.
+  std::vector<ScoredCustomer*> matching;
+  matching.reserve(scored.customers.size());
+  for (ScoredCustomer& c : scored.customers) {
+    if ((selection.tier && c.tier != *selection.tier) ||
+        (selection.segment && c.segment != *selection.segment)) {
+      continue;
+    }
+    matching.push_back(&c);
+  }
   const CustomerOrder order = selection.order;
-  std::sort(all.begin(), all.end(), [&](const ScoredCustomer& a, const ScoredCustomer& b) {
-    const std::int64_t va = SortValue(a.rfm, order.key);
-    const std::int64_t vb = SortValue(b.rfm, order.key);
+  const auto before = [&](const ScoredCustomer* a, const ScoredCustomer* b) {
+    const std::int64_t va = SortValue(a->rfm, order.key);
+    const std::int64_t vb = SortValue(b->rfm, order.key);
     if (va != vb) return order.descending ? va > vb : va < vb;
     if (order.key == CustomerSortKey::kCustomerId && order.descending) {
-      return a.rfm.customer_id > b.rfm.customer_id;
+      return a->rfm.customer_id > b->rfm.customer_id;
     }
-    return a.rfm.customer_id < b.rfm.customer_id;
-  });
+    return a->rfm.customer_id < b->rfm.customer_id;
+  };
   CustomerPage page;
-  page.total_size = static_cast<std::int64_t>(all.size());
+  page.total_size = static_cast<std::int64_t>(matching.size());
   const auto begin = std::min<std::int64_t>(selection.offset, page.total_size);
-  const auto end = std::min<std::int64_t>(begin + selection.limit, page.total_size);
-  page.customers.assign(std::make_move_iterator(all.begin() + begin),
-                        std::make_move_iterator(all.begin() + end));
+  const auto end =
+      std::min<std::int64_t>(begin + std::max<std::int64_t>(selection.limit, 0), page.total_size);
+  std::partial_sort(matching.begin(), matching.begin() + end, matching.end(), before);
+  page.customers.reserve(static_cast<std::size_t>(end - begin));
+  for (std::int64_t i = begin; i < end; ++i) {
+    page.customers.push_back(std::move(*matching[i]));
+  }
   page.has_more = end < page.total_size;
   return page;
 }

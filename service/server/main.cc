@@ -15,7 +15,7 @@
 #include "demo/demo_generator.h"
 #include "metrics/http_server.h"
 #include "metrics/registry.h"
-#include "query/sql_query_engine.h"
+#include "server/engine_setup.h"
 #include "server/logging.h"
 #include "server/metrics_observer.h"
 #include "server/security.h"
@@ -56,14 +56,15 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
       return 1;
     }
   }
-  absl::StatusOr<std::unique_ptr<SqlQueryEngine>> engine = SqlQueryEngine::Create(**store);
+  absl::StatusOr<std::unique_ptr<QueryEngines>> engine =
+      QueryEngines::Start(**store, config.engine, config.memory_budget_mb);
   if (!engine.ok()) {
     spdlog::critical("cannot start the query engine: {}", std::string(engine.status().message()));
     return 1;
   }
 
   metrics::Registry registry;
-  RegisterStoreGauges(registry, **store, **engine);
+  RegisterStoreGauges(registry, **store, (*engine)->active());
   std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
   if (!config.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> started =
@@ -105,7 +106,8 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
                      : "from loopback only");
   }
   api::WriteGate write_gate(WriteGateOptionsFrom(config));
-  api::AnalyticsService analytics_service(**store, **engine, observers, ServiceLimitsFrom(config),
+  api::AnalyticsService analytics_service(**store, (*engine)->active(), observers,
+                                          ServiceLimitsFrom(config),
                                           {.authorizer = &authorizer, .write_gate = &write_gate});
   api::HealthService health_service;
 

@@ -19,7 +19,7 @@ struct Flag {
   bool env_only = false;
 };
 
-constexpr std::array<Flag, 21> kFlags = {{
+constexpr std::array<Flag, 22> kFlags = {{
     {"listen", "ANALYTICS_LISTEN", "gRPC listen address host:port (port 0 picks a free one)",
      false},
     {"db", "ANALYTICS_DB", "SQLite database file, created on first start (:memory: for tests)",
@@ -32,7 +32,10 @@ constexpr std::array<Flag, 21> kFlags = {{
      "seconds in-flight RPCs may take to drain on SIGTERM/SIGINT", false},
     {"metrics-listen", "ANALYTICS_METRICS_LISTEN",
      "Prometheus /metrics address host:port (empty disables)", false},
-    {"engine", "ANALYTICS_ENGINE", "query engine: sql", false},
+    {"engine", "ANALYTICS_ENGINE",
+     "query engine: columnar (in-memory, fast) or sql (answers from SQLite directly)", false},
+    {"memory-budget-mb", "ANALYTICS_MEMORY_BUDGET_MB",
+     "MiB the columnar engine may use; above it the server answers from SQL (0: no cap)", false},
     {"auth-tokens-file", "ANALYTICS_AUTH_TOKENS_FILE",
      "file of bearer tokens, one \"ROLE TOKEN\" per line (ROLE reader|writer); empty: no auth",
      false},
@@ -173,8 +176,14 @@ absl::Status Apply(ServerConfig& config, const std::string& name, const std::str
     }
     config.metrics_listen = value;
   } else if (name == "engine") {
-    if (value != "sql") return bad("expected sql");
+    if (value != "columnar" && value != "sql") return bad("expected columnar or sql");
     config.engine = value;
+  } else if (name == "memory-budget-mb") {
+    std::int64_t mib = 0;
+    if (!absl::SimpleAtoi(value, &mib) || mib < 0 || mib > (std::int64_t{1} << 30)) {
+      return bad("expected whole MiB, 0 (no cap) or more");
+    }
+    config.memory_budget_mb = mib;
   } else if (absl::Status s = ApplySecurity(config, name, value); !s.ok()) {
     return bad(std::string(s.message()));
   }
@@ -223,7 +232,6 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
           absl::StrCat("--", name, ": set it through ", flag->env,
                        " only; a command line is visible to every user of the machine"));
     }
-
     if (!value) {
       if (flag->is_bool) {
         value = "true";
@@ -250,6 +258,7 @@ std::string ServerHelpText() {
     if (name == "grace-period") return std::to_string(defaults.grace_period_seconds);
     if (name == "metrics-listen") return defaults.metrics_listen;
     if (name == "engine") return defaults.engine;
+    if (name == "memory-budget-mb") return std::to_string(defaults.memory_budget_mb);
     if (name == "allow-unauthenticated-writes") return "false";
     if (name == "max-receive-message-bytes") {
       return std::to_string(defaults.max_receive_message_bytes);

@@ -21,7 +21,10 @@ struct ServerConfig {
   bool seed_demo_if_empty = false;
   int grace_period_seconds = 10;
   std::string metrics_listen = "0.0.0.0:9090";  // empty: no metrics endpoint
-  std::string engine = "sql";
+  std::string engine = "columnar";              // columnar | sql
+  // Memory the columnar engine may use, in MiB; above it the server answers
+  // from the SQL engine (and logs why). 0: no cap.
+  std::int64_t memory_budget_mb = 1024;
 
   // Security (README "Security and limits"). Tokens: lines "ROLE TOKEN" from the file
   // and/or ANALYTICS_AUTH_TOKENS (environment only, never a flag: a command

@@ -38,6 +38,15 @@ CREATE TABLE order_lines (
 CREATE INDEX order_lines_by_date ON order_lines(order_date);
 CREATE INDEX order_lines_by_customer ON order_lines(customer_id, order_date);
 )sql",
+    // 2: no query uses these two indexes (the SQL engine's filtered-lines CTE
+    // is materialised by a full scan: EXPLAIN QUERY PLAN shows SCAN
+    // order_lines either way, and the columnar engine reads the table once),
+    // while every insert paid for them: dropping them halves the cost of a
+    // write.
+    R"sql(
+DROP INDEX IF EXISTS order_lines_by_date;
+DROP INDEX IF EXISTS order_lines_by_customer;
+)sql",
 };
 
 // A new key is one INSERT; only an existing key costs a second statement.
@@ -61,6 +70,7 @@ UPDATE order_lines SET order_id = ?2, order_date = ?3, ship_date = ?4, ship_mode
 WHERE line_key = ?1
 )sql";
 
+// Binds without copying: `line` outlives the statement's execution.
 absl::Status BindLine(sqlite::Statement& statement, const OrderLine& line) {
   const std::array<std::pair<int, const std::string*>, 15> texts = {{
       {1, &line.line_key},
@@ -80,7 +90,7 @@ absl::Status BindLine(sqlite::Statement& statement, const OrderLine& line) {
       {17, &line.product_name},
   }};
   for (const auto& [index, text] : texts) {
-    if (absl::Status s = statement.Bind(index, std::string_view(*text)); !s.ok()) return s;
+    if (absl::Status s = statement.BindStatic(index, *text); !s.ok()) return s;
   }
   const std::optional<std::int64_t> ship_date =
       line.ship_date ? std::optional<std::int64_t>(*line.ship_date) : std::nullopt;
@@ -128,13 +138,30 @@ absl::Status MigrateSchema(sqlite::Connection& connection) {
 absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& path) {
   absl::StatusOr<sqlite::Connection> connection = sqlite::Connection::Open(path);
   if (!connection.ok()) return connection.status();
+  const bool in_memory = path.empty() || path == ":memory:";
+  // Only a new, empty file takes a page size (WAL fixes it afterwards):
+  // 16 KiB pages hold ~60 lines each instead of ~15, so a bulk write splits
+  // and writes far fewer B-tree pages (~20 % less CPU per line here).
+  // The page cache (64 MiB) holds the line-key index of a few million lines,
+  // which every upsert probes; SQLite's default of 2 MiB made a
+  // million-line write re-read index pages from the OS cache.
   for (std::string_view pragma :
-       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
-        "PRAGMA busy_timeout = 5000", "PRAGMA temp_store = MEMORY"}) {
+       {"PRAGMA page_size = 16384", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+        "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRAGMA temp_store = MEMORY",
+        "PRAGMA cache_size = -65536"}) {
     if (absl::Status s = connection->Execute(pragma); !s.ok()) return s;
   }
   if (absl::Status s = MigrateSchema(*connection); !s.ok()) return s;
-  return std::unique_ptr<OrderStore>(new OrderStore(path, std::move(*connection)));
+  std::unique_ptr<Checkpointer> checkpointer;
+  if (!in_memory) {
+    // Checkpoints run on the Checkpointer's thread, not inside COMMIT.
+    if (absl::Status s = connection->Execute("PRAGMA wal_autocheckpoint = 0"); !s.ok()) return s;
+    absl::StatusOr<std::unique_ptr<Checkpointer>> started = Checkpointer::Start(path);
+    if (!started.ok()) return started.status();
+    checkpointer = std::move(*started);
+  }
+  return std::unique_ptr<OrderStore>(
+      new OrderStore(path, std::move(*connection), std::move(checkpointer)));
 }
 
 absl::Status OrderStore::WithConnection(
@@ -191,6 +218,7 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
     // partial write: returning rolls the transaction back.
     if (absl::Status s = source.status(); !s.ok()) return s;
     if (absl::Status s = transaction->Commit(); !s.ok()) return s;
+    if (checkpointer_ != nullptr) checkpointer_->Notify();
     if (pending != nullptr) pending->Commit();
     return absl::OkStatus();
   });

@@ -57,6 +57,9 @@ class Statement {
   absl::Status Bind(int index, std::int64_t value);
   absl::Status Bind(int index, double value);
   absl::Status Bind(int index, std::string_view value);
+  // Binds text without copying it: `value` must stay valid and unchanged
+  // until the statement is reset (saves a copy per column on bulk writes).
+  absl::Status BindStatic(int index, std::string_view value);
   absl::Status BindNull(int index);
   template <typename T>
   absl::Status BindOptional(int index, const std::optional<T>& value) {

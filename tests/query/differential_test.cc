@@ -15,12 +15,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "query/columnar_engine.h"
+#include "query/fallback_engine.h"
+#include "query/rank_scoring.h"
 #include "query/sql_query_engine.h"
 #include "reports/breakdown_report.h"
 #include "reports/customer_report.h"
@@ -51,7 +54,8 @@ bool Chance(Rng& rng, int percent) { return Uniform(rng, 0, 99) < percent; }
 
 template <typename T>
 const T& Pick(Rng& rng, const std::vector<T>& values) {
-  return values[static_cast<std::size_t>(Uniform(rng, 0, static_cast<std::int64_t>(values.size()) - 1))];
+  return values[static_cast<std::size_t>(
+      Uniform(rng, 0, static_cast<std::int64_t>(values.size()) - 1))];
 }
 
 // The shape of one data set.
@@ -96,8 +100,8 @@ std::vector<OrderLine> RandomOrder(Rng& rng, const Shape& shape) {
     line.line_key = Chance(rng, 5) ? absl::StrCat("Lé", Uniform(rng, 0, 9))
                                    : absl::StrCat("L", Uniform(rng, 0, shape.key_space - 1));
     line.order_id = order;
-    line.customer_id = Chance(rng, 5) ? absl::StrCat("C", Uniform(rng, 0, shape.customers - 1))
-                                      : customer;
+    line.customer_id =
+        Chance(rng, 5) ? absl::StrCat("C", Uniform(rng, 0, shape.customers - 1)) : customer;
     line.order_date =
         Chance(rng, 5) ? kBaseDay + static_cast<Day>(Uniform(rng, 0, shape.span_days - 1)) : day;
     line.customer_name = Pick(rng, kNames);
@@ -358,6 +362,34 @@ TEST_P(DifferentialTest, ColumnarAnswersExactlyAsSql) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, DifferentialTest, ::testing::Range(0, 40));
 
+TEST(RankScores, MatchesTheReferenceScorer) {
+  Rng rng(4);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::int64_t> values(static_cast<std::size_t>(Uniform(rng, 1, 300)));
+    const int kind = static_cast<int>(Uniform(rng, 0, 3));
+    for (std::int64_t& v : values) {
+      switch (kind) {
+        case 0:  // few distinct values: ties everywhere
+          v = Uniform(rng, -3, 3);
+          break;
+        case 1:  // money
+          v = Uniform(rng, -5'000'000'000, 5'000'000'000'000);
+          break;
+        case 2:  // the extremes of int64
+          v = Chance(rng, 50) ? std::numeric_limits<std::int64_t>::min() + Uniform(rng, 0, 2)
+                              : std::numeric_limits<std::int64_t>::max() - Uniform(rng, 0, 2);
+          break;
+        default:
+          v = Uniform(rng, 0, 1000);
+      }
+    }
+    for (const Better better : {Better::kHigher, Better::kLower}) {
+      ASSERT_EQ(columnar::RankScores(values, better), ScoreValues(values, better))
+          << "round " << round;
+    }
+  }
+}
+
 TEST(ColumnarEngine, EmptyStoreAnswersLikeSql) {
   std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
   std::unique_ptr<SqlQueryEngine> sql = *SqlQueryEngine::Create(*store);
@@ -369,26 +401,74 @@ TEST(ColumnarEngine, EmptyStoreAnswersLikeSql) {
 
 TEST(ColumnarEngine, AWriteIsVisibleAsSoonAsUpsertReturns) {
   std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+  std::unique_ptr<SqlQueryEngine> sql = *SqlQueryEngine::Create(*store);
   std::unique_ptr<ColumnarEngine> fast = *ColumnarEngine::Create(*store);
   Rng rng(2);
-  const Shape shape{.customers = 3, .orders = 5, .span_days = 10, .key_space = 50, .coarse_amounts = false};
+  const Shape shape{
+      .customers = 3, .orders = 5, .span_days = 10, .key_space = 50, .coarse_amounts = false};
   for (int i = 0; i < 5; ++i) {
+    // Asked before the write, so the engine holds cached answers the write
+    // must invalidate.
+    ASSERT_TRUE(fast->Totals({}).ok());
+    ASSERT_TRUE(fast->Breakdown({}, Dimension::kRegion).ok());
+    ASSERT_TRUE(fast->Trend({}, Granularity::kDay).ok());
     VectorSource lines(RandomOrder(rng, shape));
     ASSERT_TRUE(store->Upsert(lines).ok());
     EXPECT_EQ(fast->LineCount(), *store->CountLines());
+    ExpectSamePrimitives(*sql, *fast, Filter{}, rng);
   }
 }
 
 TEST(ColumnarEngine, OverTheMemoryBudgetItRefusesToStart) {
   std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
   Rng rng(3);
-  VectorSource lines(RandomWrite(rng, Shape{.customers = 5, .orders = 50, .span_days = 30,
-                                            .key_space = 200, .coarse_amounts = true},
-                                 40));
+  VectorSource lines(RandomWrite(
+      rng,
+      Shape{
+          .customers = 5, .orders = 50, .span_days = 30, .key_space = 200, .coarse_amounts = true},
+      40));
   ASSERT_TRUE(store->Upsert(lines).ok());
   absl::StatusOr<std::unique_ptr<ColumnarEngine>> engine =
       ColumnarEngine::Create(*store, {.memory_budget_bytes = 1, .on_stop = {}});
   EXPECT_EQ(engine.status().code(), absl::StatusCode::kResourceExhausted) << engine.status();
+}
+
+TEST(FallbackQueryEngine, AWriteOverTheBudgetSwitchesToSqlAndSaysWhy) {
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+  Rng rng(5);
+  const Shape shape{
+      .customers = 8, .orders = 40, .span_days = 30, .key_space = 100, .coarse_amounts = false};
+  VectorSource first(RandomWrite(rng, shape, 10));
+  ASSERT_TRUE(store->Upsert(first).ok());
+  std::unique_ptr<SqlQueryEngine> sql = *SqlQueryEngine::Create(*store);
+  const std::size_t loaded = (*ColumnarEngine::Create(*store))->MemoryBytes();
+  std::vector<std::string> reasons;
+  std::unique_ptr<ColumnarEngine> fast = *ColumnarEngine::Create(
+      *store, {.memory_budget_bytes = loaded + 1,
+               .on_stop = [&](const std::string& why) { reasons.push_back(why); }});
+  FallbackQueryEngine engine(*fast, *sql);
+  EXPECT_TRUE(fast->serving());
+  EXPECT_EQ(*engine.Totals({}), *sql->Totals({}));
+
+  std::vector<OrderLine> more;
+  for (int i = 0; i < 2000; ++i) {
+    for (OrderLine& line : RandomOrder(rng, shape)) {
+      line.line_key = absl::StrCat("more-", i, "-", line.line_key);
+      more.push_back(std::move(line));
+    }
+  }
+  VectorSource second(std::move(more));
+  ASSERT_TRUE(store->Upsert(second).ok());
+  EXPECT_FALSE(fast->serving());
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_NE(reasons[0].find("budget"), std::string::npos) << reasons[0];
+  // Still correct, now from SQL; the stopped engine itself says Unavailable.
+  EXPECT_EQ(fast->Totals({}).status().code(), absl::StatusCode::kUnavailable);
+  ExpectSamePrimitives(*sql, engine, Filter{}, rng);
+  // Later writes are ignored by the stopped engine and still answered.
+  VectorSource third(RandomWrite(rng, shape, 5));
+  ASSERT_TRUE(store->Upsert(third).ok());
+  EXPECT_EQ(*engine.Totals({}), *sql->Totals({}));
 }
 
 }  // namespace

@@ -1,0 +1,398 @@
+// bench-client: the client side of `make bench` (bench/run.sh). It talks to
+// a running analytics-server over a real gRPC channel, from its own process,
+// and prints results as "key=value" lines for run.sh to collect.
+//
+//   bench-client gen-csv   --lines N --customers M --seed S --end-date D FILE
+//   bench-client ingest    --server A --lines N --customers M --seed S --end-date D
+//   bench-client import    --server A FILE
+//   bench-client latency   --server A --end-date D --repeat R
+//   bench-client verify    --server A --lines N     (line count + grpc-status)
+//   bench-client payload   FILE                     (gRPC-framed GetKpisRequest for h2load)
+//
+// The data is the project's DemoGenerator (fixed seed), so the server, the
+// CSV for ImportCsv and the peers' CSV are the same lines.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/civil_day.h"
+#include "common/money.h"
+#include "customer_analytics/client.h"
+#include "demo/demo_generator.h"
+
+namespace {
+
+namespace v1 = ::customer_analytics::v1;
+using analytics::DemoGenerator;
+using analytics::DemoOptions;
+using analytics::OrderLine;
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::map<std::string, std::string> flags;
+  std::vector<std::string> operands;
+
+  std::string Get(const std::string& name, const std::string& fallback = "") const {
+    const auto it = flags.find(name);
+    return it == flags.end() ? fallback : it->second;
+  }
+  std::int64_t Int(const std::string& name, std::int64_t fallback) const {
+    std::int64_t value = fallback;
+    const auto it = flags.find(name);
+    if (it != flags.end() && !absl::SimpleAtoi(it->second, &value)) {
+      std::cerr << "bench-client: --" << name << ": not a number\n";
+      std::exit(2);
+    }
+    return value;
+  }
+};
+
+Args Parse(int argc, char** argv) {
+  Args args;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--", 0) == 0 && i + 1 < argc) {
+      args.flags[arg.substr(2)] = argv[++i];
+    } else {
+      args.operands.push_back(arg);
+    }
+  }
+  return args;
+}
+
+DemoOptions Options(const Args& args) {
+  DemoOptions options;
+  options.seed = static_cast<std::uint64_t>(args.Int("seed", 42));
+  options.line_count = args.Int("lines", 1'000'000);
+  options.customer_count = args.Int("customers", 100'000);
+  options.span_days = static_cast<std::int32_t>(args.Int("span-days", 365));
+  options.end_day = *analytics::ParseIsoDay(args.Get("end-date", "2025-06-30"));
+  return options;
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// --- gen-csv ---------------------------------------------------------------
+
+void AppendField(std::string& out, const std::string& value) {
+  if (value.find_first_of(",\"\r\n") == std::string::npos) {
+    out += value;
+    return;
+  }
+  out += '"';
+  for (const char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+int GenCsv(const Args& args) {
+  if (args.operands.size() != 1) {
+    std::cerr << "bench-client gen-csv: needs an output FILE\n";
+    return 2;
+  }
+  std::ofstream file(args.operands[0], std::ios::binary);
+  file << "Row ID,Order ID,Order Date,Ship Date,Ship Mode,Customer ID,Customer Name,Segment,"
+          "Country,City,State,Postal Code,Region,Product ID,Category,Sub-Category,Product Name,"
+          "Sales,Quantity,Discount,Profit\n";
+  DemoGenerator generator(Options(args));
+  OrderLine line;
+  std::string row;
+  std::int64_t lines = 0;
+  while (generator.Next(line)) {
+    row.clear();
+    for (const std::string* field : {&line.line_key, &line.order_id}) {
+      AppendField(row, *field);
+      row += ',';
+    }
+    row += analytics::FormatIsoDay(line.order_date);
+    row += ',';
+    if (line.ship_date) row += analytics::FormatIsoDay(*line.ship_date);
+    row += ',';
+    for (const std::string* field :
+         {&line.ship_mode, &line.customer_id, &line.customer_name, &line.segment, &line.country,
+          &line.city, &line.state, &line.postal_code, &line.region, &line.product_id,
+          &line.category, &line.sub_category, &line.product_name}) {
+      AppendField(row, *field);
+      row += ',';
+    }
+    absl::StrAppend(&row, analytics::FormatMicros(line.sales), ",", line.quantity, ",",
+                    analytics::FormatMicros(line.discount), ",",
+                    analytics::FormatMicros(line.profit), "\n");
+    file << row;
+    ++lines;
+  }
+  file.close();
+  if (!file) {
+    std::cerr << "bench-client gen-csv: cannot write " << args.operands[0] << "\n";
+    return 1;
+  }
+  std::cout << "csv_lines=" << lines << "\n";
+  return 0;
+}
+
+// --- ingest ----------------------------------------------------------------
+
+void ToProto(const OrderLine& line, v1::OrderLine& out) {
+  out.set_line_id(line.line_key);
+  out.set_order_id(line.order_id);
+  out.set_order_date(analytics::FormatIsoDay(line.order_date));
+  if (line.ship_date) out.set_ship_date(analytics::FormatIsoDay(*line.ship_date));
+  out.set_ship_mode(line.ship_mode);
+  out.set_customer_id(line.customer_id);
+  out.set_customer_name(line.customer_name);
+  out.set_segment(line.segment);
+  out.set_country(line.country);
+  out.set_region(line.region);
+  out.set_state(line.state);
+  out.set_city(line.city);
+  out.set_postal_code(line.postal_code);
+  out.set_product_id(line.product_id);
+  out.set_category(line.category);
+  out.set_sub_category(line.sub_category);
+  out.set_product_name(line.product_name);
+  out.set_sales(analytics::MicrosToDouble(line.sales));
+  out.set_quantity(line.quantity);
+  out.set_discount(analytics::MicrosToDouble(line.discount));
+  out.set_profit(analytics::MicrosToDouble(line.profit));
+}
+
+int Ingest(const Args& args) {
+  const DemoOptions options = Options(args);
+  const int batch = static_cast<int>(args.Int("batch", customer_analytics::kMaxLinesPerBatch));
+  // Up to a few million lines the batches are built before the clock starts,
+  // so only the transfer and the server are measured; beyond, they are built
+  // as they are sent (and the client's work is in the figure).
+  const bool prebuild = options.line_count <= 2'000'000;
+  std::vector<v1::IngestTransactionsRequest> batches;
+  DemoGenerator generator(options);
+  OrderLine line;
+  const auto fill = [&](v1::IngestTransactionsRequest& request) {
+    while (request.lines_size() < batch && generator.Next(line))
+      ToProto(line, *request.add_lines());
+    return request.lines_size() > 0;
+  };
+  if (prebuild) {
+    for (;;) {
+      v1::IngestTransactionsRequest request;
+      if (!fill(request)) break;
+      batches.push_back(std::move(request));
+    }
+  }
+  customer_analytics::ClientOptions client_options;
+  client_options.default_timeout = std::chrono::minutes(30);
+  customer_analytics::AnalyticsClient client(args.Get("server"), client_options);
+  std::size_t next = 0;
+  const auto start = Clock::now();
+  absl::StatusOr<v1::IngestTransactionsResponse> response = client.IngestTransactions(
+      [&](v1::IngestTransactionsRequest& request) -> absl::StatusOr<bool> {
+        if (prebuild) {
+          if (next == batches.size()) return false;
+          request = std::move(batches[next++]);
+          return true;
+        }
+        return fill(request);
+      });
+  const double seconds = Seconds(Clock::now() - start);
+  if (!response.ok()) {
+    std::cerr << "bench-client ingest: " << response.status() << "\n";
+    return 1;
+  }
+  const std::int64_t lines = response->accepted();
+  std::cout << "ingest_lines=" << lines << "\ningest_rejected=" << response->rejected()
+            << "\ningest_seconds=" << seconds
+            << "\ningest_lines_per_s=" << static_cast<std::int64_t>(lines / seconds) << "\n";
+  return lines == options.line_count ? 0 : 1;
+}
+
+// --- import ----------------------------------------------------------------
+
+int Import(const Args& args) {
+  if (args.operands.size() != 1) {
+    std::cerr << "bench-client import: needs a CSV FILE\n";
+    return 2;
+  }
+  std::ifstream file(args.operands[0], std::ios::binary);
+  if (!file) {
+    std::cerr << "bench-client import: cannot read " << args.operands[0] << "\n";
+    return 1;
+  }
+  customer_analytics::ClientOptions client_options;
+  client_options.default_timeout = std::chrono::minutes(30);
+  customer_analytics::AnalyticsClient client(args.Get("server"), client_options);
+  v1::ImportCsvOptions options;
+  options.set_date_order(v1::DATE_ORDER_YMD);
+  options.set_encoding(v1::ENCODING_UTF8);
+  const auto start = Clock::now();
+  absl::StatusOr<v1::ImportCsvResponse> response =
+      client.ImportCsv(file, options, {}, {}, std::size_t{1} << 20);
+  const double seconds = Seconds(Clock::now() - start);
+  if (!response.ok()) {
+    std::cerr << "bench-client import: " << response.status() << "\n";
+    return 1;
+  }
+  std::cout << "import_lines=" << response->accepted()
+            << "\nimport_rejected=" << response->rejected()
+            << "\nimport_committed=" << response->committed() << "\nimport_seconds=" << seconds
+            << "\nimport_lines_per_s=" << static_cast<std::int64_t>(response->accepted() / seconds)
+            << "\n";
+  return response->committed() ? 0 : 1;
+}
+
+// --- latency ---------------------------------------------------------------
+
+struct Percentiles {
+  double p50 = 0;
+  double p99 = 0;
+};
+
+Percentiles Measure(int repeat, const std::function<bool()>& call) {
+  for (int i = 0; i < 3; ++i) call();  // warm-up: connection, caches
+  std::vector<double> ms;
+  for (int i = 0; i < repeat; ++i) {
+    const auto start = Clock::now();
+    if (!call()) return {-1, -1};
+    ms.push_back(Seconds(Clock::now() - start) * 1e3);
+  }
+  std::sort(ms.begin(), ms.end());
+  const auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1,
+                       static_cast<std::size_t>(q * static_cast<double>(ms.size())))];
+  };
+  return {at(0.50), at(0.99)};
+}
+
+int Latency(const Args& args) {
+  customer_analytics::AnalyticsClient client(args.Get("server"));
+  const int repeat = static_cast<int>(args.Int("repeat", 50));
+  const analytics::Day end = *analytics::ParseIsoDay(args.Get("end-date", "2025-06-30"));
+  const auto report = [](const std::string& name, Percentiles p) {
+    std::cout << name << "_p50_ms=" << p.p50 << "\n" << name << "_p99_ms=" << p.p99 << "\n";
+  };
+  const auto ok = [](const auto& result) {
+    if (!result.ok()) std::cerr << "bench-client latency: " << result.status() << "\n";
+    return result.ok();
+  };
+  v1::GetKpisRequest kpis;
+  report("kpis_all", Measure(repeat, [&] { return ok(client.GetKpis(kpis)); }));
+  // The last 90 days, one region.
+  v1::GetKpisRequest filtered;
+  filtered.mutable_filter()->set_start_date(analytics::FormatIsoDay(end - 89));
+  filtered.mutable_filter()->set_end_date(analytics::FormatIsoDay(end));
+  filtered.mutable_filter()->add_regions("West");
+  report("kpis_filtered", Measure(repeat, [&] { return ok(client.GetKpis(filtered)); }));
+  for (const auto& [name, dimension] : {std::pair{"breakdown_region", v1::DIMENSION_REGION},
+                                        std::pair{"breakdown_category", v1::DIMENSION_CATEGORY}}) {
+    v1::GetBreakdownRequest request;
+    request.set_dimension(dimension);
+    report(name, Measure(repeat, [&] { return ok(client.GetBreakdown(request)); }));
+  }
+  v1::GetSalesTrendRequest trend;
+  trend.set_granularity(v1::GRANULARITY_MONTH);
+  report("trend_month", Measure(repeat, [&] { return ok(client.GetSalesTrend(trend)); }));
+  v1::GetRfmSummaryRequest rfm;
+  report("rfm_summary", Measure(repeat, [&] { return ok(client.GetRfmSummary(rfm)); }));
+  v1::ListCustomersRequest gold;
+  gold.set_tier(v1::TIER_GOLD);
+  report("customers_gold", Measure(repeat, [&] { return ok(client.ListCustomers(gold)); }));
+  // Right after a write nothing is cached: one line upserted before each
+  // timed call, so each figure is the full computation.
+  int written = 0;
+  v1::OrderLine extra;
+  extra.set_line_id("bench-extra");
+  extra.set_order_id("BENCH-EXTRA");
+  extra.set_order_date(analytics::FormatIsoDay(end));
+  extra.set_customer_id("C00001");
+  extra.set_region("West");
+  extra.set_sales(1);
+  const int cold_repeat = std::max(5, repeat / 5);
+  v1::GetBreakdownRequest by_region;
+  by_region.set_dimension(v1::DIMENSION_REGION);
+  const std::vector<std::pair<std::string, std::function<bool()>>> cold_calls = {
+      {"kpis_after_write", [&] { return ok(client.GetKpis(kpis)); }},
+      {"breakdown_region_after_write", [&] { return ok(client.GetBreakdown(by_region)); }},
+      {"trend_month_after_write", [&] { return ok(client.GetSalesTrend(trend)); }},
+      {"rfm_after_write", [&] { return ok(client.GetRfmSummary(rfm)); }},
+      {"customers_gold_after_write", [&] { return ok(client.ListCustomers(gold)); }},
+  };
+  for (const auto& [name, call] : cold_calls) {
+    std::vector<double> cold;
+    for (int i = 0; i < cold_repeat; ++i) {
+      extra.set_sales(1 + (written++ % 7));
+      if (!ok(client.IngestTransactions(std::span<const v1::OrderLine>(&extra, 1)))) return 1;
+      const auto start = Clock::now();
+      if (!call()) return 1;
+      cold.push_back(Seconds(Clock::now() - start) * 1e3);
+    }
+    std::sort(cold.begin(), cold.end());
+    std::cout << name << "_p50_ms=" << cold[cold.size() / 2] << "\n"
+              << name << "_max_ms=" << cold.back() << "\n";
+  }
+  return 0;
+}
+
+// --- verify, payload -------------------------------------------------------
+
+int Verify(const Args& args) {
+  customer_analytics::AnalyticsClient client(args.Get("server"));
+  absl::StatusOr<v1::GetKpisResponse> kpis = client.GetKpis({});
+  if (!kpis.ok()) {
+    std::cout << "grpc_status=" << static_cast<int>(kpis.status().code()) << "\n";
+    return 1;
+  }
+  v1::GetBreakdownRequest by_region;
+  by_region.set_dimension(v1::DIMENSION_REGION);
+  absl::StatusOr<v1::GetBreakdownResponse> regions = client.GetBreakdown(by_region);
+  std::int64_t units = 0;
+  if (regions.ok()) {
+    for (const v1::BreakdownRow& row : regions->rows()) units += row.measures().units();
+  }
+  std::cout << "grpc_status=0\nrevenue_micros=" << kpis->current().revenue_micros()
+            << "\norders=" << kpis->current().orders()
+            << "\ncustomers=" << kpis->current().customers() << "\nunits=" << units << "\n";
+  return 0;
+}
+
+int Payload(const Args& args) {
+  if (args.operands.size() != 1) return 2;
+  v1::GetKpisRequest request;
+  const std::string message = request.SerializeAsString();
+  std::string framed(5, '\0');  // not compressed, then the 4-byte big-endian length
+  const auto size = static_cast<std::uint32_t>(message.size());
+  framed[1] = static_cast<char>(size >> 24);
+  framed[2] = static_cast<char>(size >> 16);
+  framed[3] = static_cast<char>(size >> 8);
+  framed[4] = static_cast<char>(size);
+  framed += message;
+  std::ofstream(args.operands[0], std::ios::binary) << framed;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: bench-client gen-csv|ingest|import|latency|verify|payload ...\n";
+    return 2;
+  }
+  const std::string command = argv[1];
+  const Args args = Parse(argc, argv);
+  if (command == "gen-csv") return GenCsv(args);
+  if (command == "ingest") return Ingest(args);
+  if (command == "import") return Import(args);
+  if (command == "latency") return Latency(args);
+  if (command == "verify") return Verify(args);
+  if (command == "payload") return Payload(args);
+  std::cerr << "bench-client: unknown command " << command << "\n";
+  return 2;
+}

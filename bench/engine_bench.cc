@@ -1,0 +1,134 @@
+// engine-bench: times the query engines in-process on an existing database,
+// without gRPC, for profiling (perf record / callgrind) and quick checks.
+//
+// Usage: engine-bench DB [columnar|sql] [repetitions]
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "query/columnar_engine.h"
+#include "query/sql_query_engine.h"
+#include "reports/breakdown_report.h"
+#include "reports/customer_report.h"
+#include "reports/kpi_report.h"
+#include "reports/trend_report.h"
+#include "store/order_store.h"
+
+namespace analytics {
+namespace {
+
+// CPU time of this thread: on a shared machine, wall time also counts the
+// time other processes held the core.
+double ThreadCpuMs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+double Ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+void Time(const char* name, int repetitions, const std::function<bool()>& run) {
+  std::vector<double> ms;
+  std::vector<double> cpu;
+  for (int i = 0; i < repetitions; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu_start = ThreadCpuMs();
+    if (!run()) {
+      std::printf("%-28s FAILED\n", name);
+      return;
+    }
+    cpu.push_back(ThreadCpuMs() - cpu_start);
+    ms.push_back(Ms(std::chrono::steady_clock::now() - start));
+  }
+  std::sort(ms.begin(), ms.end());
+  std::sort(cpu.begin(), cpu.end());
+  std::printf("%-28s wall p50 %8.3f min %8.3f   cpu p50 %8.3f min %8.3f ms\n", name,
+              ms[ms.size() / 2], ms.front(), cpu[cpu.size() / 2], cpu.front());
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: engine-bench DB [columnar|sql] [repetitions]\n");
+    return 2;
+  }
+  const std::string kind = argc > 2 ? argv[2] : "columnar";
+  const int repetitions = argc > 3 ? std::atoi(argv[3]) : 20;
+  absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(argv[1]);
+  if (!store.ok()) return 1;
+  const auto load_start = std::chrono::steady_clock::now();
+  const double load_cpu = ThreadCpuMs();
+  std::unique_ptr<QueryEngine> engine;
+  if (kind == "sql") {
+    engine = *SqlQueryEngine::Create(**store);
+  } else {
+    absl::StatusOr<std::unique_ptr<ColumnarEngine>> columnar = ColumnarEngine::Create(**store);
+    if (!columnar.ok()) return 1;
+    std::printf("loaded %lld lines, ~%zu MiB\n", static_cast<long long>((*columnar)->LineCount()),
+                (*columnar)->MemoryBytes() >> 20);
+    engine = std::move(*columnar);
+  }
+  std::printf("engine start %.1f ms wall, %.1f ms cpu\n",
+              Ms(std::chrono::steady_clock::now() - load_start), ThreadCpuMs() - load_cpu);
+  QueryEngine& e = *engine;
+  const Day last = (*e.Span({}))->last;
+  Filter filtered;
+  filtered.start = last - 89;
+  filtered.end = last;
+  filtered.regions = {"West"};
+
+  Time("Totals(all, cached)", repetitions, [&] { return e.Totals({}).ok(); });
+  // A different (but equivalent) filter each time: never answered from cache.
+  Day before_first = (*e.Span({}))->first;
+  Time("Totals(all, computed)", repetitions, [&] {
+    Filter f;
+    f.start = --before_first;
+    return e.Totals(f).ok();
+  });
+  Time("Span(all)", repetitions, [&] { return e.Span({}).ok(); });
+  Time("KpiReport(all)", repetitions, [&] { return BuildKpiReport(e, {}).ok(); });
+  Time("KpiReport(90d, West)", repetitions, [&] { return BuildKpiReport(e, filtered).ok(); });
+  Time("Breakdown(region)", repetitions,
+       [&] { return BuildBreakdownReport(e, {}, {.dimension = Dimension::kRegion}).ok(); });
+  Time("Breakdown(category)", repetitions,
+       [&] { return BuildBreakdownReport(e, {}, {.dimension = Dimension::kCategory}).ok(); });
+  Time("Breakdown(region, computed)", repetitions, [&] {
+    Filter f;
+    f.start = --before_first;
+    return BuildBreakdownReport(e, f, {.dimension = Dimension::kRegion}).ok();
+  });
+  Time("Trend(month)", repetitions, [&] { return BuildTrend(e, {}, Granularity::kMonth).ok(); });
+  Time("Trend(month, computed)", repetitions, [&] {
+    Filter f;
+    f.start = --before_first;
+    return BuildTrend(e, f, Granularity::kMonth).ok();
+  });
+  Time("ScoreCustomers(cached)", repetitions, [&] { return e.ScoreCustomers({}, last).ok(); });
+  Day as_of = last;
+  // A new as-of day each time: never answered from the engine's cache.
+  Time("ScoreCustomers(computed)", repetitions, [&] { return e.ScoreCustomers({}, ++as_of).ok(); });
+  Time("RfmSummary", repetitions, [&] {
+    absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(e, {});
+    return scored.ok() && Summarize(*scored).customers > 0;
+  });
+  Time("ListCustomers(Gold, 50)", repetitions, [&] {
+    absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(e, {});
+    if (!scored.ok()) return false;
+    CustomerSelection selection;
+    selection.tier = Tier::kGold;
+    return !SelectCustomers(std::move(*scored), selection).customers.empty();
+  });
+  return 0;
+}
+
+}  // namespace
+}  // namespace analytics
+
+int main(int argc, char** argv) { return analytics::Main(argc, argv); }

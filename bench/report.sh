@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Turns the key=value results of bench/run.sh into the benchmark table, with
+# the machine's details, prints it and writes it to bench/results/.
+#
+# Usage: report.sh RESULTS_ENV LINES CUSTOMERS BUILD_DIR [OUTPUT_FILE]
+set -euo pipefail
+
+RESULTS=$1
+LINES=$2
+CUSTOMERS=$3
+BUILD_DIR=$4
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATE=$(date +%F)
+HOST=$(hostname -s 2>/dev/null || hostname)
+OUT=${5:-$ROOT/bench/results/$DATE-$HOST-$LINES.md}
+mkdir -p "$(dirname "$OUT")"
+
+v() { sed -n "s/^$1=//p" "$RESULTS" | tail -1; }
+num() { [[ -n "$1" && "$1" != "-1" ]]; }
+fmt_ms() { if num "$1"; then awk -v x="$1" 'BEGIN { printf (x < 10 ? "%.2f ms" : "%.0f ms"), x }'; else echo "n/a"; fi; }
+fmt_int() { if num "$1"; then printf "%'d" "${1%.*}"; else echo "n/a"; fi; }
+# ratio A / B, "×" suffix
+ratio() { if num "$1" && num "$2"; then awk -v a="$1" -v b="$2" 'BEGIN { printf (a / b < 10 ? "%.1f×" : "%.0f×"), a / b }'; else echo "—"; fi; }
+# met LE|GE VALUE LIMIT
+met() {
+  if ! num "$2"; then echo "no (n/a)"; return; fi
+  awk -v op="$1" -v x="$2" -v t="$3" 'BEGIN { ok = (op == "LE" ? x <= t : x >= t); print (ok ? "**yes**" : "no") }'
+}
+
+lines_per_s() {  # lines / seconds
+  if num "$2"; then awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", n / s }'; fi
+}
+SQLITE_LOAD=$(lines_per_s "$LINES" "$(v sqlite_load_seconds)")
+DUCK_LOAD=$(v duckdb_load_lines_per_s)
+
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"); }
+
+latency_row() {  # label target_text ours_key peer_key limit
+  local ours p99 sq dk
+  ours=$(v "$3_p50_ms")
+  p99=$(v "$3_p99_ms")
+  sq=$(v "sqlite_$4_p50_ms")
+  dk=$(v "duckdb_$4_p50_ms")
+  local verdict="—"
+  [[ -n "$5" ]] && verdict=$(met LE "$ours" "$5")
+  row "$1" "$2" "$(fmt_ms "$ours") (p99 $(fmt_ms "$p99"))" "$(fmt_ms "$sq")" "$(fmt_ms "$dk")" \
+    "$(ratio "$sq" "$ours")" "$(ratio "$dk" "$ours")" "$verdict"
+}
+
+# The same call right after a one-line write, when no answer is cached.
+cold_row() {  # label target_text ours_key peer_key limit
+  local ours sq dk
+  ours=$(v "$3_after_write_p50_ms")
+  sq=$(v "sqlite_$4_p50_ms")
+  dk=$(v "duckdb_$4_p50_ms")
+  local verdict="—"
+  [[ -n "$5" ]] && verdict=$(met LE "$ours" "$5")
+  row "$1" "$2" "$(fmt_ms "$ours") (max $(fmt_ms "$(v "$3_after_write_max_ms")"))" "$(fmt_ms "$sq")" \
+    "$(fmt_ms "$dk")" "$(ratio "$sq" "$ours")" "$(ratio "$dk" "$ours")" "$verdict"
+}
+
+latency_row "GetKpis, no filter, p50" "≤ 5 ms" kpis_all kpis_all 5
+cold_row "GetKpis, no filter, right after a write, p50" "≤ 5 ms" kpis kpis_all 5
+latency_row "GetKpis, last 90 days + region, p50" "≤ 5 ms" kpis_filtered kpis_filtered 5
+latency_row "GetBreakdown by region, p50" "≤ 3 ms" breakdown_region breakdown_region 3
+cold_row "GetBreakdown by region, right after a write, p50" "≤ 3 ms" breakdown_region breakdown_region 3
+latency_row "GetBreakdown by category, p50" "≤ 3 ms" breakdown_category breakdown_category 3
+latency_row "GetSalesTrend by month, p50" "—" trend_month trend_month ""
+cold_row "GetSalesTrend by month, right after a write, p50" "—" trend_month trend_month ""
+latency_row "GetRfmSummary, p50" "≤ 25 ms" rfm_summary rfm_summary 25
+cold_row "GetRfmSummary, right after a write, p50" "≤ 25 ms" rfm rfm_summary 25
+latency_row "ListCustomers, Gold, first page, p50" "≤ 10 ms" customers_gold customers_gold 10
+cold_row "ListCustomers, Gold, first page, right after a write, p50" "≤ 10 ms" customers_gold customers_gold 10
+
+INGEST=$(v ingest_lines_per_s)
+IMPORT=$(v import_lines_per_s)
+row "Ingest, IngestTransactions, durable, lines/s" "≥ 1,000,000 (≥ 500,000)" "$(fmt_int "$INGEST")" \
+  "$(fmt_int "$SQLITE_LOAD") (.import)" "$(fmt_int "$DUCK_LOAD") (CSV)" "$(ratio "$INGEST" "$SQLITE_LOAD")" \
+  "$(ratio "$INGEST" "$DUCK_LOAD")" "$(met GE "$INGEST" 1000000) / $(met GE "$INGEST" 500000)"
+row "Ingest, ImportCsv, durable, lines/s" "≥ 1,000,000 (≥ 500,000)" "$(fmt_int "$IMPORT")" \
+  "$(fmt_int "$SQLITE_LOAD") (.import)" "$(fmt_int "$DUCK_LOAD") (CSV)" "$(ratio "$IMPORT" "$SQLITE_LOAD")" \
+  "$(ratio "$IMPORT" "$DUCK_LOAD")" "$(met GE "$IMPORT" 1000000) / $(met GE "$IMPORT" 500000)"
+DURABLE=$(v durable_lines)
+row "Lines in the file after SIGKILL right after the ingest RPC returned" "all $(fmt_int "$LINES")" \
+  "$(fmt_int "$DURABLE")" "—" "—" "—" "—" "$([[ "$DURABLE" == "$LINES" ]] && echo '**yes**' || echo no)"
+STARTUP=$(v startup_s)
+row "Start-up on the $(fmt_int "$LINES")-line database" "≤ 3 s" "${STARTUP:-n/a} s" "—" "—" "—" "—" \
+  "$(met LE "$STARTUP" 3)"
+STARTUP_KILL=$(v startup_after_kill_s)
+row "Start-up on the same database right after the SIGKILL (log replay)" "≤ 3 s" "${STARTUP_KILL:-n/a} s" \
+  "—" "—" "—" "—" "$(met LE "$STARTUP_KILL" 3)"
+RSS=$(v rss_loaded_mib)
+row "Server RSS with the lines loaded (after the benchmark; peak)" "≤ 300 MB" \
+  "$(( ${RSS:-0} * 1048576 / 1000000 )) MB ($(( $(v rss_after_mib) * 1048576 / 1000000 )) MB; $(( $(v rss_peak_mib) * 1048576 / 1000000 )) MB)" \
+  "—" "—" "—" "—" "$(met LE "$(( ${RSS:-0} * 1048576 / 1000000 ))" 300)"
+for streams in 1 16 64; do
+  RPS=$(v "h2_${streams}_rps")
+  P99=$(v "h2_${streams}_p99_ms")
+  target="—"
+  verdict="—"
+  if [[ $streams == 64 ]]; then
+    target="≥ 20,000 req/s, p99 ≤ 10 ms"
+    if num "$RPS" && num "$P99"; then
+      verdict=$(awk -v r="$RPS" -v p="$P99" 'BEGIN { print (r >= 20000 && p <= 10 ? "**yes**" : "no") }')
+    else
+      verdict="no (n/a)"
+    fi
+  fi
+  row "GetKpis under h2load, $streams concurrent stream(s)" "$target" \
+    "$(fmt_int "$RPS") req/s, p50 $(fmt_ms "$(v "h2_${streams}_p50_ms")"), p99 $(fmt_ms "$P99") ($(fmt_int "$(v "h2_${streams}_ok")") OK)" \
+    "—" "—" "—" "—" "$verdict"
+done
+
+compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null | head -1)
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null | head -1)
+{
+  echo "# Benchmark: $(fmt_int "$LINES") order lines, $(fmt_int "$CUSTOMERS") customers"
+  echo
+  echo "$(date -u '+%F %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), \`make bench\`$( [[ $LINES != 1000000 ]] && echo " with BENCH_LINES=$LINES")."
+  echo
+  echo "| measure | target | ours | sqlite3 | DuckDB | sqlite3 / ours | DuckDB / ours | met |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "Ratios: for times, the peer's time over ours (above 1×: we are faster); for ingest, our"
+  echo "rate over the peer's load rate. Our figures go through gRPC from a separate process; the"
+  echo "peers run the equivalent SQL in-process (bench/peers/), with no network and no encoding."
+  echo "Each of our latency figures is $(v latency_repeat) calls after 3 warm-up calls, one at a time;"
+  echo "the peers run each query $(v peer_repeat) times after one warm-up. The p50 of repeated calls is"
+  echo "what a dashboard sees; the row \"right after a write\" shows the cost with nothing cached."
+  echo
+  echo "## Machine"
+  echo
+  echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
+  echo "- RAM: $(free -g | awk '/^Mem:/ { print $2 }') GiB"
+  echo "- Kernel: $(uname -sr)"
+  echo "- Compiler: $("${compiler:-c++}" --version 2>/dev/null | head -1)"
+  echo "- Build type: ${build_type:-?}"
+  echo "- Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes every figure noisier; compare ratios within one run)"
+  echo "- sqlite3 $(sqlite3 --version | cut -d' ' -f1), DuckDB $(node -e "import('@duckdb/node-api').then(d => console.log(d.default.version()))" 2>/dev/null || (cd "$ROOT/bench/peers" && node -e "import('@duckdb/node-api').then(d => console.log(d.default.version()))" 2>/dev/null) || echo n/a), h2load $(h2load --version 2>/dev/null | sed -n 's/.*nghttp2\/\([0-9.]*\).*/\1/p' | head -1)"
+  echo
+  echo "## Raw results"
+  echo
+  echo '```'
+  cat "$RESULTS"
+  echo '```'
+} >"$OUT"
+[[ $LINES == 1000000 ]] && cp "$OUT" "$ROOT/bench/results/latest.md"
+cat "$OUT"
+echo
+echo "written to ${OUT#"$ROOT"/}"

@@ -1,0 +1,46 @@
+#include "server/engine_setup.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace analytics {
+
+absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(OrderStore& store,
+                                                                  const std::string& engine,
+                                                                  std::int64_t memory_budget_mb) {
+  std::unique_ptr<QueryEngines> engines(new QueryEngines());
+  absl::StatusOr<std::unique_ptr<SqlQueryEngine>> sql = SqlQueryEngine::Create(store);
+  if (!sql.ok()) return sql.status();
+  engines->sql_ = std::move(*sql);
+  if (engine == "sql") {
+    spdlog::info("query engine: sql");
+    return engines;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  ColumnarEngineOptions options;
+  options.memory_budget_bytes = static_cast<std::size_t>(memory_budget_mb) << 20;
+  options.on_stop = [](const std::string& why) {
+    spdlog::warn("columnar engine stopped: {}; answering from the SQL engine from now on", why);
+  };
+  absl::StatusOr<std::unique_ptr<ColumnarEngine>> columnar =
+      ColumnarEngine::Create(store, std::move(options));
+  if (!columnar.ok()) {
+    // Still a working server, only slower: say so loudly, do not fail.
+    spdlog::warn("columnar engine not started: {}; answering from the SQL engine",
+                 std::string(columnar.status().message()));
+    return engines;
+  }
+  engines->columnar_ = std::move(*columnar);
+  engines->fallback_ = std::make_unique<FallbackQueryEngine>(*engines->columnar_, *engines->sql_);
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  spdlog::info(
+      "query engine: columnar, {} lines, ~{} MiB (budget {}), loaded in {} ms",
+      engines->columnar_->LineCount(), engines->columnar_->MemoryBytes() >> 20,
+      memory_budget_mb == 0 ? std::string("none") : std::to_string(memory_budget_mb) + " MiB",
+      elapsed.count());
+  return engines;
+}
+
+}  // namespace analytics

@@ -1,0 +1,43 @@
+// Builds the query engine the server answers with, from --engine and
+// --memory-budget-mb.
+//
+// "columnar" (the default) loads the lines into the columnar engine and wraps
+// it in a FallbackQueryEngine over the SQL engine: if the lines do not fit
+// the memory budget at start-up, or a later write pushes them over it, the
+// server logs why and keeps answering, from SQL. "sql" uses the SQL engine
+// alone.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "query/columnar_engine.h"
+#include "query/fallback_engine.h"
+#include "query/sql_query_engine.h"
+#include "store/order_store.h"
+
+namespace analytics {
+
+class QueryEngines {
+ public:
+  // `engine` is "columnar" or "sql"; `memory_budget_mb` 0 means no cap.
+  static absl::StatusOr<std::unique_ptr<QueryEngines>> Start(OrderStore& store,
+                                                             const std::string& engine,
+                                                             std::int64_t memory_budget_mb);
+
+  // The engine every read goes through; lives as long as this object.
+  QueryEngine& active() {
+    if (fallback_ != nullptr) return *fallback_;
+    return *sql_;
+  }
+
+ private:
+  QueryEngines() = default;
+  std::unique_ptr<SqlQueryEngine> sql_;
+  std::unique_ptr<ColumnarEngine> columnar_;
+  std::unique_ptr<FallbackQueryEngine> fallback_;
+};
+
+}  // namespace analytics
