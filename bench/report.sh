@@ -91,9 +91,13 @@ STARTUP_KILL=$(v startup_after_kill_s)
 row "Start-up on the same database right after the SIGKILL (log replay)" "≤ 3 s" "${STARTUP_KILL:-n/a} s" \
   "—" "—" "—" "—" "$(met LE "$STARTUP_KILL" 3)"
 RSS=$(v rss_loaded_mib)
-row "Server RSS with the lines loaded (after the benchmark; peak)" "≤ 300 MB" \
-  "$(( ${RSS:-0} * 1048576 / 1000000 )) MB ($(( $(v rss_after_mib) * 1048576 / 1000000 )) MB; $(( $(v rss_peak_mib) * 1048576 / 1000000 )) MB)" \
-  "—" "—" "—" "—" "$(met LE "$(( ${RSS:-0} * 1048576 / 1000000 ))" 300)"
+RSS_AFTER=$(v rss_after_mib)
+mb() { echo $(( ${1:-0} * 1048576 / 1000000 )); }
+# Judged on the RSS after every call of the benchmark (the larger figure):
+# what the server holds once it has served, not just loaded.
+row "Server RSS with the lines loaded: after the benchmark (after start-up; peak)" "≤ 300 MB" \
+  "$(mb "$RSS_AFTER") MB ($(mb "$RSS") MB; $(mb "$(v rss_peak_mib)") MB)" \
+  "—" "—" "—" "—" "$(met LE "$(mb "$RSS_AFTER")" 300)"
 for streams in 1 16 64; do
   RPS=$(v "h2_${streams}_rps")
   P99=$(v "h2_${streams}_p99_ms")

@@ -204,7 +204,7 @@ absl::Status HandleListCustomers(QueryEngine& engine, const ServiceLimits& limit
   absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
   if (!scored.ok()) return scored.status();
   if (scored->as_of) response.set_as_of_date(FormatIsoDay(*scored->as_of));
-  const CustomerPage page = SelectCustomers(std::move(*scored), selection);
+  const CustomerPage page = SelectCustomers(*scored, selection);
   for (const ScoredCustomer& customer : page.customers) {
     CustomerToProto(customer, *response.add_customers());
   }
@@ -225,13 +225,22 @@ absl::Status HandleGetCustomer(QueryEngine& engine, const v1::GetCustomerRequest
   if (!query.ok()) return query.status();
   absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
   if (!scored.ok()) return scored.status();
-  const auto found = std::lower_bound(
-      scored->customers.begin(), scored->customers.end(), request.customer_id(),
-      [](const ScoredCustomer& c, const std::string& id) { return c.rfm.customer_id < id; });
-  if (found == scored->customers.end() || found->rfm.customer_id != request.customer_id()) {
+  // The list is ordered by customer_id: binary search.
+  const ScoredCustomerList& customers = scored->customers;
+  std::size_t low = 0;
+  std::size_t high = customers.size();
+  while (low < high) {
+    const std::size_t middle = low + (high - low) / 2;
+    if (customers[middle].rfm.customer_id < request.customer_id()) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  if (low == customers.size() || customers[low].rfm.customer_id != request.customer_id()) {
     return absl::NotFoundError(absl::StrCat("customer \"", request.customer_id(), "\" not found"));
   }
-  CustomerToProto(*found, *response.mutable_customer());
+  CustomerToProto(customers[low].Copy(), *response.mutable_customer());
   response.set_as_of_date(FormatIsoDay(*scored->as_of));
 
   Filter own_lines = query->filter;

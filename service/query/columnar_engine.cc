@@ -228,8 +228,6 @@ std::string ColumnarEngine::Refusal() const {
 
 void ColumnarEngine::StopLocked(const std::string& why) {
   table_.reset();
-  std::lock_guard scored_lock(scored_mutex_);
-  scored_.clear();
   ClearAnswers();
   (void)why;
 }
@@ -248,8 +246,6 @@ void ColumnarEngine::Apply(StagedWrite& staged) {
     if (!stopped_because.empty()) {
       StopLocked(stopped_because);
     } else {
-      std::lock_guard scored_lock(scored_mutex_);
-      scored_.clear();
       ClearAnswers();
     }
   }
@@ -337,6 +333,7 @@ void ColumnarEngine::ClearAnswers() const {
   totals_.Clear();
   breakdowns_.Clear();
   trends_.Clear();
+  scored_.Clear();
 }
 
 absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::Breakdown(const Filter& filter,
@@ -591,24 +588,15 @@ absl::StatusOr<std::optional<DateSpan>> ColumnarEngine::Span(const Filter& filte
   return std::optional<DateSpan>(DateSpan{c.day[first], c.day[last]});
 }
 
-absl::StatusOr<std::vector<CustomerRfm>> ColumnarEngine::ScoreCustomers(const Filter& filter,
-                                                                        Day as_of) {
+absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomers(const Filter& filter, Day as_of) {
   std::shared_lock lock(mutex_);
   if (table_ == nullptr) return Unavailable();
-  {
-    std::lock_guard scored_lock(scored_mutex_);
-    for (auto it = scored_.begin(); it != scored_.end(); ++it) {
-      if (it->generation == generation_ && it->as_of == as_of && it->filter == filter) {
-        scored_.splice(scored_.begin(), scored_, it);
-        return *it->customers;
-      }
-    }
-  }
-  auto customers = std::make_shared<const std::vector<CustomerRfm>>(ComputeScores(filter, as_of));
-  std::lock_guard scored_lock(scored_mutex_);
-  scored_.push_front({filter, as_of, generation_, customers});
-  if (scored_.size() > kScoredCacheEntries) scored_.pop_back();
-  return *customers;
+  const std::pair<Filter, Day> key{filter, as_of};
+  if (auto known = scored_.Find(key, generation_)) return *std::move(known);
+  CustomerRfmList customers =
+      std::make_shared<const std::vector<CustomerRfm>>(ComputeScores(filter, as_of));
+  scored_.Keep(key, generation_, customers);
+  return customers;
 }
 
 std::vector<CustomerRfm> ColumnarEngine::ComputeScores(const Filter& filter, Day as_of) const {

@@ -69,7 +69,7 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   absl::StatusOr<std::vector<TrendPoint>> Trend(const Filter& filter,
                                                 Granularity granularity) override;
   absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override;
-  absl::StatusOr<std::vector<CustomerRfm>> ScoreCustomers(const Filter& filter, Day as_of) override;
+  absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override;
 
   // False once the engine stopped serving (see the header comment).
   bool serving() const;
@@ -78,12 +78,6 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
 
  private:
   class Pending;
-  struct Scored {
-    Filter filter;
-    Day as_of = 0;
-    std::uint64_t generation = 0;
-    std::shared_ptr<const std::vector<CustomerRfm>> customers;
-  };
 
   ColumnarEngine(OrderStore& store, ColumnarEngineOptions options);
 
@@ -118,9 +112,8 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   RecentResults<std::pair<Filter, Dimension>, std::vector<GroupMeasures>, 16> breakdowns_;
   RecentResults<std::pair<Filter, Granularity>, std::vector<TrendPoint>, 8> trends_;
 
-  static constexpr std::size_t kScoredCacheEntries = 4;
-  mutable std::mutex scored_mutex_;
-  mutable std::list<Scored> scored_;  // most recently used first
+  // Scored lists are large (~25 MB for 100,000 customers): a few only.
+  RecentResults<std::pair<Filter, Day>, CustomerRfmList, 4> scored_;
 };
 
 }  // namespace analytics

@@ -31,8 +31,8 @@ absl::StatusOr<std::optional<DateSpan>> FallbackQueryEngine::Span(const Filter& 
   return Route([&](QueryEngine& engine) { return engine.Span(filter); });
 }
 
-absl::StatusOr<std::vector<CustomerRfm>> FallbackQueryEngine::ScoreCustomers(const Filter& filter,
-                                                                             Day as_of) {
+absl::StatusOr<CustomerRfmList> FallbackQueryEngine::ScoreCustomers(const Filter& filter,
+                                                                    Day as_of) {
   return Route([&](QueryEngine& engine) { return engine.ScoreCustomers(filter, as_of); });
 }
 

@@ -21,7 +21,7 @@ class FallbackQueryEngine final : public QueryEngine {
   absl::StatusOr<std::vector<TrendPoint>> Trend(const Filter& filter,
                                                 Granularity granularity) override;
   absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override;
-  absl::StatusOr<std::vector<CustomerRfm>> ScoreCustomers(const Filter& filter, Day as_of) override;
+  absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override;
 
  private:
   template <typename Call>

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,11 @@ struct CustomerRfm {
   friend bool operator==(const CustomerRfm&, const CustomerRfm&) = default;
 };
 
+// Scored customers, shared and immutable: an engine may keep the list for
+// later calls and hand out the same one, so a call copies no records (100,000
+// customers are ~25 MB, and fresh memory is slow to fault in).
+using CustomerRfmList = std::shared_ptr<const std::vector<CustomerRfm>>;
+
 class QueryEngine {
  public:
   virtual ~QueryEngine() = default;
@@ -86,8 +92,7 @@ class QueryEngine {
 
   // Every customer with at least one filtered line on or before `as_of`,
   // scored among themselves, ordered by customer_id.
-  virtual absl::StatusOr<std::vector<CustomerRfm>> ScoreCustomers(const Filter& filter,
-                                                                  Day as_of) = 0;
+  virtual absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) = 0;
 };
 
 }  // namespace analytics

@@ -219,8 +219,7 @@ absl::StatusOr<std::optional<DateSpan>> SqlQueryEngine::Span(const Filter& filte
   return span;
 }
 
-absl::StatusOr<std::vector<CustomerRfm>> SqlQueryEngine::ScoreCustomers(const Filter& filter,
-                                                                        Day as_of) {
+absl::StatusOr<CustomerRfmList> SqlQueryEngine::ScoreCustomers(const Filter& filter, Day as_of) {
   // W (customers strictly worse) is RANK() - 1 when ordering worst first;
   // integer division of non-negative values is the floor in the contract.
   const std::string sql = absl::StrCat(kFilteredLines, ",", kLatestPerCustomer, R"sql(,
@@ -268,7 +267,7 @@ ORDER BY s.customer_id)sql");
                              .last_order = static_cast<Day>(row.Int(14))});
       });
   if (!status.ok()) return status;
-  return customers;
+  return std::make_shared<const std::vector<CustomerRfm>>(std::move(customers));
 }
 
 }  // namespace analytics

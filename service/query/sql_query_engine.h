@@ -26,7 +26,7 @@ class SqlQueryEngine final : public QueryEngine {
   absl::StatusOr<std::vector<TrendPoint>> Trend(const Filter& filter,
                                                 Granularity granularity) override;
   absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override;
-  absl::StatusOr<std::vector<CustomerRfm>> ScoreCustomers(const Filter& filter, Day as_of) override;
+  absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override;
 
  private:
   explicit SqlQueryEngine(OrderStore& store) : store_(store) {}

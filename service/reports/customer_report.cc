@@ -18,16 +18,19 @@ absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const Rfm
     if (!*span) return result;
     result.as_of = (*span)->last;
   }
-  absl::StatusOr<std::vector<CustomerRfm>> customers =
-      engine.ScoreCustomers(query.filter, *result.as_of);
+  absl::StatusOr<CustomerRfmList> customers = engine.ScoreCustomers(query.filter, *result.as_of);
   if (!customers.ok()) return customers.status();
-  result.customers.reserve(customers->size());
-  for (CustomerRfm& rfm : *customers) {
-    const Tier tier = AssignTier(rfm.frequency, rfm.monetary, query.thresholds);
-    const RfmSegment segment =
-        AssignSegment(rfm.recency_score, rfm.frequency_score, rfm.monetary_score);
-    result.customers.push_back({std::move(rfm), tier, segment});
+  const std::vector<CustomerRfm>& records = **customers;
+  std::vector<Tier> tiers;
+  std::vector<RfmSegment> segments;
+  tiers.reserve(records.size());
+  segments.reserve(records.size());
+  for (const CustomerRfm& rfm : records) {
+    tiers.push_back(AssignTier(rfm.frequency, rfm.monetary, query.thresholds));
+    segments.push_back(AssignSegment(rfm.recency_score, rfm.frequency_score, rfm.monetary_score));
   }
+  result.customers =
+      ScoredCustomerList(std::move(*customers), std::move(tiers), std::move(segments));
   return result;
 }
 
@@ -46,7 +49,7 @@ RfmSummary Summarize(const ScoredCustomers& scored) {
     sums.recency += rfm.recency_days;
     sums.frequency += rfm.frequency;
   };
-  for (const ScoredCustomer& customer : scored.customers) {
+  for (const ScoredCustomerRef customer : scored.customers) {
     ++summary.customers;
     summary.revenue += customer.rfm.monetary;
     const auto t = static_cast<std::size_t>(customer.tier);
@@ -130,30 +133,34 @@ std::int64_t SortValue(const CustomerRfm& rfm, CustomerSortKey key) {
 
 }  // namespace
 
-CustomerPage SelectCustomers(ScoredCustomers scored, const CustomerSelection& selection) {
-  // Sorts pointers, and only as far as the page's end: a list of 100,000
+CustomerPage SelectCustomers(const ScoredCustomers& scored, const CustomerSelection& selection) {
+  // Sorts indexes, and only as far as the page's end: a list of 100,000
   // scored customers is cut to one page per call, so moving the (large)
   // customer records around or ordering all of them would be the most
   // expensive part of the call. The order is total (ties go to the unique
-  // customer_id), so the page is exactly that of a full sort.
-  std::vector<ScoredCustomer*> matching;
-  matching.reserve(scored.customers.size());
-  for (ScoredCustomer& c : scored.customers) {
+  // customer_id), so the page is exactly that of a full sort. Only the
+  // page's customers are copied.
+  const ScoredCustomerList& all = scored.customers;
+  std::vector<std::uint32_t> matching;
+  matching.reserve(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const ScoredCustomerRef c = all[i];
     if ((selection.tier && c.tier != *selection.tier) ||
         (selection.segment && c.segment != *selection.segment)) {
       continue;
     }
-    matching.push_back(&c);
+    matching.push_back(static_cast<std::uint32_t>(i));
   }
   const CustomerOrder order = selection.order;
-  const auto before = [&](const ScoredCustomer* a, const ScoredCustomer* b) {
-    const std::int64_t va = SortValue(a->rfm, order.key);
-    const std::int64_t vb = SortValue(b->rfm, order.key);
+  const auto before = [&](std::uint32_t ia, std::uint32_t ib) {
+    const CustomerRfm& a = all[ia].rfm;
+    const CustomerRfm& b = all[ib].rfm;
+    const std::int64_t va = SortValue(a, order.key);
+    const std::int64_t vb = SortValue(b, order.key);
     if (va != vb) return order.descending ? va > vb : va < vb;
-    if (order.key == CustomerSortKey::kCustomerId && order.descending) {
-      return a->rfm.customer_id > b->rfm.customer_id;
-    }
-    return a->rfm.customer_id < b->rfm.customer_id;
+    // customer_id order is the list's order: compare positions, not text.
+    if (order.key == CustomerSortKey::kCustomerId && order.descending) return ia > ib;
+    return ia < ib;
   };
   CustomerPage page;
   page.total_size = static_cast<std::int64_t>(matching.size());
@@ -163,7 +170,7 @@ CustomerPage SelectCustomers(ScoredCustomers scored, const CustomerSelection& se
   std::partial_sort(matching.begin(), matching.begin() + end, matching.end(), before);
   page.customers.reserve(static_cast<std::size_t>(end - begin));
   for (std::int64_t i = begin; i < end; ++i) {
-    page.customers.push_back(std::move(*matching[i]));
+    page.customers.push_back(all[matching[i]].Copy());
   }
   page.has_more = end < page.total_size;
   return page;

@@ -9,10 +9,12 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,15 +29,65 @@ struct RfmQuery {
   TierThresholds thresholds;
 };
 
+// A customer of a page: its own copy of the record.
 struct ScoredCustomer {
   CustomerRfm rfm;
   Tier tier = Tier::kBronze;
   RfmSegment segment = RfmSegment::kOthers;
 };
 
+// A customer of a ScoredCustomerList: the shared record, with the tier and
+// segment this query's thresholds give it.
+struct ScoredCustomerRef {
+  const CustomerRfm& rfm;
+  Tier tier;
+  RfmSegment segment;
+
+  ScoredCustomer Copy() const { return {rfm, tier, segment}; }
+};
+
+// Every scored customer, by customer_id. The records are the engine's
+// (shared, immutable): classifying 100,000 customers adds two bytes each
+// instead of copying ~25 MB per call.
+class ScoredCustomerList {
+ public:
+  class Iterator {
+   public:
+    Iterator(const ScoredCustomerList& list, std::size_t index) : list_(&list), index_(index) {}
+    ScoredCustomerRef operator*() const { return (*list_)[index_]; }
+    Iterator& operator++() {
+      ++index_;
+      return *this;
+    }
+    friend bool operator==(const Iterator&, const Iterator&) = default;
+
+   private:
+    const ScoredCustomerList* list_;
+    std::size_t index_;
+  };
+
+  ScoredCustomerList() = default;
+  ScoredCustomerList(CustomerRfmList records, std::vector<Tier> tiers,
+                     std::vector<RfmSegment> segments)
+      : records_(std::move(records)), tiers_(std::move(tiers)), segments_(std::move(segments)) {}
+
+  std::size_t size() const { return tiers_.size(); }
+  bool empty() const { return tiers_.empty(); }
+  ScoredCustomerRef operator[](std::size_t i) const {
+    return {(*records_)[i], tiers_[i], segments_[i]};
+  }
+  Iterator begin() const { return {*this, 0}; }
+  Iterator end() const { return {*this, size()}; }
+
+ private:
+  CustomerRfmList records_;
+  std::vector<Tier> tiers_;
+  std::vector<RfmSegment> segments_;
+};
+
 struct ScoredCustomers {
-  std::optional<Day> as_of;               // unset only when not requested and no line matches
-  std::vector<ScoredCustomer> customers;  // by customer_id
+  std::optional<Day> as_of;  // unset only when not requested and no line matches
+  ScoredCustomerList customers;
 };
 
 absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const RfmQuery& query);
@@ -94,6 +146,6 @@ struct CustomerPage {
 };
 
 // Filters, sorts (ties by customer_id ascending) and cuts one page.
-CustomerPage SelectCustomers(ScoredCustomers scored, const CustomerSelection& selection);
+CustomerPage SelectCustomers(const ScoredCustomers& scored, const CustomerSelection& selection);
 
 }  // namespace analytics

@@ -2,6 +2,7 @@
 // together, serves until SIGTERM/SIGINT, then drains and closes cleanly.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -151,6 +152,17 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
 }  // namespace analytics
 
 int main(int argc, char** argv) {
+  // One malloc arena for the whole process (unless the environment chooses):
+  // glibc's default, an arena per thread, keeps memory freed by one gRPC
+  // thread away from the next call on another, so every large answer (a
+  // 100,000-customer RFM list is ~20 MB) is faulted in afresh — about
+  // 20 us a page on a virtual machine — and RSS grows by the sum of the
+  // arenas. Measured with make bench: RSS after the latency run 304 -> 263
+  // MiB, RFM right after a write ~100 -> ~20 ms, GetKpis throughput at 64
+  // streams unchanged within noise.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr && std::getenv("GLIBC_TUNABLES") == nullptr) {
+    mallopt(M_ARENA_MAX, 1);
+  }
   // Block the stop signals before any thread starts, so every thread inherits
   // the mask and only sigwait() in main sees them.
   sigset_t stop_signals;

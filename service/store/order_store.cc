@@ -160,8 +160,27 @@ absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& 
     if (!started.ok()) return started.status();
     checkpointer = std::move(*started);
   }
-  return std::unique_ptr<OrderStore>(
+  std::unique_ptr<OrderStore> store(
       new OrderStore(path, std::move(*connection), std::move(checkpointer)));
+  if (absl::Status s = store->RefreshStats(store->connection_); !s.ok()) return s;
+  return store;
+}
+
+absl::Status OrderStore::RefreshStats(sqlite::Connection& connection) {
+  absl::StatusOr<sqlite::Statement> statement = connection.Prepare(
+      "SELECT (SELECT COUNT(*) FROM order_lines), page_count * page_size "
+      "FROM pragma_page_count(), pragma_page_size()");
+  if (!statement.ok()) return statement.status();
+  absl::StatusOr<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  lines_.store(statement->Int(0), std::memory_order_relaxed);
+  database_bytes_.store(statement->Int(1), std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+OrderStore::Stats OrderStore::LastCommittedStats() const {
+  return {.lines = lines_.load(std::memory_order_relaxed),
+          .database_bytes = database_bytes_.load(std::memory_order_relaxed)};
 }
 
 absl::Status OrderStore::WithConnection(
@@ -219,6 +238,17 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
     if (absl::Status s = source.status(); !s.ok()) return s;
     if (absl::Status s = transaction->Commit(); !s.ok()) return s;
     if (checkpointer_ != nullptr) checkpointer_->Notify();
+    // Counted, not re-read: COUNT(*) would scan the table after every write.
+    lines_.store(
+        replace ? result.inserted : lines_.load(std::memory_order_relaxed) + result.inserted,
+        std::memory_order_relaxed);
+    if (absl::StatusOr<sqlite::Statement> size = connection.Prepare(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+        size.ok()) {
+      if (absl::StatusOr<bool> row = size->Step(); row.ok() && *row) {
+        database_bytes_.store(size->Int(0), std::memory_order_relaxed);
+      }
+    }
     if (pending != nullptr) pending->Commit();
     return absl::OkStatus();
   });

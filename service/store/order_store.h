@@ -19,6 +19,7 @@
 // this kind of disk, a second or more for a million lines.)
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -61,6 +62,15 @@ class OrderStore {
 
   absl::StatusOr<std::int64_t> CountLines();
 
+  // The line count and database size as of the last committed Upsert (or
+  // Open), read without the connection: a metrics scrape must not wait
+  // behind a million-line import holding it.
+  struct Stats {
+    std::int64_t lines = 0;
+    std::int64_t database_bytes = 0;
+  };
+  Stats LastCommittedStats() const;
+
   // Pages in use times page size: the database's logical size, for :memory:
   // stores too.
   absl::StatusOr<std::int64_t> DatabaseSizeBytes();
@@ -85,7 +95,12 @@ class OrderStore {
         connection_(std::move(connection)),
         checkpointer_(std::move(checkpointer)) {}
 
+  // Recomputes the figures of LastCommittedStats; called with mutex_ held.
+  absl::Status RefreshStats(sqlite::Connection& connection);
+
   std::string path_;
+  std::atomic<std::int64_t> lines_{0};
+  std::atomic<std::int64_t> database_bytes_{0};
   std::mutex mutex_;
   sqlite::Connection connection_;
   WriteListener* listener_ = nullptr;  // guarded by mutex_

@@ -310,14 +310,14 @@ void ExpectSamePrimitives(QueryEngine& sql, QueryEngine& fast, const Filter& fil
   for (const Day as_of : {kBaseDay - 1, kBaseDay + static_cast<Day>(Uniform(rng, 0, 30)),
                           kBaseDay + static_cast<Day>(Uniform(rng, 0, 900)), kBaseDay + 1000}) {
     SCOPED_TRACE(absl::StrCat("as_of ", as_of));
-    const std::vector<CustomerRfm> a = Value(sql.ScoreCustomers(filter, as_of));
-    const std::vector<CustomerRfm> b = Value(fast.ScoreCustomers(filter, as_of));
+    const std::vector<CustomerRfm> a = *Value(sql.ScoreCustomers(filter, as_of));
+    const std::vector<CustomerRfm> b = *Value(fast.ScoreCustomers(filter, as_of));
     ASSERT_EQ(a.size(), b.size());
     for (std::size_t i = 0; i < a.size(); ++i) {
       EXPECT_EQ(a[i], b[i]) << a[i].customer_id << " vs " << b[i].customer_id;
     }
     // The second call is answered from the engine's cache: still identical.
-    EXPECT_EQ(b, Value(fast.ScoreCustomers(filter, as_of)));
+    EXPECT_EQ(b, *Value(fast.ScoreCustomers(filter, as_of)));
   }
 }
 

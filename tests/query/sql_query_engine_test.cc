@@ -68,7 +68,7 @@ TEST_F(SqlQueryEngineTest, AFilterThatExcludesEverythingGivesZerosAndNoSpan) {
   EXPECT_FALSE(engine_->Span(nowhere)->has_value());
   EXPECT_TRUE(engine_->Breakdown(nowhere, Dimension::kRegion)->empty());
   EXPECT_TRUE(engine_->Trend(nowhere, Granularity::kMonth)->empty());
-  EXPECT_TRUE(engine_->ScoreCustomers(nowhere, *ParseIsoDay("2024-03-15"))->empty());
+  EXPECT_TRUE((*engine_->ScoreCustomers(nowhere, *ParseIsoDay("2024-03-15")))->empty());
 }
 
 TEST_F(SqlQueryEngineTest, FilterValuesAreDataNotSql) {
@@ -118,7 +118,7 @@ TEST_F(SqlQueryEngineTest, TrendBucketsByMonthAndCountsDistinctOrders) {
 }
 
 TEST_F(SqlQueryEngineTest, ScoresFollowTheContractAsOfTheLatestDate) {
-  const std::vector<CustomerRfm> scored = *engine_->ScoreCustomers({}, *ParseIsoDay("2024-03-15"));
+  const std::vector<CustomerRfm> scored = **engine_->ScoreCustomers({}, *ParseIsoDay("2024-03-15"));
   ASSERT_EQ(scored.size(), 3u);
   const CustomerRfm& c1 = scored[0];
   const CustomerRfm& c2 = scored[1];
@@ -147,7 +147,7 @@ TEST_F(SqlQueryEngineTest, ScoresFollowTheContractAsOfTheLatestDate) {
 }
 
 TEST_F(SqlQueryEngineTest, AnEarlierAsOfDateDropsLaterLinesButKeepsLifetimeFigures) {
-  const std::vector<CustomerRfm> scored = *engine_->ScoreCustomers({}, *ParseIsoDay("2024-02-01"));
+  const std::vector<CustomerRfm> scored = **engine_->ScoreCustomers({}, *ParseIsoDay("2024-02-01"));
   ASSERT_EQ(scored.size(), 2u);  // C3's only line is after D
   const CustomerRfm& c1 = scored[0];
   const CustomerRfm& c2 = scored[1];
@@ -166,14 +166,14 @@ TEST_F(SqlQueryEngineTest, AnEarlierAsOfDateDropsLaterLinesButKeepsLifetimeFigur
 }
 
 TEST_F(SqlQueryEngineTest, AsOfBeforeTheFirstOrderScoresNobody) {
-  EXPECT_TRUE(engine_->ScoreCustomers({}, *ParseIsoDay("2023-12-31"))->empty());
+  EXPECT_TRUE((*engine_->ScoreCustomers({}, *ParseIsoDay("2023-12-31")))->empty());
 }
 
 TEST_F(SqlQueryEngineTest, OneCustomerScoresOneEverywhere) {
   Filter only_c2;
   only_c2.customer_ids = {"C2"};
   const std::vector<CustomerRfm> scored =
-      *engine_->ScoreCustomers(only_c2, *ParseIsoDay("2024-03-15"));
+      **engine_->ScoreCustomers(only_c2, *ParseIsoDay("2024-03-15"));
   ASSERT_EQ(scored.size(), 1u);
   EXPECT_EQ(scored[0].recency_score, 1);
   EXPECT_EQ(scored[0].frequency_score, 1);
@@ -185,7 +185,7 @@ TEST(SqlQueryEngineEmptyStore, AnswersWithZeros) {
   std::unique_ptr<SqlQueryEngine> engine = *SqlQueryEngine::Create(*store);
   EXPECT_EQ(*engine->Totals({}), Measures{});
   EXPECT_FALSE(engine->Span({})->has_value());
-  EXPECT_TRUE(engine->ScoreCustomers({}, 0)->empty());
+  EXPECT_TRUE((*engine->ScoreCustomers({}, 0))->empty());
 }
 
 }  // namespace

@@ -113,6 +113,7 @@ class FailingSource final : public LineSource {
   int served_ = 0;
 };
 
+
 TEST(OrderStore, AFailedWriteLeavesNothingBehind) {
   std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
   ASSERT_TRUE(store
@@ -147,6 +148,33 @@ class BrokenSource final : public LineSource {
   const int good_;
   int served_ = 0;
 };
+
+TEST(OrderStore, LastCommittedStatsFollowEveryKindOfWrite) {
+  const std::string path = TempDbPath("stats");
+  {
+    std::unique_ptr<OrderStore> store = *OrderStore::Open(path);
+    EXPECT_EQ(store->LastCommittedStats().lines, 0);
+    VectorSource first(SampleLines());
+    ASSERT_TRUE(store->Upsert(first).ok());
+    EXPECT_EQ(store->LastCommittedStats().lines, 5);
+    EXPECT_EQ(store->LastCommittedStats().database_bytes, *store->DatabaseSizeBytes());
+    VectorSource again(SampleLines());  // updates only
+    ASSERT_TRUE(store->Upsert(again).ok());
+    EXPECT_EQ(store->LastCommittedStats().lines, 5);
+    BrokenSource broken(2);  // rolled back: nothing changes
+    EXPECT_FALSE(store->Upsert(broken).ok());
+    EXPECT_EQ(store->LastCommittedStats().lines, 5);
+    VectorSource one({SampleLines()[0]});
+    ASSERT_TRUE(store->Upsert(one, /*replace=*/true).ok());
+    EXPECT_EQ(store->LastCommittedStats().lines, 1);
+  }
+  // Counted afresh when the file is opened again.
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(path);
+  EXPECT_EQ(store->LastCommittedStats().lines, 1);
+  EXPECT_GT(store->LastCommittedStats().database_bytes, 0);
+  store.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
 
 TEST(OrderStore, ASourceThatFailsAfterSomeLinesWritesNothing) {
   std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
