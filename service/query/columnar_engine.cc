@@ -3,7 +3,11 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <limits>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -154,15 +158,88 @@ bool SumsFit(const Columns& columns) {
 }  // namespace
 
 // Stages a write's lines while its transaction runs; applies them on Commit.
+// Encodes a write's lines for the table. A bulk write's lines are encoded
+// on a helper thread while the store's thread writes them to SQLite: the two
+// halves cost about the same (dictionary lookups here, B-tree inserts
+// there), and the machine has two cores. Lines travel in batches whose
+// strings are recycled, so handing one over allocates nothing; writes of
+// fewer than a batch never start the thread.
 class ColumnarEngine::Pending final : public PendingWrite {
  public:
   Pending(ColumnarEngine& engine, bool replace) : engine_(engine), staged_(replace) {}
-  void Add(const OrderLine& line) override { staged_.Add(line); }
-  void Commit() override { engine_.Apply(staged_); }
+
+  ~Pending() override { StopWorker(); }  // a write that rolled back: discard
+
+  void Add(const OrderLine& line) override {
+    if (filled_ < filling_.size()) {
+      filling_[filled_] = line;  // assignment reuses the slot's string buffers
+    } else {
+      filling_.push_back(line);
+    }
+    if (++filled_ == kBatchLines) Hand();
+  }
+
+  void Commit() override {
+    if (worker_.joinable()) {
+      if (filled_ > 0) Hand();
+      StopWorker();
+    } else {
+      for (std::size_t i = 0; i < filled_; ++i) staged_.Add(filling_[i]);
+    }
+    filled_ = 0;
+    engine_.Apply(staged_);
+  }
 
  private:
+  static constexpr std::size_t kBatchLines = 4096;
+
+  // Gives the filled batch to the worker (started on first use), waiting
+  // while it still encodes the previous one.
+  void Hand() {
+    if (!worker_.joinable()) worker_ = std::thread([this] { Work(); });
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return handed_count_ == 0; });
+    std::swap(filling_, handed_);
+    handed_count_ = filled_;
+    filled_ = 0;
+    changed_.notify_all();
+  }
+
+  void Work() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return handed_count_ > 0 || stopping_; });
+      if (handed_count_ == 0) return;  // stopping, and nothing left
+      const std::size_t count = handed_count_;
+      lock.unlock();
+      for (std::size_t i = 0; i < count; ++i) staged_.Add(handed_[i]);
+      lock.lock();
+      handed_count_ = 0;
+      changed_.notify_all();
+    }
+  }
+
+  // Waits for the worker to encode what it was handed, then ends it.
+  void StopWorker() {
+    if (!worker_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    worker_.join();
+  }
+
   ColumnarEngine& engine_;
-  StagedWrite staged_;
+  StagedWrite staged_;  // the worker's while it runs
+  std::vector<OrderLine> filling_;
+  std::size_t filled_ = 0;
+  std::vector<OrderLine> handed_;  // guarded by mutex_
+  std::size_t handed_count_ = 0;   // guarded by mutex_; 0: the worker may take more
+  bool stopping_ = false;          // guarded by mutex_
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::thread worker_;
 };
 
 namespace {

@@ -362,6 +362,66 @@ TEST_P(DifferentialTest, ColumnarAnswersExactlyAsSql) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, DifferentialTest, ::testing::Range(0, 40));
 
+// Writes of more than a batch (4,096 lines) are encoded on a helper thread
+// while SQLite writes them: the same answers, keys repeated within the write
+// included, and a big write that rolls back leaves the engine untouched.
+TEST(ColumnarEngine, BulkWritesAnswerExactlyAsSql) {
+  Rng rng(11);
+  const Shape shape{.customers = 300,
+                    .orders = 4000,
+                    .span_days = 200,
+                    .key_space = 9000,
+                    .coarse_amounts = false};
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+  std::unique_ptr<SqlQueryEngine> sql = *SqlQueryEngine::Create(*store);
+  std::unique_ptr<ColumnarEngine> fast = *ColumnarEngine::Create(*store);
+  for (int write = 0; write < 3; ++write) {
+    SCOPED_TRACE(absl::StrCat("write ", write));
+    std::vector<OrderLine> lines;
+    while (lines.size() < 12'000) {
+      for (OrderLine& line : RandomOrder(rng, shape)) lines.push_back(std::move(line));
+    }
+    VectorSource source(std::move(lines));
+    ASSERT_TRUE(store->Upsert(source, /*replace=*/write == 2).ok());
+    EXPECT_EQ(*store->CountLines(), fast->LineCount());
+    for (int f = 0; f < 4; ++f) {
+      const Filter filter = f == 0 ? Filter{} : RandomFilter(rng, shape);
+      ExpectSamePrimitives(*sql, *fast, filter, rng);
+      ExpectSameReports(*sql, *fast, filter, rng);
+      if (HasFatalFailure()) return;
+    }
+  }
+  // 10,000 good lines, then the source fails: nothing may change.
+  const std::int64_t before = fast->LineCount();
+  const Measures totals = *fast->Totals({});
+  std::vector<OrderLine> lines;
+  while (lines.size() < 10'000) {
+    for (OrderLine& line : RandomOrder(rng, shape)) lines.push_back(std::move(line));
+  }
+  class FailsAtTheEnd final : public LineSource {
+   public:
+    explicit FailsAtTheEnd(std::vector<OrderLine> lines) : lines_(std::move(lines)) {}
+    bool Next(OrderLine& line) override {
+      if (next_ == lines_.size()) return false;
+      line = lines_[next_++];
+      return true;
+    }
+    absl::Status status() const override {
+      return next_ == lines_.size() ? absl::DataLossError("broken") : absl::OkStatus();
+    }
+
+   private:
+    std::vector<OrderLine> lines_;
+    std::size_t next_ = 0;
+  } failing(std::move(lines));
+  EXPECT_FALSE(store->Upsert(failing).ok());
+  EXPECT_EQ(fast->LineCount(), before);
+  const Measures after = *fast->Totals({});
+  EXPECT_EQ(after.revenue, totals.revenue);
+  EXPECT_EQ(after.orders, totals.orders);
+  ExpectSamePrimitives(*sql, *fast, Filter{}, rng);
+}
+
 TEST(RankScores, MatchesTheReferenceScorer) {
   Rng rng(4);
   for (int round = 0; round < 300; ++round) {

@@ -4,7 +4,8 @@ WITH asof AS (SELECT MAX(order_date) AS d FROM lines),
 rfm AS (
   SELECT customer_id, CAST(julianday((SELECT d FROM asof)) - julianday(MAX(order_date)) AS INTEGER)
            AS recency,
-         COUNT(DISTINCT order_id) AS frequency, SUM(sales) AS monetary
+         COUNT(DISTINCT order_id) AS frequency, SUM(sales) AS monetary, SUM(profit) AS profit,
+         MIN(order_date) AS first_order, MAX(order_date) AS last_order
   FROM lines GROUP BY customer_id),
 ranked AS (
   SELECT *, COUNT(*) OVER () AS n, RANK() OVER (ORDER BY recency DESC) - 1 AS wr,
@@ -28,20 +29,18 @@ classified AS (
          WHEN r BETWEEN 1 AND 2 AND f BETWEEN 1 AND 2 AND m BETWEEN 1 AND 2 THEN 'Lost'
          ELSE 'Others' END AS segment
   FROM scored),
-latest AS (
+gold AS MATERIALIZED (
+  SELECT * FROM classified WHERE tier = 'Gold' ORDER BY monetary DESC, customer_id LIMIT 50),
+-- The latest line of each of those 50 customers only: SQLite joins CTEs by
+-- nested loops, so joining per-customer CTEs of 100,000 rows each never ends.
+latest AS MATERIALIZED (
   SELECT customer_id, customer_name, segment AS customer_segment, region FROM (
     SELECT customer_id, customer_name, segment, region,
            ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY order_date DESC, row_id DESC) AS rn
-    FROM lines)
-  WHERE rn = 1),
-life AS (
-  SELECT customer_id, SUM(sales) AS revenue, SUM(profit) AS profit, COUNT(DISTINCT order_id) AS orders,
-         MIN(order_date) AS first_order, MAX(order_date) AS last_order
-  FROM lines GROUP BY customer_id)
+    FROM lines WHERE customer_id IN (SELECT customer_id FROM gold))
+  WHERE rn = 1)
 SELECT c.customer_id, l.customer_name, l.customer_segment, l.region, c.recency, c.frequency,
-       c.monetary, c.r, c.f, c.m, c.tier, c.segment, life.revenue, life.profit, life.orders,
-       life.first_order, life.last_order
-FROM classified c JOIN latest l USING (customer_id) JOIN life USING (customer_id)
-WHERE c.tier = 'Gold'
-ORDER BY c.monetary DESC, c.customer_id
-LIMIT 50;
+       c.monetary, c.r, c.f, c.m, c.tier, c.segment, c.monetary AS revenue, c.profit,
+       c.frequency AS orders, c.first_order, c.last_order
+FROM gold c JOIN latest l USING (customer_id)
+ORDER BY c.monetary DESC, c.customer_id;
