@@ -1,5 +1,8 @@
 #include "api/ingest_reactor.h"
 
+#include <system_error>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "api/call_guard.h"
 #include "api/convert.h"
@@ -19,64 +22,95 @@ IngestReactor::IngestReactor(grpc::CallbackServerContext* context,
       max_lines_per_message_(max_lines_per_message),
       lease_(std::move(lease)) {
   observer_.OnStart("IngestTransactions");
-  absl::StatusOr<LineSpool> spool = LineSpool::Create();
-  if (!spool.ok()) {
-    Complete(spool.status());
-    return;
-  }
-  spool_.emplace(std::move(*spool));
+  // The read first: the writer may finish the call at once (the store
+  // refused the transaction), and no read may start after Finish.
   StartRead(&request_);
+  try {
+    writer_ = std::thread([this] { Write(); });
+  } catch (const std::system_error&) {
+    queue_.Abandon();
+    Complete(absl::ResourceExhaustedError("cannot start a writer thread; nothing was written"));
+  }
+}
+
+void IngestReactor::OnDone() {
+  // The writer's last act is Finish; OnDone may even run on its thread.
+  if (writer_.joinable()) {
+    if (writer_.get_id() == std::this_thread::get_id()) {
+      writer_.detach();
+    } else {
+      writer_.join();
+    }
+  }
+  delete this;
 }
 
 void IngestReactor::OnReadDone(bool ok) {
   if (!ok) {
     // End of stream: a half-close commits, anything else writes nothing.
-    Complete(context_->IsCancelled()
-                 ? absl::CancelledError("the client cancelled; nothing was written")
-                 : Commit());
+    queue_.Close(context_->IsCancelled()
+                     ? absl::CancelledError("the client cancelled; nothing was written")
+                     : absl::OkStatus());
     return;
   }
-  if (absl::Status status = TakeBatch(); !status.ok()) {
-    Complete(status);
+  absl::StatusOr<std::vector<OrderLine>> batch = TakeBatch();
+  if (!batch.ok()) {
+    queue_.Close(batch.status());
     return;
   }
-  StartRead(&request_);
+  // Full: the writer calls StartRead once it has taken some.
+  if (queue_.Push(*std::move(batch))) StartRead(&request_);
 }
 
-absl::Status IngestReactor::TakeBatch() {
+absl::StatusOr<std::vector<OrderLine>> IngestReactor::TakeBatch() {
   if (request_.lines_size() > max_lines_per_message_) {
     return absl::InvalidArgumentError(
         absl::StrCat("lines: at most ", max_lines_per_message_,
                      " lines per message; nothing from this stream was written"));
   }
+  std::vector<OrderLine> batch;
+  batch.reserve(static_cast<std::size_t>(request_.lines_size()));
+  std::lock_guard lock(tally_mutex_);
   OrderLine line;
   for (const v1::OrderLine& proto : request_.lines()) {
     ++line_number_;
     if (std::optional<LineError> error = OrderLineFromProto(proto, keys_, line)) {
-      response_->set_rejected(response_->rejected() + 1);
-      if (response_->rejected_lines_size() < static_cast<int>(kMaxReportedRejections)) {
-        v1::RejectedLine& rejected = *response_->add_rejected_lines();
+      ++rejected_;
+      if (rejected_lines_.size() < kMaxReportedRejections) {
+        v1::RejectedLine& rejected = rejected_lines_.emplace_back();
         rejected.set_line_number(line_number_);
         rejected.set_field(error->field);
         rejected.set_reason(error->reason);
       }
       continue;
     }
-    if (absl::Status status = spool_->Append(line); !status.ok()) return status;
+    batch.push_back(std::move(line));
+    ++accepted_;
   }
-  return absl::OkStatus();
+  return batch;
 }
 
-absl::Status IngestReactor::Commit() {
-  std::unique_ptr<LineSource> lines = spool_->Replay();
-  CallAwareSource guarded(*lines, *context_);
+void IngestReactor::Write() {
+  CallAwareSource guarded(queue_, *context_);
   absl::StatusOr<WriteResult> written = store_.Upsert(guarded);
-  if (!written.ok()) return written.status();
-  response_->set_accepted(spool_->size());
+  if (!written.ok()) {
+    queue_.Abandon();  // the reader stops; what it still converts is dropped
+    Complete(written.status());
+    return;
+  }
+  {
+    // The queue was closed after the last TakeBatch: the tally is final.
+    std::lock_guard lock(tally_mutex_);
+    response_->set_accepted(accepted_);
+    response_->set_rejected(rejected_);
+    for (v1::RejectedLine& rejected : rejected_lines_) {
+      *response_->add_rejected_lines() = std::move(rejected);
+    }
+  }
   response_->set_inserted(written->inserted);
   response_->set_updated(written->updated);
   observer_.OnLinesWritten(response_->accepted(), response_->rejected());
-  return absl::OkStatus();
+  Complete(absl::OkStatus());
 }
 
 void IngestReactor::Complete(const absl::Status& status) {

@@ -1,19 +1,30 @@
 // The IngestTransactions stream: batches of structured order lines.
 //
-// Each message's lines are validated as they arrive; valid ones wait in a
-// LineSpool (memory stays flat however long the stream), invalid ones are
-// counted and the first are reported with their field and reason. When the
-// client closes the stream every valid line is upserted in one transaction;
-// a cancelled or broken stream writes nothing. A message over the per-message
-// line limit fails the whole stream with INVALID_ARGUMENT.
+// Each message's lines are validated as they arrive; invalid ones are counted
+// and the first are reported with their field and reason. Valid ones go
+// straight into the store's write: a writer thread runs one
+// OrderStore::Upsert for the whole stream, fed through a bounded LineQueue,
+// so SQLite writes the first lines while the client still sends the rest.
+// When the client closes the stream the transaction commits; a cancelled or
+// broken stream rolls it back and writes nothing. A message over the
+// per-message line limit fails the whole stream with INVALID_ARGUMENT.
+//
+// Threads: gRPC's callback threads run OnReadDone (conversion, validation,
+// Push); the writer thread runs the Upsert and is the only one that calls
+// Finish. While the queue is full the reactor stops asking for messages and
+// the writer resumes it (StartRead may be called from any thread).
 #pragma once
 
+#include <cstdint>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "api/rpc_observer.h"
 #include "api/write_gate.h"
 #include "common/line_key.h"
-#include "common/line_spool.h"
+#include "common/line_queue.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "store/order_store.h"
 
@@ -28,11 +39,13 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::IngestTransaction
                 WriteGate::Lease lease = {});
 
   void OnReadDone(bool ok) override;
-  void OnDone() override { delete this; }
+  void OnDone() override;
 
  private:
-  absl::Status TakeBatch();
-  absl::Status Commit();
+  // Validates request_ into a batch; an error ends the stream.
+  absl::StatusOr<std::vector<OrderLine>> TakeBatch();
+  // The writer thread: the whole write, then Finish.
+  void Write();
   void Complete(const absl::Status& status);
 
   grpc::CallbackServerContext* const context_;
@@ -44,10 +57,22 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::IngestTransaction
   WriteGate::Lease lease_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
+  // Up to ~4 MB of lines wait; a full queue pauses the reads.
+  static constexpr std::size_t kQueuedLines = 16'384;
+  LineQueue queue_{kQueuedLines, [this] { StartRead(&request_); }};
+
+  // Touched by OnReadDone only (reads are never concurrent with each other).
   v1::IngestTransactionsRequest request_;
-  std::optional<LineSpool> spool_;
   LineKeyAssigner keys_;
   std::int64_t line_number_ = 0;
+
+  // Written by OnReadDone, read by the writer once the queue is closed.
+  std::mutex tally_mutex_;
+  std::int64_t accepted_ = 0;
+  std::int64_t rejected_ = 0;
+  std::vector<v1::RejectedLine> rejected_lines_;
+
+  std::thread writer_;
 };
 
 }  // namespace analytics::api

@@ -287,7 +287,11 @@ absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
 std::unique_ptr<PendingWrite> ColumnarEngine::BeginWrite(bool replace) {
   std::shared_lock lock(mutex_);
   if (table_ == nullptr) return std::make_unique<IgnoredWrite>();
-  return std::make_unique<Pending>(*this, replace);
+  // Into an empty table a write is a replace, whose staging interns keys
+  // and dictionaries on the encoding thread and whose Apply adopts them
+  // as they are instead of mapping every id again under the lock. (Writes
+  // are serialised by the store, so the table stays empty until Apply.)
+  return std::make_unique<Pending>(*this, replace || table_->columns().size() == 0);
 }
 
 std::string ColumnarEngine::Refusal() const {

@@ -1,16 +1,17 @@
-// The store: migrations, upsert semantics, atomicity and the line spool.
+// The store: migrations, upsert semantics, atomicity and the line queue.
 #include "store/order_store.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <filesystem>
-#include <set>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "common/line_spool.h"
+#include "common/line_queue.h"
 #include "support/sample_lines.h"
 
 namespace analytics {
@@ -113,7 +114,6 @@ class FailingSource final : public LineSource {
   int served_ = 0;
 };
 
-
 TEST(OrderStore, AFailedWriteLeavesNothingBehind) {
   std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
   ASSERT_TRUE(store
@@ -203,66 +203,62 @@ TEST(OrderStore, ASourceThatFailsAfterSomeLinesWritesNothing) {
   EXPECT_EQ(store->Upsert(again)->updated, 5);
 }
 
-TEST(LineSpool, ADamagedSpoolFileEndsTheReplayWithAnError) {
-  // The spool's file is nameless: find its descriptor as the one it added
-  // (leaving out the descriptor the listing itself uses).
-  const auto open_fds = [] {
-    std::set<int> fds;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-      std::error_code error;
-      const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
-      if (!error && !target.starts_with("/proc/")) {
-        fds.insert(std::stoi(entry.path().filename().string()));
-      }
-    }
-    return fds;
-  };
-  const std::set<int> before = open_fds();
-  LineSpool spool = *LineSpool::Create();
-  std::vector<int> added;
-  for (const int fd : open_fds()) {
-    if (!before.contains(fd)) added.push_back(fd);
-  }
-  for (const OrderLine& line : SampleLines()) ASSERT_TRUE(spool.Append(line).ok());
-  // Intact, the replay ends normally.
-  std::unique_ptr<LineSource> intact = spool.Replay();
-  OrderLine line;
-  while (intact->Next(line)) {
-  }
-  EXPECT_TRUE(intact->status().ok()) << intact->status();
-
-  ASSERT_EQ(added.size(), 1u);
-  struct stat info {};
-  ASSERT_EQ(::fstat(added[0], &info), 0);
-  ASSERT_EQ(::ftruncate(added[0], info.st_size / 2), 0);
-  std::unique_ptr<LineSource> replay = spool.Replay();
-  int served = 0;
-  while (replay->Next(line)) ++served;
-  EXPECT_LT(served, 5);
-  EXPECT_EQ(replay->status().code(), absl::StatusCode::kDataLoss) << replay->status();
-
+// A writer thread upserts while this thread pushes, as IngestTransactions
+// does: every line arrives once and in order, the queue pauses the pusher at
+// its capacity and resumes it from the writer's side.
+TEST(LineQueue, FeedsAConcurrentUpsertInOrderWithBackpressure) {
   std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
-  EXPECT_EQ(store->Upsert(*spool.Replay()).status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(*store->CountLines(), 0);
+  std::mutex mutex;
+  std::condition_variable resumed_cv;
+  int resumed = 0;
+  LineQueue queue(/*capacity_lines=*/10, [&] {
+    std::lock_guard lock(mutex);
+    ++resumed;
+    resumed_cv.notify_all();
+  });
+  absl::StatusOr<WriteResult> written;
+  std::thread writer([&] { written = store->Upsert(queue); });
+  int paused = 0;
+  for (int batch = 0; batch < 40; ++batch) {
+    std::vector<OrderLine> lines = SampleLines();  // 5 lines, keys repeat
+    for (OrderLine& line : lines) line.line_key += "-" + std::to_string(batch);
+    if (!queue.Push(std::move(lines))) {
+      ++paused;
+      std::unique_lock lock(mutex);
+      resumed_cv.wait(lock, [&] { return resumed == paused; });
+    }
+  }
+  queue.Close(absl::OkStatus());
+  writer.join();
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->inserted, 200);
+  EXPECT_GT(paused, 0);
+  EXPECT_EQ(*store->CountLines(), 200);
 }
 
-TEST(LineSpool, ReplaysEveryLineExactlyAndRepeatedly) {
-  LineSpool spool = *LineSpool::Create();
-  std::vector<OrderLine> lines = SampleLines();
-  lines[1].ship_date = *ParseIsoDay("2024-01-12");
-  lines[2].product_name = std::string(100'000, 'x');
-  for (const OrderLine& line : lines) ASSERT_TRUE(spool.Append(line).ok());
-  for (int pass = 0; pass < 2; ++pass) {
-    std::unique_ptr<LineSource> replay = spool.Replay();
-    OrderLine line;
-    for (const OrderLine& expected : lines) {
-      ASSERT_TRUE(replay->Next(line));
-      EXPECT_EQ(line, expected);
-    }
-    EXPECT_FALSE(replay->Next(line));
-  }
-  ASSERT_TRUE(spool.Append(lines[0]).ok());  // appending after a replay works
-  EXPECT_EQ(spool.size(), 6);
+TEST(LineQueue, AStreamClosedWithAnErrorWritesNothing) {
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+  LineQueue queue(1000, [] {});
+  absl::StatusOr<WriteResult> written;
+  std::thread writer([&] { written = store->Upsert(queue); });
+  EXPECT_TRUE(queue.Push(SampleLines()));
+  queue.Close(absl::InvalidArgumentError("lines: too many"));
+  writer.join();
+  EXPECT_EQ(written.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*store->CountLines(), 0);
+  // The first Close wins; later pushes are refused.
+  queue.Close(absl::OkStatus());
+  EXPECT_FALSE(queue.Push(SampleLines()));
+}
+
+TEST(LineQueue, AnAbandonedQueueRefusesPushesAndEnds) {
+  LineQueue queue(1000, [] {});
+  EXPECT_TRUE(queue.Push(SampleLines()));
+  queue.Abandon();
+  EXPECT_FALSE(queue.Push(SampleLines()));
+  OrderLine line;
+  EXPECT_FALSE(queue.Next(line));
+  EXPECT_EQ(queue.status().code(), absl::StatusCode::kCancelled);
 }
 
 }  // namespace
