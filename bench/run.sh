@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: the performance table of docs/performance.md, in one command.
+# make bench: the performance table of the README (section Performance), in one command.
 #
 # 1. Generates BENCH_LINES order lines (default 1,000,000; customers a tenth
 #    of that) with the project's DemoGenerator, seed 42, ending 2025-06-30.

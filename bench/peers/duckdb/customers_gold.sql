@@ -1,8 +1,8 @@
 -- ListCustomers, tier Gold, first page of 50 by monetary: scores, segment, the latest
 -- line's name, segment and region, lifetime figures.
-WITH asof AS (SELECT MAX(order_date) AS d FROM lines),
+WITH as_of AS (SELECT MAX(order_date) AS d FROM lines),
 rfm AS (
-  SELECT customer_id, CAST(((SELECT d FROM asof)) - MAX(order_date) AS INTEGER)
+  SELECT customer_id, CAST(((SELECT d FROM as_of)) - MAX(order_date) AS INTEGER)
            AS recency,
          COUNT(DISTINCT order_id) AS frequency, SUM(sales) AS monetary
   FROM lines GROUP BY customer_id),

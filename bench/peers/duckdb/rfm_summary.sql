@@ -1,7 +1,7 @@
 -- GetRfmSummary: scores (RANK), tiers and segments, per-group sums and averages.
-WITH asof AS (SELECT MAX(order_date) AS d FROM lines),
+WITH as_of AS (SELECT MAX(order_date) AS d FROM lines),
 rfm AS (
-  SELECT customer_id, CAST(((SELECT d FROM asof)) - MAX(order_date) AS INTEGER)
+  SELECT customer_id, CAST(((SELECT d FROM as_of)) - MAX(order_date) AS INTEGER)
            AS recency,
          COUNT(DISTINCT order_id) AS frequency, SUM(sales) AS monetary
   FROM lines GROUP BY customer_id),

@@ -1,8 +1,8 @@
 -- ListCustomers, tier Gold, first page of 50 by monetary: scores, segment, the latest
 -- line's name, segment and region, lifetime figures.
-WITH asof AS (SELECT MAX(order_date) AS d FROM lines),
+WITH as_of AS (SELECT MAX(order_date) AS d FROM lines),
 rfm AS (
-  SELECT customer_id, CAST(julianday((SELECT d FROM asof)) - julianday(MAX(order_date)) AS INTEGER)
+  SELECT customer_id, CAST(julianday((SELECT d FROM as_of)) - julianday(MAX(order_date)) AS INTEGER)
            AS recency,
          COUNT(DISTINCT order_id) AS frequency, SUM(sales) AS monetary, SUM(profit) AS profit,
          MIN(order_date) AS first_order, MAX(order_date) AS last_order
