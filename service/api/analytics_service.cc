@@ -326,13 +326,13 @@ grpc::ServerUnaryReactor* AnalyticsService::GetCustomer(grpc::CallbackServerCont
 
 grpc::ServerReadReactor<v1::IngestTransactionsRequest>* AnalyticsService::IngestTransactions(
     grpc::CallbackServerContext* context, v1::IngestTransactionsResponse* response) {
-  absl::StatusOr<WriteGate::Lease> admitted = AdmitCall(guards_, *context, "IngestTransactions");
-  if (!admitted.ok()) {
-    return new RefusedStream<v1::IngestTransactionsRequest>(
-        context, observer_, "IngestTransactions", admitted.status());
+  // The reactor's writer thread waits for the write gate, not this one.
+  if (absl::Status checked = CheckCall(guards_, *context, "IngestTransactions"); !checked.ok()) {
+    return new RefusedStream<v1::IngestTransactionsRequest>(context, observer_,
+                                                            "IngestTransactions", checked);
   }
   return new IngestReactor(context, response, store_, observer_,
-                           limits_.max_lines_per_ingest_message, std::move(*admitted));
+                           limits_.max_lines_per_ingest_message, guards_.write_gate);
 }
 
 grpc::ServerReadReactor<v1::ImportCsvRequest>* AnalyticsService::ImportCsv(

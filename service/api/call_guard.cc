@@ -4,9 +4,8 @@
 
 namespace analytics::api {
 
-absl::StatusOr<WriteGate::Lease> AdmitCall(const CallGuards& guards,
-                                           grpc::CallbackServerContext& context,
-                                           std::string_view method) {
+absl::Status CheckCall(const CallGuards& guards, grpc::CallbackServerContext& context,
+                       std::string_view method) {
   if (guards.authorizer != nullptr) {
     std::string_view authorization;
     const auto& metadata = context.client_metadata();
@@ -23,8 +22,15 @@ absl::StatusOr<WriteGate::Lease> AdmitCall(const CallGuards& guards,
   if (context.IsCancelled() || deadline <= std::chrono::system_clock::now()) {
     return absl::DeadlineExceededError("the deadline expired before the call started");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WriteGate::Lease> AdmitCall(const CallGuards& guards,
+                                           grpc::CallbackServerContext& context,
+                                           std::string_view method) {
+  if (absl::Status s = CheckCall(guards, context, method); !s.ok()) return s;
   if (guards.write_gate != nullptr && IsWriteMethod(method)) {
-    return guards.write_gate->Acquire(deadline);
+    return guards.write_gate->Acquire(context.deadline());
   }
   return WriteGate::Lease();
 }

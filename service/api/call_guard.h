@@ -28,9 +28,17 @@ struct CallGuards {
 
 // OK with a lease (held only for write methods) when `method` may run now;
 // otherwise UNAUTHENTICATED, PERMISSION_DENIED, DEADLINE_EXCEEDED or ABORTED.
+// Waiting for the write gate blocks the calling thread.
 absl::StatusOr<WriteGate::Lease> AdmitCall(const CallGuards& guards,
                                            grpc::CallbackServerContext& context,
                                            std::string_view method);
+
+// AdmitCall without the write gate: for a write that waits for the gate on
+// a thread of its own, since a gRPC callback thread blocked in the wait can
+// starve the very call holding the gate (gRPC runs every reaction on a few
+// such threads).
+absl::Status CheckCall(const CallGuards& guards, grpc::CallbackServerContext& context,
+                       std::string_view method);
 
 // The lines a streaming write commits, read through the call: it stops
 // (status Cancelled, so the store commits nothing) as soon as the call is

@@ -13,14 +13,13 @@ namespace analytics::api {
 
 IngestReactor::IngestReactor(grpc::CallbackServerContext* context,
                              v1::IngestTransactionsResponse* response, OrderStore& store,
-                             RpcObserver& observer, int max_lines_per_message,
-                             WriteGate::Lease lease)
+                             RpcObserver& observer, int max_lines_per_message, WriteGate* gate)
     : context_(context),
       response_(response),
       store_(store),
       observer_(observer),
       max_lines_per_message_(max_lines_per_message),
-      lease_(std::move(lease)) {
+      gate_(gate) {
   observer_.OnStart("IngestTransactions");
   // The read first: the writer may finish the call at once (the store
   // refused the transaction), and no read may start after Finish.
@@ -91,6 +90,16 @@ absl::StatusOr<std::vector<OrderLine>> IngestReactor::TakeBatch() {
 }
 
 void IngestReactor::Write() {
+  if (gate_ != nullptr) {
+    // Meanwhile the reader fills the queue, then pauses.
+    absl::StatusOr<WriteGate::Lease> lease = gate_->Acquire(context_->deadline());
+    if (!lease.ok()) {
+      queue_.Abandon();
+      Complete(lease.status());
+      return;
+    }
+    lease_ = *std::move(lease);
+  }
   CallAwareSource guarded(queue_, *context_);
   absl::StatusOr<WriteResult> written = store_.Upsert(guarded);
   if (!written.ok()) {
@@ -114,6 +123,11 @@ void IngestReactor::Write() {
 }
 
 void IngestReactor::Complete(const absl::Status& status) {
+  // The store's part is over (committed or rolled back): the next writer
+  // may start. Not left to OnDone: Finish from this thread schedules OnDone
+  // on gRPC's callback executor, whose few threads may all be blocked in
+  // other writers' WriteGate waits — for this lease.
+  lease_ = WriteGate::Lease();
   grpc::Status grpc_status = ToGrpcStatus(status, "IngestTransactions");
   observer_.OnFinish({.method = "IngestTransactions",
                       .peer = context_->peer(),

@@ -10,8 +10,8 @@
 // per-message line limit fails the whole stream with INVALID_ARGUMENT.
 //
 // Threads: gRPC's callback threads run OnReadDone (conversion, validation,
-// Push); the writer thread runs the Upsert and is the only one that calls
-// Finish. While the queue is full the reactor stops asking for messages and
+// Push); the writer thread waits for the write gate, runs the Upsert and is
+// the only one that calls Finish. While the queue is full the reactor stops asking for messages and
 // the writer resumes it (StartRead may be called from any thread).
 #pragma once
 
@@ -36,7 +36,7 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::IngestTransaction
  public:
   IngestReactor(grpc::CallbackServerContext* context, v1::IngestTransactionsResponse* response,
                 OrderStore& store, RpcObserver& observer, int max_lines_per_message,
-                WriteGate::Lease lease = {});
+                WriteGate* gate = nullptr);
 
   void OnReadDone(bool ok) override;
   void OnDone() override;
@@ -53,7 +53,9 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::IngestTransaction
   OrderStore& store_;
   RpcObserver& observer_;
   const int max_lines_per_message_;
-  // The one-writer gate, held until the reactor is deleted (after Finish).
+  // The one-writer gate (null: none), waited for by the writer thread and
+  // held until the write is over (Complete).
+  WriteGate* const gate_;
   WriteGate::Lease lease_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
