@@ -81,6 +81,8 @@ row "Ingest, IngestTransactions, durable, lines/s" "≥ 1,000,000 (≥ 500,000)"
 row "Ingest, ImportCsv, durable, lines/s" "≥ 1,000,000 (≥ 500,000)" "$(fmt_int "$IMPORT")" \
   "$(fmt_int "$SQLITE_LOAD") (.import)" "$(fmt_int "$DUCK_LOAD") (CSV)" "$(ratio "$IMPORT" "$SQLITE_LOAD")" \
   "$(ratio "$IMPORT" "$DUCK_LOAD")" "$(met GE "$IMPORT" 1000000) / $(met GE "$IMPORT" 500000)"
+row "IngestTransactions of one line into the loaded store (replacing a line), p50" "—" \
+  "$(fmt_ms "$(v ingest_one_p50_ms)") (max $(fmt_ms "$(v ingest_one_max_ms)"))" "—" "—" "—" "—" "—"
 DURABLE=$(v durable_lines)
 row "Lines in the file after SIGKILL right after the ingest RPC returned" "all $(fmt_int "$LINES")" \
   "$(fmt_int "$DURABLE")" "—" "—" "—" "—" "$([[ "$DURABLE" == "$LINES" ]] && echo '**yes**' || echo no)"

@@ -139,25 +139,8 @@ absl::Status LoadAll(sqlite::Connection& connection, StagedWrite& staged) {
   }
 }
 
-// True when no sum over any subset of rows can overflow int64.
-bool SumsFit(const Columns& columns) {
-  constexpr __int128 kMax = std::numeric_limits<std::int64_t>::max();
-  __int128 sales = 0;
-  __int128 profit = 0;
-  __int128 quantity = 0;
-  for (std::size_t r = 0; r < columns.size(); ++r) {
-    // Magnitudes are at most 2^63, so even a million of them fit in 128 bits.
-    sales += columns.sales[r] < 0 ? -__int128{columns.sales[r]} : __int128{columns.sales[r]};
-    profit += columns.profit[r] < 0 ? -__int128{columns.profit[r]} : __int128{columns.profit[r]};
-    quantity +=
-        columns.quantity[r] < 0 ? -__int128{columns.quantity[r]} : __int128{columns.quantity[r]};
-  }
-  return sales <= kMax && profit <= kMax && quantity <= kMax;
-}
-
 }  // namespace
 
-// Stages a write's lines while its transaction runs; applies them on Commit.
 // Encodes a write's lines for the table. A bulk write's lines are encoded
 // on a helper thread while the store's thread writes them to SQLite: the two
 // halves cost about the same (dictionary lookups here, B-tree inserts
@@ -265,7 +248,7 @@ absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
     StagedWrite staged = StagedWrite::WithUniqueKeys();
     if (absl::Status s = LoadAll(connection, staged); !s.ok()) return s;
     if (absl::Status s = engine->table_->Apply(staged); !s.ok()) return s;
-    if (!SumsFit(engine->table_->columns())) {
+    if (!engine->table_->SumsFit()) {
       return absl::FailedPreconditionError(
           "the stored amounts are large enough that sums could overflow 64 bits");
     }
@@ -295,7 +278,7 @@ std::unique_ptr<PendingWrite> ColumnarEngine::BeginWrite(bool replace) {
 }
 
 std::string ColumnarEngine::Refusal() const {
-  if (!SumsFit(table_->columns())) {
+  if (!table_->SumsFit()) {
     return "the stored amounts are large enough that sums could overflow 64 bits";
   }
   const std::size_t budget = options_.memory_budget_bytes;

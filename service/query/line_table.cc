@@ -1,9 +1,11 @@
 #include "query/line_table.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace analytics::columnar {
@@ -27,6 +29,8 @@ std::vector<std::uint32_t> MapIds(const StringDictionary& local, StringDictionar
   return map;
 }
 
+__int128 Abs(std::int64_t value) { return value < 0 ? -__int128{value} : __int128{value}; }
+
 }  // namespace
 
 std::size_t DimIndex(Dimension dimension) { return static_cast<std::size_t>(dimension); }
@@ -41,6 +45,26 @@ void Columns::Resize(std::size_t rows) {
   sales.resize(rows);
   profit.resize(rows);
   quantity.resize(rows);
+}
+
+void Columns::Splice(std::size_t from, const Columns& tail) {
+  const std::size_t rows = from + tail.size();
+  // Growing by an eighth at a time: appending a day's lines does not copy
+  // the whole table each time, and the spare capacity stays small.
+  const auto fit = [&](auto& column, const auto& source) {
+    if (rows > column.capacity()) column.reserve(rows + rows / 8);
+    column.resize(rows);
+    std::copy(source.begin(), source.end(), column.begin() + static_cast<std::ptrdiff_t>(from));
+  };
+  fit(day, tail.day);
+  fit(customer, tail.customer);
+  fit(order, tail.order);
+  fit(line, tail.line);
+  fit(name, tail.name);
+  for (std::size_t i = 0; i < kDimCount; ++i) fit(dims[i], tail.dims[i]);
+  fit(sales, tail.sales);
+  fit(profit, tail.profit);
+  fit(quantity, tail.quantity);
 }
 
 std::size_t Columns::MemoryBytes() const {
@@ -114,6 +138,9 @@ void LineTable::Reset() {
   columns_ = Columns{};
   row_of_ = {};
   order_customer_ = {};
+  order_lines_ = {};
+  spread_ = {};
+  magnitudes_ = {};
   customers_by_id_ = {};
 }
 
@@ -180,8 +207,7 @@ absl::Status LineTable::Apply(StagedWrite& staged) {
 
   // The last line of the write with a key wins; the row it replaces dies.
   std::vector<bool> seen(d.keys.size(), false);
-  std::vector<bool> dead(columns_.size(), false);
-  std::size_t dead_rows = 0;
+  std::vector<std::uint32_t> dead;  // rows, in no particular order
   // (day, customer) and the staged index: sorted, then ties by key text.
   BigVector<std::pair<std::uint64_t, std::uint32_t>> fresh;
   fresh.reserve(n);
@@ -189,14 +215,12 @@ absl::Status LineTable::Apply(StagedWrite& staged) {
     const std::uint32_t key = key_ids[i];
     if (seen[key]) continue;
     seen[key] = true;
-    if (key < row_of_.size() && row_of_[key] != kNoRow) {
-      dead[row_of_[key]] = true;
-      ++dead_rows;
-    }
+    if (key < row_of_.size() && row_of_[key] != kNoRow) dead.push_back(row_of_[key]);
     const StagedWrite::Line& line = staged.lines_[i];
     fresh.emplace_back(DayCustomer(line.day, customer_map[line.customer]),
                        static_cast<std::uint32_t>(i));
   }
+  std::sort(dead.begin(), dead.end());
   const auto key_text = [&](std::uint32_t key_id) { return d.keys.Get(key_id); };
   std::sort(fresh.begin(), fresh.end(), [&](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
@@ -205,8 +229,34 @@ absl::Status LineTable::Apply(StagedWrite& staged) {
 
   const Columns& old = columns_;
   const std::size_t old_rows = old.size();
-  Columns merged;
-  merged.Resize(old_rows - dead_rows + fresh.size());
+  // Rows of days before the earliest day the write touches (a dead row's
+  // or a new row's) keep their place: only the rows from `from` on are
+  // merged again, so a write of today's lines costs what today holds, not
+  // the table. Starting at a day boundary keeps every compact order (one
+  // day) wholly on one side.
+  std::size_t from = 0;
+  if (!staged.replace()) {
+    Day first_day = std::numeric_limits<Day>::max();
+    if (!fresh.empty()) first_day = staged.lines_[fresh.front().second].day;
+    if (!dead.empty()) first_day = std::min(first_day, old.day[dead.front()]);
+    from = static_cast<std::size_t>(std::lower_bound(old.day.begin(), old.day.end(), first_day) -
+                                    old.day.begin());
+    // What Reindex needs to judge the rows from `from` on without reading
+    // the rest: every order's line count and the sums' magnitudes.
+    order_lines_.resize(d.orders.size(), 0);
+    for (const std::uint32_t r : dead) {
+      --order_lines_[old.order[r] & kOrderIdMask];
+      magnitudes_.Remove(old.sales[r], old.profit[r], old.quantity[r]);
+    }
+    for (const auto& [unused, s] : fresh) {
+      const StagedWrite::Line& line = staged.lines_[s];
+      ++order_lines_[order_map[line.order]];
+      magnitudes_.Add(line.sales, line.profit, line.quantity);
+    }
+  }
+
+  Columns merged;  // the rows from `from` on
+  merged.Resize(old_rows - from - dead.size() + fresh.size());
   std::size_t out = 0;
   const auto take_old = [&](std::size_t r) {
     merged.day[out] = old.day[r];
@@ -235,11 +285,13 @@ absl::Status LineTable::Apply(StagedWrite& staged) {
     merged.quantity[out] = line.quantity;
     ++out;
   };
-  std::size_t r = 0;
+  std::size_t r = from;
   std::size_t f = 0;
+  auto next_dead = dead.begin();
   while (r < old_rows || f < fresh.size()) {
-    if (r < old_rows && dead[r]) {
+    if (next_dead != dead.end() && r == *next_dead) {
       ++r;
+      ++next_dead;
       continue;
     }
     bool old_first = f == fresh.size();
@@ -255,23 +307,52 @@ absl::Status LineTable::Apply(StagedWrite& staged) {
       take_fresh(fresh[f++].second);
     }
   }
-  columns_ = std::move(merged);
-  Reindex(customers_before);
+  if (from == 0) {
+    columns_ = std::move(merged);
+  } else {
+    columns_.Splice(from, merged);
+  }
+  if (from == 0 || !ReindexFrom(from)) ReindexFrom(0);
+  AddNewCustomers(customers_before);
   return absl::OkStatus();
 }
 
-void LineTable::Reindex(std::uint32_t customers_before) {
+bool LineTable::ReindexFrom(std::size_t from) {
   const Dictionaries& d = *dictionaries_;
-  row_of_.assign(d.keys.size(), kNoRow);
-  for (std::size_t row = 0; row < columns_.size(); ++row) {
+  const std::size_t rows = columns_.size();
+  if (from == 0) {
+    row_of_.assign(d.keys.size(), kNoRow);
+    order_customer_.assign(d.orders.size(), kNoRow);
+    order_lines_.assign(d.orders.size(), 0);
+    spread_.assign(d.orders.size(), false);
+    magnitudes_ = {};
+    for (std::size_t row = 0; row < rows; ++row) {
+      ++order_lines_[columns_.order[row] & kOrderIdMask];
+      magnitudes_.Add(columns_.sales[row], columns_.profit[row], columns_.quantity[row]);
+    }
+  } else {
+    row_of_.resize(d.keys.size(), kNoRow);
+    order_customer_.resize(d.orders.size(), kNoRow);
+    spread_.resize(d.orders.size(), false);
+  }
+  for (std::size_t row = from; row < rows; ++row) {
     row_of_[columns_.line[row]] = static_cast<std::uint32_t>(row);
   }
   // An order is compact when each of its rows follows the previous one
-  // directly, on the same day and for the same customer.
-  order_customer_.assign(d.orders.size(), kNoRow);
-  std::vector<std::uint32_t> previous_row(d.orders.size(), kNoRow);
-  std::vector<bool> spread(d.orders.size(), false);
-  for (std::size_t row = 0; row < columns_.size(); ++row) {
+  // directly, on the same day and for the same customer. Owners only ever
+  // widen (a replaced line leaves its customer as an owner): a wider owner
+  // costs a set lookup, never a wrong count.
+  struct Seen {
+    std::uint32_t previous_row = kNoRow;
+    std::uint32_t rows = 0;
+    bool spread = false;
+  };
+  // Per order met from `from` on: densely for a full pass, else in a map
+  // (a small write meets few orders).
+  absl::flat_hash_map<std::uint32_t, Seen> sparse;
+  std::vector<Seen> dense;
+  if (from == 0) dense.resize(d.orders.size());
+  for (std::size_t row = from; row < rows; ++row) {
     const std::uint32_t order = columns_.order[row] & kOrderIdMask;
     const std::uint32_t customer = columns_.customer[row];
     std::uint32_t& owner = order_customer_[order];
@@ -280,33 +361,70 @@ void LineTable::Reindex(std::uint32_t customers_before) {
     } else if (owner != customer) {
       owner = kSeveralCustomers;
     }
-    std::uint32_t& previous = previous_row[order];
-    if (previous != kNoRow && (previous + 1 != row || columns_.day[previous] != columns_.day[row] ||
-                               columns_.customer[previous] != customer)) {
-      spread[order] = true;
+    Seen& seen = from == 0 ? dense[order] : sparse[order];
+    if (seen.rows > 0 &&
+        (seen.previous_row + 1 != row || columns_.day[seen.previous_row] != columns_.day[row] ||
+         columns_.customer[seen.previous_row] != customer)) {
+      seen.spread = true;
     }
-    previous = static_cast<std::uint32_t>(row);
+    seen.previous_row = static_cast<std::uint32_t>(row);
+    ++seen.rows;
   }
-  for (std::size_t row = 0; row < columns_.size(); ++row) {
+  if (from == 0) {
+    for (std::size_t order = 0; order < dense.size(); ++order) spread_[order] = dense[order].spread;
+  } else {
+    for (const auto& [order, seen] : sparse) {
+      if (seen.rows == order_lines_[order]) {
+        spread_[order] = seen.spread;
+      } else if (!spread_[order]) {
+        // Rows before `from` too, so on an earlier day: spread. It was
+        // compact until now, so those earlier rows lack the flag.
+        return false;
+      }
+    }
+  }
+  for (std::size_t row = from; row < rows; ++row) {
     const std::uint32_t order = columns_.order[row] & kOrderIdMask;
-    columns_.order[row] = spread[order] ? order | kSpreadOrder : order;
+    columns_.order[row] = spread_[order] ? order | kSpreadOrder : order;
   }
-  if (d.customers.size() != customers_before) {
-    const auto by_text = [&](std::uint32_t a, std::uint32_t b) {
-      return d.customers.Get(a) < d.customers.Get(b);
-    };
-    const auto middle = static_cast<std::ptrdiff_t>(customers_by_id_.size());
-    customers_by_id_.resize(d.customers.size());
-    std::iota(customers_by_id_.begin() + middle, customers_by_id_.end(), customers_before);
-    std::sort(customers_by_id_.begin() + middle, customers_by_id_.end(), by_text);
-    std::inplace_merge(customers_by_id_.begin(), customers_by_id_.begin() + middle,
-                       customers_by_id_.end(), by_text);
-  }
+  return true;
+}
+
+void LineTable::AddNewCustomers(std::uint32_t customers_before) {
+  const Dictionaries& d = *dictionaries_;
+  if (d.customers.size() == customers_before) return;
+  const auto by_text = [&](std::uint32_t a, std::uint32_t b) {
+    return d.customers.Get(a) < d.customers.Get(b);
+  };
+  const auto middle = static_cast<std::ptrdiff_t>(customers_by_id_.size());
+  customers_by_id_.resize(d.customers.size());
+  std::iota(customers_by_id_.begin() + middle, customers_by_id_.end(), customers_before);
+  std::sort(customers_by_id_.begin() + middle, customers_by_id_.end(), by_text);
+  std::inplace_merge(customers_by_id_.begin(), customers_by_id_.begin() + middle,
+                     customers_by_id_.end(), by_text);
+}
+
+void Magnitudes::Add(Micros sales_value, Micros profit_value, std::int64_t quantity_value) {
+  sales += Abs(sales_value);
+  profit += Abs(profit_value);
+  quantity += Abs(quantity_value);
+}
+
+void Magnitudes::Remove(Micros sales_value, Micros profit_value, std::int64_t quantity_value) {
+  sales -= Abs(sales_value);
+  profit -= Abs(profit_value);
+  quantity -= Abs(quantity_value);
+}
+
+bool Magnitudes::Fit() const {
+  constexpr __int128 kMax = std::numeric_limits<std::int64_t>::max();
+  return sales <= kMax && profit <= kMax && quantity <= kMax;
 }
 
 std::size_t LineTable::MemoryBytes() const {
   return dictionaries_->MemoryBytes() + columns_.MemoryBytes() + VectorBytes(row_of_) +
-         VectorBytes(order_customer_) + VectorBytes(customers_by_id_);
+         VectorBytes(order_customer_) + VectorBytes(order_lines_) + spread_.capacity() / 8 +
+         VectorBytes(customers_by_id_);
 }
 
 }  // namespace analytics::columnar

@@ -17,8 +17,10 @@
 // Writes arrive as a StagedWrite (lines encoded against private
 // dictionaries while the SQLite transaction runs, so readers are not held
 // up) and are applied by Apply(): the staged lines are sorted and merged
-// with the existing rows, replaced keys dropped, in O(rows). The engine
-// holds its exclusive lock for Apply() and its shared lock for reads.
+// with the existing rows from the earliest day the write touches, replaced
+// keys dropped — a write of recent lines costs the rows of those days, not
+// the table. The engine holds its exclusive lock for Apply() and its shared
+// lock for reads.
 #pragma once
 
 #include <array>
@@ -75,6 +77,8 @@ struct Columns {
 
   std::size_t size() const { return day.size(); }
   void Resize(std::size_t rows);
+  // Keeps rows [0, from), then `tail`'s rows.
+  void Splice(std::size_t from, const Columns& tail);
   std::size_t MemoryBytes() const;
 };
 
@@ -146,6 +150,17 @@ class StagedWrite {
   BigVector<Line> lines_;
 };
 
+// Sums of absolute values of every row's sales, profit and quantity: while
+// each fits int64, no sum over any subset of rows can overflow.
+struct Magnitudes {
+  __int128 sales = 0;
+  __int128 profit = 0;
+  __int128 quantity = 0;
+  void Add(Micros sales_value, Micros profit_value, std::int64_t quantity_value);
+  void Remove(Micros sales_value, Micros profit_value, std::int64_t quantity_value);
+  bool Fit() const;
+};
+
 class LineTable {
  public:
   LineTable();
@@ -161,17 +176,27 @@ class LineTable {
   const std::vector<std::uint32_t>& order_customer() const { return order_customer_; }
   // Customer ids sorted by their text, for output in customer_id order.
   const std::vector<std::uint32_t>& customers_by_id() const { return customers_by_id_; }
+  // False when a sum over some rows could overflow int64.
+  bool SumsFit() const { return magnitudes_.Fit(); }
   std::size_t MemoryBytes() const;
 
  private:
   void Reset();
-  // Rebuilds the indexes derived from the rows after a change.
-  void Reindex(std::uint32_t customers_before);
+  // Brings the indexes derived from the rows up to date for rows [from,
+  // end), all of them when `from` is 0. False (and nothing consistent) when
+  // that is not enough: an order that was compact became spread by rows at
+  // or after `from`, so its earlier rows need the flag too.
+  bool ReindexFrom(std::size_t from);
+  // Places the customer ids from `customers_before` on in customers_by_id_.
+  void AddNewCustomers(std::uint32_t customers_before);
 
   std::unique_ptr<Dictionaries> dictionaries_;
   Columns columns_;
   BigVector<std::uint32_t> row_of_;  // per line-key id
   std::vector<std::uint32_t> order_customer_;
+  std::vector<std::uint32_t> order_lines_;  // per order id: its rows
+  std::vector<bool> spread_;                // per order id: flagged kSpreadOrder
+  Magnitudes magnitudes_;
   std::vector<std::uint32_t> customers_by_id_;
 };
 
