@@ -3,8 +3,11 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <limits>
+#include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -81,6 +84,12 @@ class GroupDistinct {
     }
   }
 
+  // Adds the ids `other` (made with the same sizes) has seen.
+  void Merge(const GroupDistinct& other) {
+    for (std::size_t i = 0; i < words_.size(); ++i) words_[i] |= other.words_[i];
+    pairs_.insert(other.pairs_.begin(), other.pairs_.end());
+  }
+
   // Distinct ids per group.
   std::vector<std::int64_t> Counts(std::uint32_t groups) const {
     std::vector<std::int64_t> counts(groups, 0);
@@ -102,6 +111,38 @@ class GroupDistinct {
   std::vector<std::uint64_t> words_;
   absl::flat_hash_set<std::uint64_t> pairs_;
 };
+
+// Runs part(index, lo, hi) over the filter's row range: in one part, or,
+// from `min_rows` rows on, in two halves split where a day begins, the
+// first half (index 0) on a helper thread. Rows are sorted by day and a
+// compact order lies within one day, so no order is counted by runs in both
+// halves. Returns how many parts ran.
+template <typename Part>
+int SplitScan(const Columns& c, const RowFilter& rows, std::uint32_t min_rows, Part&& part) {
+  const std::uint32_t begin = rows.begin();
+  const std::uint32_t end = rows.end();
+  if (begin >= end || end - begin < std::max<std::uint32_t>(min_rows, 2)) {
+    part(0, begin, end);
+    return 1;
+  }
+  const std::uint32_t middle = begin + (end - begin) / 2;
+  const auto day_start =
+      std::lower_bound(c.day.begin() + begin, c.day.begin() + middle, c.day[middle]);
+  const auto split = static_cast<std::uint32_t>(day_start - c.day.begin());
+  if (split == begin) {  // one day up to the middle: not worth a thread
+    part(0, begin, end);
+    return 1;
+  }
+  std::thread helper;
+  try {
+    helper = std::thread([&] { part(0, begin, split); });
+  } catch (const std::system_error&) {
+    part(0, begin, split);  // no thread to be had: one after the other
+  }
+  part(1, split, end);
+  if (helper.joinable()) helper.join();
+  return 2;
+}
 
 // Reads every stored line into one staged write.
 absl::Status LoadAll(sqlite::Connection& connection, StagedWrite& staged) {
@@ -339,48 +380,68 @@ absl::StatusOr<Measures> ColumnarEngine::Totals(const Filter& filter) {
   const LineTable& table = *table_;
   const Columns& c = table.columns();
   const RowFilter rows(table, filter);
-  Measures m;
-  if (rows.empty()) return m;
-  DenseBitset spread(table.dictionaries().orders.size());
-  DenseBitset customers(table.dictionaries().customers.size());
-  std::uint32_t last_order = columnar::kNoRow;
-  rows.ForEachBlock([&](const auto& block) {
-    const Micros* const sales = c.sales.data();
-    const Micros* const profit = c.profit.data();
-    const std::int64_t* const quantity = c.quantity.data();
-    const std::uint32_t* const order_of = c.order.data();
-    const std::uint32_t* const customer_of = c.customer.data();
-    std::uint64_t* const spread_words = spread.words();
-    std::uint64_t* const customer_words = customers.words();
-    Micros revenue = 0;
-    Micros profit_sum = 0;
-    std::int64_t units = 0;
-    std::int64_t orders = 0;
-    std::uint32_t last = last_order;
-    for (std::uint32_t i = 0; i < block.size(); ++i) {
-      const std::uint32_t r = block[i];
-      revenue += sales[r];
-      profit_sum += profit[r];
-      units += quantity[r];
-      // Branch-free run counting: a branch on "new order?" would go either
-      // way at random, about every other row.
-      const std::uint32_t order = order_of[r];
-      if (order & columnar::kSpreadOrder) [[unlikely]] {
-        columnar::SetBit(spread_words, order & columnar::kOrderIdMask);
-      } else {
-        orders += order != last;
+  if (rows.empty()) return Measures{};
+  struct Part {
+    Measures m;
+    DenseBitset spread;
+    DenseBitset customers;
+  };
+  const std::uint32_t order_count = table.dictionaries().orders.size();
+  const std::uint32_t customer_count = table.dictionaries().customers.size();
+  std::array<std::optional<Part>, 2> parts;
+  const auto scan = [&](int index, std::uint32_t lo, std::uint32_t hi) {
+    Part& part = parts[index].emplace(Part{
+        .m = {}, .spread = DenseBitset(order_count), .customers = DenseBitset(customer_count)});
+    std::uint32_t last_order = columnar::kNoRow;
+    rows.ForEachBlockIn(lo, hi, [&](const auto& block) {
+      const Micros* const sales = c.sales.data();
+      const Micros* const profit = c.profit.data();
+      const std::int64_t* const quantity = c.quantity.data();
+      const std::uint32_t* const order_of = c.order.data();
+      const std::uint32_t* const customer_of = c.customer.data();
+      std::uint64_t* const spread_words = part.spread.words();
+      std::uint64_t* const customer_words = part.customers.words();
+      Micros revenue = 0;
+      Micros profit_sum = 0;
+      std::int64_t units = 0;
+      std::int64_t orders = 0;
+      std::uint32_t last = last_order;
+      for (std::uint32_t i = 0; i < block.size(); ++i) {
+        const std::uint32_t r = block[i];
+        revenue += sales[r];
+        profit_sum += profit[r];
+        units += quantity[r];
+        // Branch-free run counting: a branch on "new order?" would
+        // go either way at random, about every other row.
+        const std::uint32_t order = order_of[r];
+        if (order & columnar::kSpreadOrder) [[unlikely]] {
+          columnar::SetBit(spread_words, order & columnar::kOrderIdMask);
+        } else {
+          orders += order != last;
+        }
+        last = order;
+        columnar::SetBit(customer_words, customer_of[r]);
       }
-      last = order;
-      columnar::SetBit(customer_words, customer_of[r]);
-    }
-    m.revenue += revenue;
-    m.profit += profit_sum;
-    m.units += units;
-    m.orders += orders;
-    last_order = last;
-  });
-  m.orders += spread.Count();
-  m.customers = customers.Count();
+      part.m.revenue += revenue;
+      part.m.profit += profit_sum;
+      part.m.units += units;
+      part.m.orders += orders;
+      last_order = last;
+    });
+  };
+  SplitScan(c, rows, options_.parallel_min_rows, scan);
+  Part& all = *parts[0];
+  if (parts[1]) {
+    all.m.revenue += parts[1]->m.revenue;
+    all.m.profit += parts[1]->m.profit;
+    all.m.units += parts[1]->m.units;
+    all.m.orders += parts[1]->m.orders;
+    all.spread.Or(parts[1]->spread);
+    all.customers.Or(parts[1]->customers);
+  }
+  Measures m = all.m;
+  m.orders += all.spread.Count();
+  m.customers = all.customers.Count();
   KeepTotals(filter, m);
   return m;
 }
@@ -426,70 +487,105 @@ std::vector<GroupMeasures> ColumnarEngine::DimensionBreakdown(const Filter& filt
     std::uint32_t last_order = columnar::kNoRow;
     bool present = false;
   };
-  std::vector<Acc> acc(groups);
   const std::uint32_t order_count = table.dictionaries().orders.size();
   const std::uint32_t customer_count = table.dictionaries().customers.size();
-  GroupDistinct spread(groups, order_count);
-  GroupDistinct customers(groups, customer_count);
   // The report asks for the filter's totals next: they come out of the same
   // pass (distinct orders and customers over all groups need their own).
-  Measures total;
-  std::uint32_t last_order = columnar::kNoRow;
-  DenseBitset all_spread(order_count);
-  DenseBitset all_customers(customer_count);
-  rows.ForEachBlock([&](const auto& block) {
-    const std::uint16_t* const group_of = c.dims[dim].data();
-    const Micros* const sales = c.sales.data();
-    const Micros* const profit = c.profit.data();
-    const std::int64_t* const quantity = c.quantity.data();
-    const std::uint32_t* const order_of = c.order.data();
-    const std::uint32_t* const customer_of = c.customer.data();
-    Acc* const groups_acc = acc.data();
-    std::uint64_t* const all_customer_words = all_customers.words();
-    Micros revenue = 0;
-    Micros profit_sum = 0;
-    std::int64_t units = 0;
-    std::int64_t orders = 0;
-    std::uint32_t last = last_order;
-    for (std::uint32_t i = 0; i < block.size(); ++i) {
-      const std::uint32_t r = block[i];
-      const std::uint32_t g = group_of[r];
-      Acc& a = groups_acc[g];
-      const Micros s = sales[r];
-      const Micros p = profit[r];
-      const std::int64_t q = quantity[r];
-      a.m.revenue += s;
-      a.m.profit += p;
-      a.m.units += q;
-      a.present = true;
-      revenue += s;
-      profit_sum += p;
-      units += q;
-      const std::uint32_t order = order_of[r];
-      if (order & columnar::kSpreadOrder) [[unlikely]] {
-        spread.Add(g, order & columnar::kOrderIdMask);
-        all_spread.Set(order & columnar::kOrderIdMask);
-      } else {
-        a.m.orders += order != a.last_order;
-        orders += order != last;
+  struct Part {
+    std::vector<Acc> acc;
+    GroupDistinct spread;
+    GroupDistinct customers;
+    Measures total;
+    DenseBitset all_spread;
+    DenseBitset all_customers;
+  };
+  std::array<std::optional<Part>, 2> parts;
+  const auto scan = [&](int index, std::uint32_t lo, std::uint32_t hi) {
+    Part& part = parts[index].emplace(Part{.acc = std::vector<Acc>(groups),
+                                           .spread = GroupDistinct(groups, order_count),
+                                           .customers = GroupDistinct(groups, customer_count),
+                                           .total = {},
+                                           .all_spread = DenseBitset(order_count),
+                                           .all_customers = DenseBitset(customer_count)});
+    std::uint32_t last_order = columnar::kNoRow;
+    rows.ForEachBlockIn(lo, hi, [&](const auto& block) {
+      const std::uint16_t* const group_of = c.dims[dim].data();
+      const Micros* const sales = c.sales.data();
+      const Micros* const profit = c.profit.data();
+      const std::int64_t* const quantity = c.quantity.data();
+      const std::uint32_t* const order_of = c.order.data();
+      const std::uint32_t* const customer_of = c.customer.data();
+      Acc* const groups_acc = part.acc.data();
+      std::uint64_t* const all_customer_words = part.all_customers.words();
+      Micros revenue = 0;
+      Micros profit_sum = 0;
+      std::int64_t units = 0;
+      std::int64_t orders = 0;
+      std::uint32_t last = last_order;
+      for (std::uint32_t i = 0; i < block.size(); ++i) {
+        const std::uint32_t r = block[i];
+        const std::uint32_t g = group_of[r];
+        Acc& a = groups_acc[g];
+        const Micros s = sales[r];
+        const Micros p = profit[r];
+        const std::int64_t q = quantity[r];
+        a.m.revenue += s;
+        a.m.profit += p;
+        a.m.units += q;
+        a.present = true;
+        revenue += s;
+        profit_sum += p;
+        units += q;
+        const std::uint32_t order = order_of[r];
+        if (order & columnar::kSpreadOrder) [[unlikely]] {
+          part.spread.Add(g, order & columnar::kOrderIdMask);
+          part.all_spread.Set(order & columnar::kOrderIdMask);
+        } else {
+          a.m.orders += order != a.last_order;
+          orders += order != last;
+        }
+        a.last_order = order;
+        last = order;
+        const std::uint32_t customer = customer_of[r];
+        part.customers.Add(g, customer);
+        columnar::SetBit(all_customer_words, customer);
       }
-      a.last_order = order;
-      last = order;
-      const std::uint32_t customer = customer_of[r];
-      customers.Add(g, customer);
-      columnar::SetBit(all_customer_words, customer);
+      part.total.revenue += revenue;
+      part.total.profit += profit_sum;
+      part.total.units += units;
+      part.total.orders += orders;
+      last_order = last;
+    });
+  };
+  SplitScan(c, rows, options_.parallel_min_rows, scan);
+  Part& all = *parts[0];
+  if (parts[1]) {
+    const Part& second = *parts[1];
+    for (std::uint32_t g = 0; g < groups; ++g) {
+      Acc& a = all.acc[g];
+      const Acc& b = second.acc[g];
+      a.m.revenue += b.m.revenue;
+      a.m.profit += b.m.profit;
+      a.m.units += b.m.units;
+      a.m.orders += b.m.orders;
+      a.present = a.present || b.present;
     }
-    total.revenue += revenue;
-    total.profit += profit_sum;
-    total.units += units;
-    total.orders += orders;
-    last_order = last;
-  });
-  total.orders += all_spread.Count();
-  total.customers = all_customers.Count();
+    all.spread.Merge(second.spread);
+    all.customers.Merge(second.customers);
+    all.total.revenue += second.total.revenue;
+    all.total.profit += second.total.profit;
+    all.total.units += second.total.units;
+    all.total.orders += second.total.orders;
+    all.all_spread.Or(second.all_spread);
+    all.all_customers.Or(second.all_customers);
+  }
+  Measures total = all.total;
+  total.orders += all.all_spread.Count();
+  total.customers = all.all_customers.Count();
   if (!rows.empty()) KeepTotals(filter, total);
-  const std::vector<std::int64_t> spread_counts = spread.Counts(groups);
-  const std::vector<std::int64_t> customer_counts = customers.Counts(groups);
+  const std::vector<Acc>& acc = all.acc;
+  const std::vector<std::int64_t> spread_counts = all.spread.Counts(groups);
+  const std::vector<std::int64_t> customer_counts = all.customers.Counts(groups);
   std::vector<GroupMeasures> result;
   for (std::uint32_t g = 0; g < groups; ++g) {
     if (!acc[g].present) continue;
@@ -688,64 +784,108 @@ std::vector<CustomerRfm> ColumnarEngine::ComputeScores(const Filter& filter, Day
   };
   const std::size_t region_dim = columnar::DimIndex(Dimension::kRegion);
   const std::size_t segment_dim = columnar::DimIndex(Dimension::kSegment);
-  std::vector<Acc> acc(d.customers.size());
-  CustomerOrders life_spread(table);
-  CustomerOrders scored_spread(table);
-  std::uint32_t last_order = columnar::kNoRow;
-  rows.ForEachBlock([&](const auto& block) {
-    Acc* const customers_acc = acc.data();
-    const Day* const day_of = c.day.data();
-    const Micros* const sales = c.sales.data();
-    const Micros* const profit = c.profit.data();
-    const std::uint32_t* const order_of = c.order.data();
-    const std::uint32_t* const customer_of = c.customer.data();
-    const std::uint32_t* const name_of = c.name.data();
-    const std::uint16_t* const segment_of = c.dims[segment_dim].data();
-    const std::uint16_t* const region_of = c.dims[region_dim].data();
-    std::uint32_t last = last_order;
-    const std::uint32_t count = block.size();
-    for (std::uint32_t i = 0; i < count; ++i) {
-      // The accumulators (~6 MB for 100k customers) do not fit in cache and
-      // rows meet customers in no useful order: fetch a few rows ahead.
-      if (i + kPrefetchRows < count) {
-        __builtin_prefetch(&customers_acc[customer_of[block[i + kPrefetchRows]]], 1);
+  // Per half of the rows (SplitScan): the accumulators, and the rows of
+  // spread orders, whose distinct counting needs one set over all rows and
+  // so waits until both halves are done (they are few).
+  struct Part {
+    std::vector<Acc> acc;
+    std::vector<std::uint32_t> spread_rows;
+  };
+  std::array<std::optional<Part>, 2> parts;
+  const auto scan = [&](int index, std::uint32_t lo, std::uint32_t hi) {
+    Part& part =
+        parts[index].emplace(Part{.acc = std::vector<Acc>(d.customers.size()), .spread_rows = {}});
+    std::uint32_t last_order = columnar::kNoRow;
+    rows.ForEachBlockIn(lo, hi, [&](const auto& block) {
+      Acc* const customers_acc = part.acc.data();
+      const Day* const day_of = c.day.data();
+      const Micros* const sales = c.sales.data();
+      const Micros* const profit = c.profit.data();
+      const std::uint32_t* const order_of = c.order.data();
+      const std::uint32_t* const customer_of = c.customer.data();
+      const std::uint32_t* const name_of = c.name.data();
+      const std::uint16_t* const segment_of = c.dims[segment_dim].data();
+      const std::uint16_t* const region_of = c.dims[region_dim].data();
+      std::uint32_t last = last_order;
+      const std::uint32_t count = block.size();
+      for (std::uint32_t i = 0; i < count; ++i) {
+        // The accumulators (~6 MB for 100k customers) do not fit in cache and
+        // rows meet customers in no useful order: fetch a few rows ahead.
+        if (i + kPrefetchRows < count) {
+          __builtin_prefetch(&customers_acc[customer_of[block[i + kPrefetchRows]]], 1);
+        }
+        const std::uint32_t r = block[i];
+        const std::uint32_t customer = customer_of[r];
+        const std::uint32_t order = order_of[r];
+        const Day day = day_of[r];
+        const bool scored = day <= as_of;
+        Acc& a = customers_acc[customer];
+        // Rows ascend by day: the first row met has the first date, and the
+        // last row met is the latest line (ties on date: greatest key last).
+        if (!a.seen) a.first = day;
+        a.seen = true;
+        a.last = day;
+        a.name = name_of[r];
+        a.segment = segment_of[r];
+        a.region = region_of[r];
+        a.life_revenue += sales[r];
+        a.life_profit += profit[r];
+        if (order & columnar::kSpreadOrder) [[unlikely]] {
+          part.spread_rows.push_back(r);
+        } else {
+          // A compact order has one customer and one day: its first matching
+          // row counts it, for the as-of figures too when that day is in.
+          const bool first = order != last;
+          a.life_orders += first;
+          a.frequency += first && scored;
+        }
+        last = order;
+        if (scored) {
+          a.scored = true;
+          a.last_scored = day;
+          a.monetary += sales[r];
+        }
       }
-      const std::uint32_t r = block[i];
-      const std::uint32_t customer = customer_of[r];
-      const std::uint32_t order = order_of[r];
-      const Day day = day_of[r];
-      const bool scored = day <= as_of;
-      Acc& a = customers_acc[customer];
-      // Rows ascend by day: the first row met has the first date, and the
-      // last row met is the latest line (ties on date: greatest key last).
-      if (!a.seen) a.first = day;
+      last_order = last;
+    });
+  };
+  SplitScan(c, rows, options_.parallel_min_rows, scan);
+  std::vector<Acc>& acc = parts[0]->acc;
+  if (parts[1]) {
+    // The second half's rows come later: its first/last decide accordingly.
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      Acc& a = acc[i];
+      const Acc& b = parts[1]->acc[i];
+      if (!b.seen) continue;
+      if (!a.seen) a.first = b.first;
       a.seen = true;
-      a.last = day;
-      a.name = name_of[r];
-      a.segment = segment_of[r];
-      a.region = region_of[r];
-      a.life_revenue += sales[r];
-      a.life_profit += profit[r];
-      if (order & columnar::kSpreadOrder) [[unlikely]] {
-        const std::uint32_t id = order & columnar::kOrderIdMask;
-        a.life_orders += life_spread.FirstTime(customer, id) ? 1 : 0;
-        if (scored) a.frequency += scored_spread.FirstTime(customer, id) ? 1 : 0;
-      } else {
-        // A compact order has one customer and one day: its first matching
-        // row counts it, for the as-of figures too when that day is in.
-        const bool first = order != last;
-        a.life_orders += first;
-        a.frequency += first && scored;
-      }
-      last = order;
-      if (scored) {
+      a.last = b.last;
+      a.name = b.name;
+      a.segment = b.segment;
+      a.region = b.region;
+      a.life_revenue += b.life_revenue;
+      a.life_profit += b.life_profit;
+      a.life_orders += b.life_orders;
+      a.frequency += b.frequency;
+      a.monetary += b.monetary;
+      if (b.scored) {
         a.scored = true;
-        a.last_scored = day;
-        a.monetary += sales[r];
+        a.last_scored = b.last_scored;
       }
     }
-    last_order = last;
-  });
+  }
+  CustomerOrders life_spread(table);
+  CustomerOrders scored_spread(table);
+  for (const std::optional<Part>& part : parts) {
+    if (!part) continue;
+    for (const std::uint32_t r : part->spread_rows) {
+      const std::uint32_t customer = c.customer[r];
+      const std::uint32_t id = c.order[r] & columnar::kOrderIdMask;
+      Acc& a = acc[customer];
+      a.life_orders += life_spread.FirstTime(customer, id) ? 1 : 0;
+      if (c.day[r] <= as_of) a.frequency += scored_spread.FirstTime(customer, id) ? 1 : 0;
+    }
+  }
 
   std::vector<std::uint32_t> scored;  // in customer_id order
   for (const std::uint32_t customer : table.customers_by_id()) {

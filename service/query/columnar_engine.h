@@ -52,6 +52,10 @@ struct ColumnarEngineOptions {
   std::size_t memory_budget_bytes = 0;
   // Called (under no engine lock) when the engine stops serving, with why.
   std::function<void(const std::string&)> on_stop;
+  // Scans of at least this many rows run in two halves on two threads (the
+  // second a helper started for the call). Below, a thread costs more than
+  // it saves.
+  std::uint32_t parallel_min_rows = 1u << 18;
 };
 
 class ColumnarEngine final : public QueryEngine, private WriteListener {

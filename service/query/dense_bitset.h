@@ -5,6 +5,7 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -26,6 +27,10 @@ class DenseBitset {
     const bool was_clear = (word & bit) == 0;
     word |= bit;
     return was_clear;
+  }
+  // Adds `other`'s bits (the same size).
+  void Or(const DenseBitset& other) {
+    for (std::size_t i = 0; i < words_.size(); ++i) words_[i] |= other.words_[i];
   }
   // For kernels that keep the word pointer in a register.
   std::uint64_t* words() { return words_.data(); }

@@ -58,9 +58,14 @@ class RowFilter {
   // int64_t sum), but a local whose address is never taken it can.
   template <typename Kernel>
   void ForEachBlock(Kernel&& kernel) const {
-    if (empty()) return;
-    const std::uint32_t begin = begin_;
-    const std::uint32_t end = end_;
+    ForEachBlockIn(begin_, end_, kernel);
+  }
+  // The same, for the matching rows within [lo, hi) only.
+  template <typename Kernel>
+  void ForEachBlockIn(std::uint32_t lo, std::uint32_t hi, Kernel&& kernel) const {
+    const std::uint32_t begin = std::max(lo, begin_);
+    const std::uint32_t end = std::min(hi, end_);
+    if (begin >= end) return;
     if (dates_only()) {
       for (std::uint32_t block = begin; block < end; block += kBlockRows) {
         kernel(Range{block, std::min(end - block, kBlockRows)});

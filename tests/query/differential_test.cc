@@ -343,7 +343,10 @@ TEST_P(DifferentialTest, ColumnarAnswersExactlyAsSql) {
     VectorSource initial(RandomWrite(rng, shape, 60));
     ASSERT_TRUE(store->Upsert(initial).ok());
   }
-  absl::StatusOr<std::unique_ptr<ColumnarEngine>> fast = ColumnarEngine::Create(*store);
+  // Odd seeds split every scan in two halves on two threads.
+  ColumnarEngineOptions options;
+  if (GetParam() % 2 == 1) options.parallel_min_rows = 2;
+  absl::StatusOr<std::unique_ptr<ColumnarEngine>> fast = ColumnarEngine::Create(*store, options);
   ASSERT_TRUE(fast.ok()) << fast.status();
   for (int write = 0; write < 4; ++write) {
     SCOPED_TRACE(absl::StrCat("after write ", write));
@@ -439,7 +442,9 @@ TEST(ColumnarEngine, SmallWritesOfRecentLinesAnswerExactlyAsSql) {
     VectorSource initial(RandomWrite(rng, shape, 150));
     ASSERT_TRUE(store->Upsert(initial).ok());
     std::unique_ptr<SqlQueryEngine> sql = *SqlQueryEngine::Create(*store);
-    std::unique_ptr<ColumnarEngine> fast = *ColumnarEngine::Create(*store);
+    ColumnarEngineOptions options;
+    if (seed % 2 == 1) options.parallel_min_rows = 2;  // scans in two halves
+    std::unique_ptr<ColumnarEngine> fast = *ColumnarEngine::Create(*store, options);
     for (int write = 0; write < 30; ++write) {
       SCOPED_TRACE(absl::StrCat("write ", write));
       std::vector<OrderLine> lines;
