@@ -56,11 +56,13 @@ void Time(const char* name, int repetitions, const std::function<bool()>& run) {
 
 int Main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: engine-bench DB [columnar|sql] [repetitions]\n");
+    std::fprintf(stderr, "usage: engine-bench DB [columnar|sql] [repetitions] [parallel-min-rows]\n");
     return 2;
   }
   const std::string kind = argc > 2 ? argv[2] : "columnar";
   const int repetitions = argc > 3 ? std::atoi(argv[3]) : 20;
+  ColumnarEngineOptions options;
+  if (argc > 4) options.parallel_min_rows = static_cast<std::uint32_t>(std::atoll(argv[4]));
   absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(argv[1]);
   if (!store.ok()) return 1;
   const auto load_start = std::chrono::steady_clock::now();
@@ -69,7 +71,7 @@ int Main(int argc, char** argv) {
   if (kind == "sql") {
     engine = *SqlQueryEngine::Create(**store);
   } else {
-    absl::StatusOr<std::unique_ptr<ColumnarEngine>> columnar = ColumnarEngine::Create(**store);
+    absl::StatusOr<std::unique_ptr<ColumnarEngine>> columnar = ColumnarEngine::Create(**store, options);
     if (!columnar.ok()) return 1;
     std::printf("loaded %lld lines, ~%zu MiB\n", static_cast<long long>((*columnar)->LineCount()),
                 (*columnar)->MemoryBytes() >> 20);
