@@ -144,6 +144,15 @@ int SplitScan(const Columns& c, const RowFilter& rows, std::uint32_t min_rows, P
   return 2;
 }
 
+// Adds the sums of a half's measures (SplitScan): revenue, profit, units
+// and the orders counted by runs. Distinct counts need the halves' bitsets.
+void AddSums(Measures& into, const Measures& from) {
+  into.revenue += from.revenue;
+  into.profit += from.profit;
+  into.units += from.units;
+  into.orders += from.orders;
+}
+
 // Reads every stored line into one staged write.
 absl::Status LoadAll(sqlite::Connection& connection, StagedWrite& staged) {
   {
@@ -432,10 +441,7 @@ absl::StatusOr<Measures> ColumnarEngine::Totals(const Filter& filter) {
   SplitScan(c, rows, options_.parallel_min_rows, scan);
   Part& all = *parts[0];
   if (parts[1]) {
-    all.m.revenue += parts[1]->m.revenue;
-    all.m.profit += parts[1]->m.profit;
-    all.m.units += parts[1]->m.units;
-    all.m.orders += parts[1]->m.orders;
+    AddSums(all.m, parts[1]->m);
     all.spread.Or(parts[1]->spread);
     all.customers.Or(parts[1]->customers);
   }
@@ -564,18 +570,12 @@ std::vector<GroupMeasures> ColumnarEngine::DimensionBreakdown(const Filter& filt
     for (std::uint32_t g = 0; g < groups; ++g) {
       Acc& a = all.acc[g];
       const Acc& b = second.acc[g];
-      a.m.revenue += b.m.revenue;
-      a.m.profit += b.m.profit;
-      a.m.units += b.m.units;
-      a.m.orders += b.m.orders;
+      AddSums(a.m, b.m);
       a.present = a.present || b.present;
     }
     all.spread.Merge(second.spread);
     all.customers.Merge(second.customers);
-    all.total.revenue += second.total.revenue;
-    all.total.profit += second.total.profit;
-    all.total.units += second.total.units;
-    all.total.orders += second.total.orders;
+    AddSums(all.total, second.total);
     all.all_spread.Or(second.all_spread);
     all.all_customers.Or(second.all_customers);
   }
