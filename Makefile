@@ -1,6 +1,8 @@
 # The two commands of the README, and a few more for developers.
 #   make run   installs what is missing, builds, serves on :50051 with demo data
-#   make test  installs what is missing, builds, runs every test
+#   make test  installs what is missing, builds, runs every test: the suite,
+#              the suite again under ASan + UBSan, every fuzz target
+#   make check the suite only (the quick loop while developing)
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
@@ -11,7 +13,7 @@ SANITIZE_DIR ?= build-sanitize
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build run test test-sanitize fuzz bench format clean
+.PHONY: all deps build run test check test-sanitize fuzz bench format clean
 
 all: build
 
@@ -39,7 +41,11 @@ run: build
 	$(BUILD_DIR)/service/server/analytics-server --listen $(LISTEN) --db $(DB) \
 	  --metrics-listen $(METRICS_LISTEN) --seed-demo-if-empty
 
-test: build
+# Every test: the suite, then the suite under the sanitizers, then the
+# fuzzers for a bounded time each (in that order: the quick verdict first).
+test: check test-sanitize fuzz
+
+check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
