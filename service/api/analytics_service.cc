@@ -1,6 +1,8 @@
 #include "api/analytics_service.h"
 
 #include <chrono>
+#include <system_error>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "api/convert.h"
@@ -257,27 +259,52 @@ absl::Status HandleGetCustomer(QueryEngine& engine, const v1::GetCustomerRequest
 }  // namespace
 
 template <typename Handler>
-grpc::ServerUnaryReactor* AnalyticsService::Unary(grpc::CallbackServerContext* context,
-                                                  std::string_view method, Handler handler) {
+grpc::Status AnalyticsService::RunUnary(grpc::CallbackServerContext* context,
+                                        std::string_view method, Handler& handler) {
   const auto started = std::chrono::steady_clock::now();
   observer_.OnStart(method);
-  // The lease (writes only) is held until the handler has finished.
-  absl::StatusOr<WriteGate::Lease> admitted = AdmitCall(guards_, *context, method);
-  grpc::Status status = ToGrpcStatus(admitted.ok() ? handler() : admitted.status(), method);
+  grpc::Status status;
+  {
+    // The lease (writes only) is held until the handler has finished.
+    absl::StatusOr<WriteGate::Lease> admitted = AdmitCall(guards_, *context, method);
+    status = ToGrpcStatus(admitted.ok() ? handler() : admitted.status(), method);
+  }
   observer_.OnFinish({.method = method,
                       .peer = context->peer(),
                       .code = status.error_code(),
                       .message = status.error_message(),
                       .elapsed = std::chrono::steady_clock::now() - started});
+  return status;
+}
+
+template <typename Handler>
+grpc::ServerUnaryReactor* AnalyticsService::Unary(grpc::CallbackServerContext* context,
+                                                  std::string_view method, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(std::move(status));
+  reactor->Finish(RunUnary(context, method, handler));
+  return reactor;
+}
+
+template <typename Handler>
+grpc::ServerUnaryReactor* AnalyticsService::UnaryWrite(grpc::CallbackServerContext* context,
+                                                       std::string_view method, Handler handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto run = [this, context, method, reactor, handler = std::move(handler)]() mutable {
+    // Finish is the last act: the call (and the service) may be gone after it.
+    reactor->Finish(RunUnary(context, method, handler));
+  };
+  try {
+    std::thread(std::move(run)).detach();
+  } catch (const std::system_error&) {
+    run();  // no thread to be had: wait here, as before
+  }
   return reactor;
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::SeedDemoData(grpc::CallbackServerContext* context,
                                                          const v1::SeedDemoDataRequest* request,
                                                          v1::SeedDemoDataResponse* response) {
-  return Unary(context, "SeedDemoData", [&] {
+  return UnaryWrite(context, "SeedDemoData", [this, request, response] {
     absl::Status status = HandleSeed(store_, *request, *response);
     if (status.ok()) observer_.OnLinesWritten(response->lines_generated(), 0);
     return status;
@@ -337,12 +364,11 @@ grpc::ServerReadReactor<v1::IngestTransactionsRequest>* AnalyticsService::Ingest
 
 grpc::ServerReadReactor<v1::ImportCsvRequest>* AnalyticsService::ImportCsv(
     grpc::CallbackServerContext* context, v1::ImportCsvResponse* response) {
-  absl::StatusOr<WriteGate::Lease> admitted = AdmitCall(guards_, *context, "ImportCsv");
-  if (!admitted.ok()) {
-    return new RefusedStream<v1::ImportCsvRequest>(context, observer_, "ImportCsv",
-                                                   admitted.status());
+  // The reactor waits for the write gate on a thread of its own.
+  if (absl::Status checked = CheckCall(guards_, *context, "ImportCsv"); !checked.ok()) {
+    return new RefusedStream<v1::ImportCsvRequest>(context, observer_, "ImportCsv", checked);
   }
-  return new ImportReactor(context, response, store_, observer_, std::move(*admitted));
+  return new ImportReactor(context, response, store_, observer_, guards_.write_gate);
 }
 
 }  // namespace analytics::api

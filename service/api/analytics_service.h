@@ -57,9 +57,20 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
                                         v1::GetCustomerResponse* response) override;
 
  private:
+  // Admits, runs and logs a unary call, then finishes it.
   template <typename Handler>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, std::string_view method,
                                   Handler handler);
+  // The same on a thread of its own, for a write: it may wait for the write
+  // gate and run for seconds, and gRPC runs every reaction on a few callback
+  // threads — blocked in the gate's wait, they could starve the very call
+  // holding the gate. `handler` must own what it refers to.
+  template <typename Handler>
+  grpc::ServerUnaryReactor* UnaryWrite(grpc::CallbackServerContext* context,
+                                       std::string_view method, Handler handler);
+  template <typename Handler>
+  grpc::Status RunUnary(grpc::CallbackServerContext* context, std::string_view method,
+                        Handler& handler);
 
   OrderStore& store_;
   QueryEngine& engine_;

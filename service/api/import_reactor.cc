@@ -1,5 +1,8 @@
 #include "api/import_reactor.h"
 
+#include <system_error>
+#include <utility>
+
 #include "api/call_guard.h"
 #include "api/status.h"
 
@@ -80,14 +83,39 @@ v1::Encoding EncodingToProto(TextEncoding encoding) {
 }  // namespace
 
 ImportReactor::ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsvResponse* response,
-                             OrderStore& store, RpcObserver& observer, WriteGate::Lease lease)
-    : context_(context),
-      response_(response),
-      store_(store),
-      observer_(observer),
-      lease_(std::move(lease)) {
+                             OrderStore& store, RpcObserver& observer, WriteGate* gate)
+    : context_(context), response_(response), store_(store), observer_(observer) {
   observer_.OnStart("ImportCsv");
-  StartRead(&request_);
+  if (gate == nullptr) {
+    StartRead(&request_);
+    return;
+  }
+  const auto wait = [this, gate] {
+    absl::StatusOr<WriteGate::Lease> lease = gate->Acquire(context_->deadline());
+    if (!lease.ok()) {
+      Complete(lease.status());
+      return;
+    }
+    lease_ = *std::move(lease);
+    StartRead(&request_);
+  };
+  try {
+    gate_waiter_ = std::thread(wait);
+  } catch (const std::system_error&) {
+    wait();  // no thread to be had: wait here
+  }
+}
+
+void ImportReactor::OnDone() {
+  // The waiter may have finished the call itself, so OnDone may run on it.
+  if (gate_waiter_.joinable()) {
+    if (gate_waiter_.get_id() == std::this_thread::get_id()) {
+      gate_waiter_.detach();
+    } else {
+      gate_waiter_.join();
+    }
+  }
+  delete this;
 }
 
 void ImportReactor::OnReadDone(bool ok) {
@@ -161,6 +189,7 @@ absl::Status ImportReactor::FinishImport() {
 }
 
 void ImportReactor::Complete(const absl::Status& status) {
+  lease_ = WriteGate::Lease();  // the store's part is over: the next writer may start
   grpc::Status grpc_status = ToGrpcStatus(status, "ImportCsv");
   observer_.OnFinish({.method = "ImportCsv",
                       .peer = context_->peer(),

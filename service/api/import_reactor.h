@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "api/rpc_observer.h"
 #include "api/write_gate.h"
@@ -25,11 +26,14 @@ namespace v1 = ::customer_analytics::v1;
 
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCsvRequest> {
  public:
+  // With a `gate`, a thread of the reactor's waits for it before the first
+  // read (a gRPC callback thread must not block in that wait, see
+  // IngestReactor) and the lease is held until the import is over.
   ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsvResponse* response,
-                OrderStore& store, RpcObserver& observer, WriteGate::Lease lease = {});
+                OrderStore& store, RpcObserver& observer, WriteGate* gate = nullptr);
 
   void OnReadDone(bool ok) override;
-  void OnDone() override { delete this; }
+  void OnDone() override;
 
  private:
   absl::Status TakeMessage();
@@ -40,8 +44,9 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCsvRequest>
   v1::ImportCsvResponse* const response_;
   OrderStore& store_;
   RpcObserver& observer_;
-  // The one-writer gate, held until the reactor is deleted (after Finish).
+  // The one-writer gate: waited for by gate_waiter_, held until Complete.
   WriteGate::Lease lease_;
+  std::thread gate_waiter_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
   v1::ImportCsvRequest request_;

@@ -4,6 +4,12 @@
 // size cap, lines per ingest message, and concurrent streams per connection.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "security/security_support.h"
 
@@ -110,6 +116,82 @@ TEST(WriteLimitsTest, AnExpiredOrCancelledWriteStopsAndFreesTheGate) {
   const grpc::Status status = stub->SeedDemoData(Context("", 20).get(), seed, &seeded);
   ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
   EXPECT_EQ(seeded.total_lines(), 20) << "the expired or cancelled writes wrote something";
+}
+
+// Writers waiting for the gate wait on threads of their own: gRPC runs every
+// reaction on a few callback threads, and waiters blocking those starved
+// every other call — reads, and the very import holding the gate.
+TEST(WriteLimitsTest, WritersWaitingForTheGateDoNotHoldUpOtherCalls) {
+  TempDir dir;
+  LoggedServer server(dir.File("log"), {"--write-wait-ms", "60000", "--max-write-waiters", "4"});
+  auto stub = Stub(server.address());
+  // An import holds the gate while its stream stays open.
+  std::unique_ptr<grpc::ClientContext> context = Context("", 120);
+  v1::ImportCsvResponse imported;
+  auto holder = stub->ImportCsv(context.get(), &imported);
+  const CsvFixture csv = CsvFixture::Make(50, "H");
+  v1::ImportCsvRequest chunk;
+  chunk.set_chunk(csv.csv.substr(0, 100));
+  ASSERT_TRUE(holder->Write(chunk));
+  // A short write, refused at once when the gate's waiter places are full,
+  // else after waiting 200 ms (or admitted, if the gate is free).
+  const auto probe = [&] {
+    v1::SeedDemoDataRequest request;
+    request.set_line_count(1);
+    request.set_customer_count(1);
+    request.set_end_date("2024-06-30");
+    v1::SeedDemoDataResponse ignored;
+    auto probe_context = std::make_unique<grpc::ClientContext>();
+    probe_context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+    return stub->SeedDemoData(probe_context.get(), request, &ignored);
+  };
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  // The import holds the gate once a probe has to wait for it.
+  while (probe().error_code() != grpc::StatusCode::ABORTED &&
+         std::chrono::steady_clock::now() < give_up) {
+  }
+  // Four writers wait: two seeds and two imports (more than gRPC has
+  // callback threads on a small machine). A writer refused because the
+  // waiter cap was full (a probe below took a place) retries, as told.
+  std::vector<std::thread> waiters;
+  std::vector<grpc::StatusCode> codes(4, grpc::StatusCode::UNKNOWN);
+  const auto until_admitted = [](const std::function<grpc::StatusCode()>& write) {
+    grpc::StatusCode code;
+    do {
+      code = write();
+    } while (code == grpc::StatusCode::ABORTED);
+    return code;
+  };
+  for (int i = 0; i < 2; ++i) {
+    waiters.emplace_back([&, i] { codes[i] = until_admitted([&] { return Seed(*stub, 120); }); });
+    waiters.emplace_back([&, i] {
+      codes[2 + i] = until_admitted([&] {
+        return ImportCsv(*stub, CsvFixture::Make(5, absl::StrCat("W", i)).csv).error_code();
+      });
+    });
+  }
+  // The gate has all the waiters it takes once a probe is refused for the
+  // cap (a probe that waits instead gives up after 200 ms).
+  bool all_waiting = false;
+  while (!all_waiting && std::chrono::steady_clock::now() < give_up) {
+    const grpc::Status refused = probe();
+    all_waiting = refused.error_code() == grpc::StatusCode::ABORTED &&
+                  refused.error_message().find("4 more are waiting") != std::string::npos;
+  }
+  EXPECT_TRUE(all_waiting) << "the writers never all waited";  // the rest still cleans up
+  // Reads are answered meanwhile...
+  v1::GetKpisResponse kpis;
+  const grpc::Status read = stub->GetKpis(Context("", 10).get(), {}, &kpis);
+  EXPECT_TRUE(read.ok()) << read.error_code() << " " << read.error_message();
+  // ...and the holder finishes its import, after which each waiter runs.
+  chunk.set_chunk(csv.csv.substr(100));
+  EXPECT_TRUE(holder->Write(chunk));
+  holder->WritesDone();
+  const grpc::Status held = holder->Finish();
+  EXPECT_TRUE(held.ok()) << held.error_message();
+  EXPECT_TRUE(imported.committed());
+  for (std::thread& waiter : waiters) waiter.join();
+  for (const grpc::StatusCode code : codes) EXPECT_EQ(code, grpc::StatusCode::OK);
 }
 
 TEST(MessageLimitsTest, LargestMessagePageSizeAndLinesPerMessage) {
