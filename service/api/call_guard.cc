@@ -35,6 +35,15 @@ absl::StatusOr<WriteGate::Lease> AdmitCall(const CallGuards& guards,
   return WriteGate::Lease();
 }
 
+void JoinUnlessCurrent(std::thread& thread) {
+  if (!thread.joinable()) return;
+  if (thread.get_id() == std::this_thread::get_id()) {
+    thread.detach();
+  } else {
+    thread.join();
+  }
+}
+
 bool CallAwareSource::Abandoned() {
   if (context_.IsCancelled() || context_.deadline() <= std::chrono::system_clock::now()) {
     status_ =

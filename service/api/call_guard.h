@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "api/auth.h"
@@ -64,6 +65,10 @@ class CallAwareSource final : public LineSource {
   std::int64_t count_ = 0;
   absl::Status status_;
 };
+
+// For a reactor's OnDone: joins the reactor's own thread, or detaches it when
+// OnDone runs on that very thread (its last act was Finish).
+void JoinUnlessCurrent(std::thread& thread);
 
 // A client-streaming call refused before it started: finishes with `status`
 // at once (the client's writes then fail and Finish reports the status) and

@@ -107,14 +107,8 @@ ImportReactor::ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsv
 }
 
 void ImportReactor::OnDone() {
-  // The waiter may have finished the call itself, so OnDone may run on it.
-  if (gate_waiter_.joinable()) {
-    if (gate_waiter_.get_id() == std::this_thread::get_id()) {
-      gate_waiter_.detach();
-    } else {
-      gate_waiter_.join();
-    }
-  }
+  // Its thread may have finished the call itself, so OnDone may run on it.
+  JoinUnlessCurrent(gate_waiter_);
   delete this;
 }
 

@@ -33,14 +33,8 @@ IngestReactor::IngestReactor(grpc::CallbackServerContext* context,
 }
 
 void IngestReactor::OnDone() {
-  // The writer's last act is Finish; OnDone may even run on its thread.
-  if (writer_.joinable()) {
-    if (writer_.get_id() == std::this_thread::get_id()) {
-      writer_.detach();
-    } else {
-      writer_.join();
-    }
-  }
+  // Its thread may have finished the call itself, so OnDone may run on it.
+  JoinUnlessCurrent(writer_);
   delete this;
 }
 

@@ -1,13 +1,14 @@
 // One writer at a time: the gate every write RPC passes before it starts.
 //
 // SeedDemoData, IngestTransactions and ImportCsv each hold a WriteGate lease
-// for their whole call, so two imports never spool, validate and commit side
+// until their store work is over, so two imports never spool, validate and commit side
 // by side (the store would serialise their commits anyway, but without a
 // bound on the wait and with both spools on disk at once). A second writer
 // waits up to a bound (and never past its own deadline), then gets ABORTED
-// "another write is in progress" — a clear signal to retry later. Waiting
-// blocks a gRPC callback thread, so the number of waiters is capped too: past
-// the cap a writer is refused at once instead of tying up another thread.
+// "another write is in progress" — a clear signal to retry later. Each waiter
+// blocks a thread of its own (never a gRPC callback thread: those are few, and
+// blocking them starves every call), so the number of waiters is capped too:
+// past the cap a writer is refused at once instead of tying up another thread.
 #pragma once
 
 #include <chrono>

@@ -431,10 +431,7 @@ absl::StatusOr<Measures> ColumnarEngine::Totals(const Filter& filter) {
         last = order;
         columnar::SetBit(customer_words, customer_of[r]);
       }
-      part.m.revenue += revenue;
-      part.m.profit += profit_sum;
-      part.m.units += units;
-      part.m.orders += orders;
+      AddSums(part.m, {.revenue = revenue, .profit = profit_sum, .orders = orders, .units = units});
       last_order = last;
     });
   };
@@ -556,10 +553,8 @@ std::vector<GroupMeasures> ColumnarEngine::DimensionBreakdown(const Filter& filt
         part.customers.Add(g, customer);
         columnar::SetBit(all_customer_words, customer);
       }
-      part.total.revenue += revenue;
-      part.total.profit += profit_sum;
-      part.total.units += units;
-      part.total.orders += orders;
+      AddSums(part.total,
+              {.revenue = revenue, .profit = profit_sum, .orders = orders, .units = units});
       last_order = last;
     });
   };
