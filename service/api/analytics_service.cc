@@ -278,10 +278,11 @@ grpc::Status AnalyticsService::RunUnary(grpc::CallbackServerContext* context,
 }
 
 template <typename Handler>
-grpc::ServerUnaryReactor* AnalyticsService::Unary(grpc::CallbackServerContext* context,
-                                                  std::string_view method, Handler handler) {
+grpc::ServerUnaryReactor* AnalyticsService::UnaryRead(grpc::CallbackServerContext* context,
+                                                      std::string_view method, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(RunUnary(context, method, handler));
+  auto consistent = [&] { return engine_.ReadConsistently(handler); };
+  reactor->Finish(RunUnary(context, method, consistent));
   return reactor;
 }
 
@@ -314,41 +315,44 @@ grpc::ServerUnaryReactor* AnalyticsService::SeedDemoData(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AnalyticsService::GetKpis(grpc::CallbackServerContext* context,
                                                     const v1::GetKpisRequest* request,
                                                     v1::GetKpisResponse* response) {
-  return Unary(context, "GetKpis", [&] { return HandleKpis(engine_, *request, *response); });
+  return UnaryRead(context, "GetKpis",
+                   [&](QueryEngine& view) { return HandleKpis(view, *request, *response); });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::GetBreakdown(grpc::CallbackServerContext* context,
                                                          const v1::GetBreakdownRequest* request,
                                                          v1::GetBreakdownResponse* response) {
-  return Unary(context, "GetBreakdown",
-               [&] { return HandleBreakdown(engine_, *request, *response); });
+  return UnaryRead(context, "GetBreakdown",
+                   [&](QueryEngine& view) { return HandleBreakdown(view, *request, *response); });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::GetSalesTrend(grpc::CallbackServerContext* context,
                                                           const v1::GetSalesTrendRequest* request,
                                                           v1::GetSalesTrendResponse* response) {
-  return Unary(context, "GetSalesTrend", [&] { return HandleTrend(engine_, *request, *response); });
+  return UnaryRead(context, "GetSalesTrend",
+                   [&](QueryEngine& view) { return HandleTrend(view, *request, *response); });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::GetRfmSummary(grpc::CallbackServerContext* context,
                                                           const v1::GetRfmSummaryRequest* request,
                                                           v1::GetRfmSummaryResponse* response) {
-  return Unary(context, "GetRfmSummary",
-               [&] { return HandleRfmSummary(engine_, *request, *response); });
+  return UnaryRead(context, "GetRfmSummary",
+                   [&](QueryEngine& view) { return HandleRfmSummary(view, *request, *response); });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::ListCustomers(grpc::CallbackServerContext* context,
                                                           const v1::ListCustomersRequest* request,
                                                           v1::ListCustomersResponse* response) {
-  return Unary(context, "ListCustomers",
-               [&] { return HandleListCustomers(engine_, limits_, *request, *response); });
+  return UnaryRead(context, "ListCustomers", [&](QueryEngine& view) {
+    return HandleListCustomers(view, limits_, *request, *response);
+  });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::GetCustomer(grpc::CallbackServerContext* context,
                                                         const v1::GetCustomerRequest* request,
                                                         v1::GetCustomerResponse* response) {
-  return Unary(context, "GetCustomer",
-               [&] { return HandleGetCustomer(engine_, *request, *response); });
+  return UnaryRead(context, "GetCustomer",
+                   [&](QueryEngine& view) { return HandleGetCustomer(view, *request, *response); });
 }
 
 grpc::ServerReadReactor<v1::IngestTransactionsRequest>* AnalyticsService::IngestTransactions(

@@ -57,10 +57,12 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
                                         v1::GetCustomerResponse* response) override;
 
  private:
-  // Admits, runs and logs a unary call, then finishes it.
+  // Admits, runs and logs a read, then finishes it. `handler` gets a view
+  // of one committed state (QueryEngine::ReadConsistently): every figure of
+  // one response comes from the same data, even while writes land.
   template <typename Handler>
-  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, std::string_view method,
-                                  Handler handler);
+  grpc::ServerUnaryReactor* UnaryRead(grpc::CallbackServerContext* context, std::string_view method,
+                                      Handler handler);
   // The same on a thread of its own, for a write: it may wait for the write
   // gate and run for seconds, and gRPC runs every reaction on a few callback
   // threads — blocked in the gate's wait, they could starve the very call

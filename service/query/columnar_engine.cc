@@ -367,6 +367,75 @@ void ColumnarEngine::Apply(StagedWrite& staged) {
   if (!stopped_because.empty() && options_.on_stop) options_.on_stop(stopped_because);
 }
 
+// The engine as seen while its caller holds the read lock: every call goes
+// straight to the locked implementations, so no write lands in between.
+class ColumnarEngine::View final : public QueryEngine {
+ public:
+  explicit View(const ColumnarEngine& engine) : engine_(engine) {}
+
+  absl::StatusOr<Measures> Totals(const Filter& filter) override {
+    return engine_.TotalsLocked(filter);
+  }
+  absl::StatusOr<std::vector<GroupMeasures>> Breakdown(const Filter& filter,
+                                                       Dimension dimension) override {
+    return engine_.BreakdownLocked(filter, dimension);
+  }
+  absl::StatusOr<std::vector<TrendPoint>> Trend(const Filter& filter,
+                                                Granularity granularity) override {
+    return engine_.TrendLocked(filter, granularity);
+  }
+  absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override {
+    return engine_.SpanLocked(filter);
+  }
+  absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override {
+    return engine_.ScoreCustomersLocked(filter, as_of);
+  }
+  absl::Status ReadConsistently(
+      const std::function<absl::Status(QueryEngine& view)>& read) override {
+    return read(*this);
+  }
+
+ private:
+  const ColumnarEngine& engine_;
+};
+
+absl::Status ColumnarEngine::ReadConsistently(
+    const std::function<absl::Status(QueryEngine& view)>& read) {
+  std::shared_lock lock(mutex_);
+  // A stopped engine answers nothing: one Unavailable for the whole read,
+  // which the fallback engine then serves.
+  if (table_ == nullptr) return Unavailable();
+  View view(*this);
+  return read(view);
+}
+
+absl::StatusOr<Measures> ColumnarEngine::Totals(const Filter& filter) {
+  std::shared_lock lock(mutex_);
+  return TotalsLocked(filter);
+}
+
+absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::Breakdown(const Filter& filter,
+                                                                     Dimension dimension) {
+  std::shared_lock lock(mutex_);
+  return BreakdownLocked(filter, dimension);
+}
+
+absl::StatusOr<std::vector<TrendPoint>> ColumnarEngine::Trend(const Filter& filter,
+                                                              Granularity granularity) {
+  std::shared_lock lock(mutex_);
+  return TrendLocked(filter, granularity);
+}
+
+absl::StatusOr<std::optional<DateSpan>> ColumnarEngine::Span(const Filter& filter) {
+  std::shared_lock lock(mutex_);
+  return SpanLocked(filter);
+}
+
+absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomers(const Filter& filter, Day as_of) {
+  std::shared_lock lock(mutex_);
+  return ScoreCustomersLocked(filter, as_of);
+}
+
 bool ColumnarEngine::serving() const {
   std::shared_lock lock(mutex_);
   return table_ != nullptr;
@@ -382,8 +451,7 @@ std::int64_t ColumnarEngine::LineCount() const {
   return table_ == nullptr ? 0 : static_cast<std::int64_t>(table_->columns().size());
 }
 
-absl::StatusOr<Measures> ColumnarEngine::Totals(const Filter& filter) {
-  std::shared_lock lock(mutex_);
+absl::StatusOr<Measures> ColumnarEngine::TotalsLocked(const Filter& filter) const {
   if (table_ == nullptr) return Unavailable();
   if (std::optional<Measures> known = CachedTotals(filter)) return *known;
   const LineTable& table = *table_;
@@ -464,9 +532,8 @@ void ColumnarEngine::ClearAnswers() const {
   scored_.Clear();
 }
 
-absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::Breakdown(const Filter& filter,
-                                                                     Dimension dimension) {
-  std::shared_lock lock(mutex_);
+absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::BreakdownLocked(
+    const Filter& filter, Dimension dimension) const {
   if (table_ == nullptr) return Unavailable();
   const std::pair<Filter, Dimension> key{filter, dimension};
   if (auto known = breakdowns_.Find(key, generation_)) return *std::move(known);
@@ -644,9 +711,8 @@ std::vector<GroupMeasures> ColumnarEngine::CustomerBreakdown(const Filter& filte
   return result;
 }
 
-absl::StatusOr<std::vector<TrendPoint>> ColumnarEngine::Trend(const Filter& filter,
-                                                              Granularity granularity) {
-  std::shared_lock lock(mutex_);
+absl::StatusOr<std::vector<TrendPoint>> ColumnarEngine::TrendLocked(const Filter& filter,
+                                                                    Granularity granularity) const {
   if (table_ == nullptr) return Unavailable();
   const std::pair<Filter, Granularity> key{filter, granularity};
   if (auto known = trends_.Find(key, generation_)) return *std::move(known);
@@ -726,8 +792,7 @@ std::vector<TrendPoint> ColumnarEngine::ComputeTrend(const Filter& filter,
   return points;
 }
 
-absl::StatusOr<std::optional<DateSpan>> ColumnarEngine::Span(const Filter& filter) {
-  std::shared_lock lock(mutex_);
+absl::StatusOr<std::optional<DateSpan>> ColumnarEngine::SpanLocked(const Filter& filter) const {
   if (table_ == nullptr) return Unavailable();
   const Columns& c = table_->columns();
   const RowFilter rows(*table_, filter);
@@ -743,8 +808,8 @@ absl::StatusOr<std::optional<DateSpan>> ColumnarEngine::Span(const Filter& filte
   return std::optional<DateSpan>(DateSpan{c.day[first], c.day[last]});
 }
 
-absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomers(const Filter& filter, Day as_of) {
-  std::shared_lock lock(mutex_);
+absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomersLocked(const Filter& filter,
+                                                                     Day as_of) const {
   if (table_ == nullptr) return Unavailable();
   const std::pair<Filter, Day> key{filter, as_of};
   if (auto known = scored_.Find(key, generation_)) return *std::move(known);

@@ -24,9 +24,10 @@
 //   write; `make bench` reports the uncached cost right after a write too.
 //
 // Concurrency: any number of reads share a readers-writer lock; applying a
-// write takes it exclusively. Memory: when the copy would exceed the budget
-// (or a write cannot be represented), the engine stops serving for good and
-// answers Unavailable; FallbackQueryEngine then routes to SQL.
+// write takes it exclusively. ReadConsistently holds the shared lock across
+// several primitives, so a report's parts come from one state. Memory: when the copy would exceed
+// the budget (or a write cannot be represented), the engine stops serving for good and answers
+// Unavailable; FallbackQueryEngine then routes to SQL.
 #pragma once
 
 #include <cstddef>
@@ -74,6 +75,9 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
                                                 Granularity granularity) override;
   absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override;
   absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override;
+  // Holds the read lock while `read` runs; Unavailable if the engine stopped.
+  absl::Status ReadConsistently(
+      const std::function<absl::Status(QueryEngine& view)>& read) override;
 
   // False once the engine stopped serving (see the header comment).
   bool serving() const;
@@ -82,6 +86,7 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
 
  private:
   class Pending;
+  class View;
 
   ColumnarEngine(OrderStore& store, ColumnarEngineOptions options);
 
@@ -91,6 +96,15 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // Checks the budget and the overflow bound after a change; empty if fine.
   std::string Refusal() const;
   void StopLocked(const std::string& why);
+
+  // The primitives, called with mutex_ held (shared or exclusive).
+  absl::StatusOr<Measures> TotalsLocked(const Filter& filter) const;
+  absl::StatusOr<std::vector<GroupMeasures>> BreakdownLocked(const Filter& filter,
+                                                             Dimension dimension) const;
+  absl::StatusOr<std::vector<TrendPoint>> TrendLocked(const Filter& filter,
+                                                      Granularity granularity) const;
+  absl::StatusOr<std::optional<DateSpan>> SpanLocked(const Filter& filter) const;
+  absl::StatusOr<CustomerRfmList> ScoreCustomersLocked(const Filter& filter, Day as_of) const;
 
   std::vector<CustomerRfm> ComputeScores(const Filter& filter, Day as_of) const;
   // Totals of recent filters, valid until the next write: dashboards ask

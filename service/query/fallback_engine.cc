@@ -36,4 +36,15 @@ absl::StatusOr<CustomerRfmList> FallbackQueryEngine::ScoreCustomers(const Filter
   return Route([&](QueryEngine& engine) { return engine.ScoreCustomers(filter, as_of); });
 }
 
+absl::Status FallbackQueryEngine::ReadConsistently(
+    const std::function<absl::Status(QueryEngine& view)>& read) {
+  if (primary_.serving()) {
+    absl::Status status = primary_.ReadConsistently(read);
+    // Stopped before the read began (the engine checks under its lock, so a
+    // read never straddles the stop): nothing was answered, ask the fallback.
+    if (status.ok() || !absl::IsUnavailable(status) || primary_.serving()) return status;
+  }
+  return fallback_.ReadConsistently(read);
+}
+
 }  // namespace analytics

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +94,16 @@ class QueryEngine {
   // Every customer with at least one filtered line on or before `as_of`,
   // scored among themselves, ordered by customer_id.
   virtual absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) = 0;
+
+  // Runs `read` on a view of one committed state: no write is applied
+  // between the calls `read` makes on `view`, so an answer built from
+  // several primitives (a breakdown and its total, a profile and its
+  // categories) always adds up. Each primitive alone is atomic anyway; the
+  // view is what makes their combination so. Writes wait until `read`
+  // returns, so it should only query and compute. Calling
+  // ReadConsistently on the view runs `read` on the same view.
+  virtual absl::Status ReadConsistently(
+      const std::function<absl::Status(QueryEngine& view)>& read) = 0;
 };
 
 }  // namespace analytics

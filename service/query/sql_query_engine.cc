@@ -108,12 +108,15 @@ void BucketStartFunction(sqlite3_context* context, int /*argc*/, sqlite3_value**
   sqlite3_result_int64(context, BucketStart(day, static_cast<Granularity>(code)));
 }
 
-// Prepares `sql`, binds the filter, and calls `on_row` for each result row.
+// Prepares `sql`, binds the filter, and calls `on_row` for each result row:
+// on `held` when the caller already has the connection (a consistent read),
+// else under the store's lock.
 template <typename OnRow>
-absl::Status Query(OrderStore& store, const std::string& sql, const Filter& filter,
+absl::Status Query(OrderStore& store, sqlite::Connection* held, const std::string& sql,
+                   const Filter& filter,
                    const std::function<absl::Status(sqlite::Statement&)>& bind_extra,
                    OnRow on_row) {
-  return store.WithConnection([&](sqlite::Connection& connection) -> absl::Status {
+  const auto run = [&](sqlite::Connection& connection) -> absl::Status {
     absl::StatusOr<sqlite::Statement> statement = connection.Prepare(sql);
     if (!statement.ok()) return statement.status();
     if (absl::Status s = BindFilter(*statement, filter); !s.ok()) return s;
@@ -126,7 +129,8 @@ absl::Status Query(OrderStore& store, const std::string& sql, const Filter& filt
       if (!*row) return absl::OkStatus();
       on_row(*statement);
     }
-  });
+  };
+  return held != nullptr ? run(*held) : store.WithConnection(run);
 }
 
 Measures ReadMeasures(const sqlite::Statement& row, int first_column) {
@@ -152,13 +156,24 @@ absl::StatusOr<std::unique_ptr<SqlQueryEngine>> SqlQueryEngine::Create(OrderStor
     return sqlite::StatusFromCode(code, "registering SQL functions");
   });
   if (!status.ok()) return status;
-  return std::unique_ptr<SqlQueryEngine>(new SqlQueryEngine(store));
+  return std::unique_ptr<SqlQueryEngine>(new SqlQueryEngine(store, nullptr));
+}
+
+absl::Status SqlQueryEngine::ReadConsistently(
+    const std::function<absl::Status(QueryEngine& view)>& read) {
+  if (held_ != nullptr) return read(*this);
+  // Every write runs as one transaction under the store's lock, so while a
+  // read holds the connection it sees one committed state.
+  return store_.WithConnection([&](sqlite::Connection& connection) {
+    SqlQueryEngine view(store_, &connection);
+    return read(view);
+  });
 }
 
 absl::StatusOr<Measures> SqlQueryEngine::Totals(const Filter& filter) {
   Measures result;
   const std::string sql = absl::StrCat(kFilteredLines, " SELECT ", kMeasureColumns, " FROM f");
-  absl::Status status = Query(store_, sql, filter, nullptr,
+  absl::Status status = Query(store_, held_, sql, filter, nullptr,
                               [&](const sqlite::Statement& row) { result = ReadMeasures(row, 0); });
   if (!status.ok()) return status;
   return result;
@@ -177,9 +192,11 @@ absl::StatusOr<std::vector<GroupMeasures>> SqlQueryEngine::Breakdown(const Filte
                        " FROM f GROUP BY ", column);
   }
   std::vector<GroupMeasures> groups;
-  absl::Status status = Query(store_, sql, filter, nullptr, [&](const sqlite::Statement& row) {
-    groups.push_back({.key = row.Text(0), .label = row.Text(1), .measures = ReadMeasures(row, 2)});
-  });
+  absl::Status status =
+      Query(store_, held_, sql, filter, nullptr, [&](const sqlite::Statement& row) {
+        groups.push_back(
+            {.key = row.Text(0), .label = row.Text(1), .measures = ReadMeasures(row, 2)});
+      });
   if (!status.ok()) return status;
   return groups;
 }
@@ -192,7 +209,7 @@ absl::StatusOr<std::vector<TrendPoint>> SqlQueryEngine::Trend(const Filter& filt
       " COUNT(DISTINCT order_id) FROM f GROUP BY bucket ORDER BY bucket");
   std::vector<TrendPoint> points;
   absl::Status status = Query(
-      store_, sql, filter,
+      store_, held_, sql, filter,
       [&](sqlite::Statement& statement) {
         return statement.Bind(kFirstFreeParameter, std::int64_t{GranularityCode(granularity)});
       },
@@ -210,11 +227,13 @@ absl::StatusOr<std::optional<DateSpan>> SqlQueryEngine::Span(const Filter& filte
   std::optional<DateSpan> span;
   const std::string sql =
       absl::StrCat(kFilteredLines, " SELECT MIN(order_date), MAX(order_date) FROM f");
-  absl::Status status = Query(store_, sql, filter, nullptr, [&](const sqlite::Statement& row) {
-    if (!row.IsNull(0)) {
-      span = DateSpan{.first = static_cast<Day>(row.Int(0)), .last = static_cast<Day>(row.Int(1))};
-    }
-  });
+  absl::Status status =
+      Query(store_, held_, sql, filter, nullptr, [&](const sqlite::Statement& row) {
+        if (!row.IsNull(0)) {
+          span =
+              DateSpan{.first = static_cast<Day>(row.Int(0)), .last = static_cast<Day>(row.Int(1))};
+        }
+      });
   if (!status.ok()) return status;
   return span;
 }
@@ -245,7 +264,7 @@ FROM scored s JOIN life USING (customer_id) JOIN latest l USING (customer_id)
 ORDER BY s.customer_id)sql");
   std::vector<CustomerRfm> customers;
   absl::Status status = Query(
-      store_, sql, filter,
+      store_, held_, sql, filter,
       [&](sqlite::Statement& statement) {
         return statement.Bind(kFirstFreeParameter, std::int64_t{as_of});
       },

@@ -27,10 +27,16 @@ class SqlQueryEngine final : public QueryEngine {
                                                 Granularity granularity) override;
   absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override;
   absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override;
+  // Holds the store's connection while `read` runs.
+  absl::Status ReadConsistently(
+      const std::function<absl::Status(QueryEngine& view)>& read) override;
 
  private:
-  explicit SqlQueryEngine(OrderStore& store) : store_(store) {}
+  // `held`: the connection a consistent read holds (its view queries on it
+  // directly), or null for the engine itself.
+  SqlQueryEngine(OrderStore& store, sqlite::Connection* held) : store_(store), held_(held) {}
   OrderStore& store_;
+  sqlite::Connection* const held_;
 };
 
 }  // namespace analytics
