@@ -142,7 +142,7 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt"
   echo "- RAM: $(free -g | awk '/^Mem:/ { print $2 }') GiB"
   echo "- Kernel: $(uname -sr)"
   echo "- Compiler: $("${compiler:-c++}" --version 2>/dev/null | head -1)"
-  echo "- Build type: ${build_type:-?}"
+  echo "- Build type: ${build_type:-?}; server --memory-budget-mb: $(v memory_budget_mb) (default 1024: above it the SQL engine answers)"
   echo "- Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes every figure noisier; compare ratios within one run)"
   echo "- sqlite3 $(sqlite3 --version | cut -d' ' -f1), DuckDB $(node -e "import('@duckdb/node-api').then(d => console.log(d.default.version()))" 2>/dev/null || (cd "$ROOT/bench/peers" && node -e "import('@duckdb/node-api').then(d => console.log(d.default.version()))" 2>/dev/null) || echo n/a), h2load $(h2load --version 2>/dev/null | sed -n 's/.*nghttp2\/\([0-9.]*\).*/\1/p' | head -1)"
   echo

@@ -21,7 +21,9 @@
 #
 # Environment: BUILD_DIR (default build), BENCH_LINES, BENCH_CUSTOMERS,
 # BENCH_REPEAT (calls per latency figure, default 50), BENCH_PEER_REPEAT
-# (default 5), BENCH_SKIP_PEERS=1, BENCH_RESULTS (output file).
+# (default 5), BENCH_SKIP_PEERS=1, BENCH_RESULTS (output file),
+# BENCH_MEMORY_BUDGET_MB (the server's --memory-budget-mb; its default is
+# 1024, too small for the columnar copy of 10M lines).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +40,8 @@ SERVER=$BUILD_DIR/service/server/analytics-server
 CLIENT=$BUILD_DIR/bench/bench-client
 RESULTS=$WORK/results.env
 SERVER_PID=""
+SERVER_FLAGS=()
+[[ -n "${BENCH_MEMORY_BUDGET_MB:-}" ]] && SERVER_FLAGS+=(--memory-budget-mb "$BENCH_MEMORY_BUDGET_MB")
 
 log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 record() { echo "$1=$2" >>"$RESULTS"; }
@@ -70,7 +74,7 @@ start_server() {
   : >"$out"
   local t0
   t0=$(date +%s.%N)
-  "$SERVER" --listen 127.0.0.1:0 --db "$1" --metrics-listen "" --log-level warn \
+  "$SERVER" --listen 127.0.0.1:0 --db "$1" --metrics-listen "" --log-level warn "${SERVER_FLAGS[@]}" \
     >"$out" 2>>"$WORK/server.log" &
   SERVER_PID=$!
   until grep -q '^listening on ' "$out"; do
@@ -95,6 +99,7 @@ rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/statu
 hwm_mib() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 
 record latency_repeat "$REPEAT"
+record memory_budget_mb "${BENCH_MEMORY_BUDGET_MB:-default}"
 record peer_repeat "$PEER_REPEAT"
 data_flags=(--lines "$LINES" --customers "$CUSTOMERS" --seed "$SEED" --end-date "$END_DATE")
 
