@@ -1,14 +1,26 @@
 #include "query/fallback_engine.h"
 
 namespace analytics {
+namespace {
+
+const absl::Status& StatusOf(const absl::Status& status) { return status; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& result) {
+  return result.status();
+}
+
+}  // namespace
 
 template <typename Call>
 auto FallbackQueryEngine::Route(Call call) -> decltype(call(std::declval<QueryEngine&>())) {
   if (primary_.serving()) {
     auto result = call(static_cast<QueryEngine&>(primary_));
     // The engine may stop between the check and the call; it then answers
-    // Unavailable and the fallback takes the question.
-    if (result.ok() || !absl::IsUnavailable(result.status()) || primary_.serving()) return result;
+    // Unavailable without having answered anything (it checks under its
+    // lock, so no call or consistent read straddles the stop) and the
+    // fallback takes the question.
+    const absl::Status& status = StatusOf(result);
+    if (status.ok() || !absl::IsUnavailable(status) || primary_.serving()) return result;
   }
   return call(fallback_);
 }
@@ -38,13 +50,7 @@ absl::StatusOr<CustomerRfmList> FallbackQueryEngine::ScoreCustomers(const Filter
 
 absl::Status FallbackQueryEngine::ReadConsistently(
     const std::function<absl::Status(QueryEngine& view)>& read) {
-  if (primary_.serving()) {
-    absl::Status status = primary_.ReadConsistently(read);
-    // Stopped before the read began (the engine checks under its lock, so a
-    // read never straddles the stop): nothing was answered, ask the fallback.
-    if (status.ok() || !absl::IsUnavailable(status) || primary_.serving()) return status;
-  }
-  return fallback_.ReadConsistently(read);
+  return Route([&](QueryEngine& engine) { return engine.ReadConsistently(read); });
 }
 
 }  // namespace analytics

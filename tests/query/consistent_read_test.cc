@@ -64,11 +64,12 @@ class ConsistentReadTest : public ::testing::TestWithParam<Kind> {
     VectorSource first(Write(0));
     ASSERT_TRUE(store_->Upsert(first).ok());
     sql_ = *SqlQueryEngine::Create(*store_);
-    // A budget of one byte over the loaded size stops the columnar engine at
-    // the first write that grows it, for the stopped-fallback case.
-    const std::size_t loaded = (*ColumnarEngine::Create(*store_))->MemoryBytes();
     ColumnarEngineOptions options;
-    if (GetParam() == Kind::kFallbackToSql) options.memory_budget_bytes = loaded + 1;
+    if (GetParam() == Kind::kFallbackToSql) {
+      // A budget of one byte over the loaded size stops the columnar engine
+      // at the first write that grows it.
+      options.memory_budget_bytes = (*ColumnarEngine::Create(*store_))->MemoryBytes() + 1;
+    }
     // Split scans too, so helper threads run inside the views.
     options.parallel_min_rows = 2;
     columnar_ = *ColumnarEngine::Create(*store_, options);
