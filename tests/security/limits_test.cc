@@ -123,7 +123,10 @@ TEST(WriteLimitsTest, AnExpiredOrCancelledWriteStopsAndFreesTheGate) {
 // every other call — reads, and the very import holding the gate.
 TEST(WriteLimitsTest, WritersWaitingForTheGateDoNotHoldUpOtherCalls) {
   TempDir dir;
-  LoggedServer server(dir.File("log"), {"--write-wait-ms", "60000", "--max-write-waiters", "4"});
+  // Room for the four writers and one probe: a probe that takes a place
+  // must not shut a writer out (a writer retrying against a stream of
+  // probes could lose every time and never be seen waiting).
+  LoggedServer server(dir.File("log"), {"--write-wait-ms", "60000", "--max-write-waiters", "5"});
   auto stub = Stub(server.address());
   // An import holds the gate while its stream stays open.
   std::unique_ptr<grpc::ClientContext> context = Context("", 120);
@@ -170,13 +173,15 @@ TEST(WriteLimitsTest, WritersWaitingForTheGateDoNotHoldUpOtherCalls) {
       });
     });
   }
-  // The gate has all the waiters it takes once a probe is refused for the
-  // cap (a probe that waits instead gives up after 200 ms).
+  // All four writers wait once a probe is refused for a full cap of five:
+  // probes run one at a time, so at most one place is a probe's (the last
+  // one's, if the server has not yet seen its deadline pass). A probe that
+  // waits instead gives up after 200 ms.
   bool all_waiting = false;
   while (!all_waiting && std::chrono::steady_clock::now() < give_up) {
     const grpc::Status refused = probe();
     all_waiting = refused.error_code() == grpc::StatusCode::ABORTED &&
-                  refused.error_message().find("4 more are waiting") != std::string::npos;
+                  refused.error_message().find("5 more are waiting") != std::string::npos;
   }
   EXPECT_TRUE(all_waiting) << "the writers never all waited";  // the rest still cleans up
   // Reads are answered meanwhile...
