@@ -20,25 +20,49 @@ std::uint64_t Mix(std::uint64_t a, std::uint64_t b) {
   return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
 }
 
-std::size_t HashText(std::string_view text) {
+std::uint64_t Load8(const char* p) {
+  std::uint64_t word;
+  std::memcpy(&word, p, 8);
+  return word;
+}
+
+std::uint64_t Load4(const char* p) {
+  std::uint32_t word;
+  std::memcpy(&word, p, 4);
+  return word;
+}
+
+std::uint32_t HashText(std::string_view text) {
   constexpr std::uint64_t kSeed = 0xa0761d6478bd642fULL;
   constexpr std::uint64_t kStep = 0xe7037ed1a0b428dbULL;
   std::uint64_t h = kSeed ^ text.size();
   const char* p = text.data();
-  std::size_t left = text.size();
+  const std::size_t size = text.size();
+  std::size_t left = size;
   while (left >= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, 8);
-    h = Mix(h ^ word, kStep);
+    h = Mix(h ^ Load8(p), kStep);
     p += 8;
     left -= 8;
   }
+  // The tail in whole-word loads (the last eight bytes, overlapping ones
+  // already mixed, or two overlapping four-byte halves): copying it byte by
+  // byte into a word stalled every hash on a failed store-to-load forward.
   if (left > 0) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, p, left);
+    std::uint64_t word;
+    if (size >= 8) {
+      word = Load8(p + left - 8);
+    } else if (left >= 4) {
+      word = (Load4(p) << 32) | Load4(p + left - 4);
+    } else {
+      const auto byte = [&](std::size_t i) {
+        return std::uint64_t{static_cast<unsigned char>(p[i])};
+      };
+      word = (byte(0) << 16) | (byte(left >> 1) << 8) | byte(left - 1);
+    }
     h = Mix(h ^ word, kStep ^ left);
   }
-  return Mix(h, kSeed ^ kStep);
+  const std::uint64_t mixed = Mix(h, kSeed ^ kStep);
+  return static_cast<std::uint32_t>(mixed ^ (mixed >> 32));
 }
 
 }  // namespace
@@ -46,11 +70,7 @@ std::size_t HashText(std::string_view text) {
 StringDictionary::StringDictionary() : ids_(0, Hash{this}, Eq{this}) {}
 
 std::size_t StringDictionary::Hash::operator()(std::uint32_t id) const {
-  return HashText(dictionary->views_[id]);
-}
-
-std::size_t StringDictionary::Hash::operator()(std::string_view value) const {
-  return HashText(value);
+  return dictionary->hashes_[id];
 }
 
 std::string_view StringDictionary::Store(std::string_view value) {
@@ -73,14 +93,20 @@ std::string_view StringDictionary::Store(std::string_view value) {
 void StringDictionary::CatchUp() const {
   if (indexed_ == views_.size()) return;
   ids_.reserve(views_.size());
-  for (; indexed_ < views_.size(); ++indexed_) ids_.insert(indexed_);
+  hashes_.reserve(views_.size());
+  for (; indexed_ < views_.size(); ++indexed_) {
+    hashes_.push_back(HashText(views_[indexed_]));
+    ids_.insert(indexed_);
+  }
 }
 
 std::uint32_t StringDictionary::Intern(std::string_view value) {
   CatchUp();
-  if (const auto it = ids_.find(value); it != ids_.end()) return *it;
+  const std::uint32_t hash = HashText(value);
+  if (const auto it = ids_.find(Probe{value, hash}); it != ids_.end()) return *it;
   const auto id = static_cast<std::uint32_t>(views_.size());
   views_.push_back(Store(value));
+  hashes_.push_back(hash);
   ids_.insert(id);
   indexed_ = id + 1;
   return id;
@@ -94,19 +120,22 @@ std::uint32_t StringDictionary::AppendUnique(std::string_view value) {
 
 void StringDictionary::Reserve(std::size_t more) {
   views_.reserve(views_.size() + more);
-  if (indexed_ == views_.size()) ids_.reserve(views_.size() + more);
+  if (indexed_ == views_.size()) {
+    hashes_.reserve(views_.size() + more);
+    ids_.reserve(views_.size() + more);
+  }
 }
 
 std::optional<std::uint32_t> StringDictionary::Find(std::string_view value) const {
   CatchUp();
-  if (const auto it = ids_.find(value); it != ids_.end()) return *it;
+  if (const auto it = ids_.find(Probe{value, HashText(value)}); it != ids_.end()) return *it;
   return std::nullopt;
 }
 
 std::size_t StringDictionary::MemoryBytes() const {
   // flat_hash_set: one control byte plus the slot per bucket.
   return arena_bytes_ + views_.capacity() * sizeof(std::string_view) +
-         ids_.capacity() * (sizeof(std::uint32_t) + 1);
+         hashes_.capacity() * sizeof(std::uint32_t) + ids_.capacity() * (sizeof(std::uint32_t) + 1);
 }
 
 }  // namespace analytics::columnar

@@ -3,9 +3,10 @@
 // dictionary-encoded columns.
 //
 // The bytes live in large arena blocks and the hash index stores only the
-// 4-byte ids (its hash and equality look the text up through the id), so a
-// million line keys cost about their own length plus ~25 bytes each, not a
-// std::string and a map node each. Ids are never reused or removed: the
+// 4-byte ids (equality looks the text up through the id; each id's 32-bit
+// hash is kept beside it, so growing the index never re-reads the text, a
+// cache miss per value), so a million line keys cost about their own length
+// plus ~30 bytes each, not a std::string and a map node each. Ids are never reused or removed: the
 // engine starts a new dictionary when a write replaces everything.
 //
 // Not thread-safe: the engine guards it with its own lock. The object is
@@ -45,21 +46,26 @@ class StringDictionary {
   std::size_t MemoryBytes() const;
 
  private:
+  // A lookup: the text and its hash, computed once per lookup.
+  struct Probe {
+    std::string_view text;
+    std::uint32_t hash;
+  };
   struct Hash {
     using is_transparent = void;
     const StringDictionary* dictionary;
     std::size_t operator()(std::uint32_t id) const;
-    std::size_t operator()(std::string_view value) const;
+    std::size_t operator()(const Probe& probe) const { return probe.hash; }
   };
   struct Eq {
     using is_transparent = void;
     const StringDictionary* dictionary;
     bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
-    bool operator()(std::uint32_t id, std::string_view value) const {
-      return dictionary->views_[id] == value;
+    bool operator()(std::uint32_t id, const Probe& probe) const {
+      return dictionary->views_[id] == probe.text;
     }
-    bool operator()(std::string_view value, std::uint32_t id) const {
-      return dictionary->views_[id] == value;
+    bool operator()(const Probe& probe, std::uint32_t id) const {
+      return dictionary->views_[id] == probe.text;
     }
   };
 
@@ -72,6 +78,8 @@ class StringDictionary {
   std::size_t block_capacity_ = 0;
   std::size_t arena_bytes_ = 0;
   std::vector<std::string_view> views_;
+  // hashes_[id] for the indexed ids (filled with the index, see CatchUp).
+  mutable std::vector<std::uint32_t> hashes_;
   // The index is a cache of views_, extended lazily (hence mutable; callers
   // serialise all access, see above).
   mutable absl::flat_hash_set<std::uint32_t, Hash, Eq> ids_;
