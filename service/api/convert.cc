@@ -323,10 +323,11 @@ void MeasuresToProto(const Measures& measures, v1::Measures& out) {
 
 void CustomerToProto(const ScoredCustomer& customer, v1::Customer& out) {
   const CustomerRfm& rfm = customer.rfm;
-  out.set_customer_id(rfm.customer_id);
-  out.set_customer_name(rfm.customer_name);
-  out.set_segment(rfm.segment);
-  out.set_region(rfm.region);
+  // (data, size): protobuf 3.21's setters take no string_view.
+  out.set_customer_id(rfm.customer_id.data(), rfm.customer_id.size());
+  out.set_customer_name(rfm.customer_name.data(), rfm.customer_name.size());
+  out.set_segment(rfm.segment.data(), rfm.segment.size());
+  out.set_region(rfm.region.data(), rfm.region.size());
   out.set_recency_days(rfm.recency_days);
   out.set_frequency(rfm.frequency);
   out.set_monetary(MicrosToDouble(rfm.monetary));

@@ -813,13 +813,14 @@ absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomersLocked(const Filte
   if (table_ == nullptr) return Unavailable();
   const std::pair<Filter, Day> key{filter, as_of};
   if (auto known = scored_.Find(key, generation_)) return *std::move(known);
+  // The records' texts are views into the dictionaries, which the list keeps.
   CustomerRfmList customers =
-      std::make_shared<const std::vector<CustomerRfm>>(ComputeScores(filter, as_of));
+      MakeCustomerRfmList(ComputeScores(filter, as_of), table_->shared_dictionaries());
   scored_.Keep(key, generation_, customers);
   return customers;
 }
 
-std::vector<CustomerRfm> ColumnarEngine::ComputeScores(const Filter& filter, Day as_of) const {
+CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of) const {
   const LineTable& table = *table_;
   const Columns& c = table.columns();
   const Dictionaries& d = table.dictionaries();
@@ -964,15 +965,15 @@ std::vector<CustomerRfm> ColumnarEngine::ComputeScores(const Filter& filter, Day
   const std::vector<int> f_scores = columnar::RankScores(frequency, Better::kHigher);
   const std::vector<int> m_scores = columnar::RankScores(monetary, Better::kHigher);
 
-  std::vector<CustomerRfm> result;
+  CustomerRfmRecords result;
   result.reserve(scored.size());
   for (std::size_t i = 0; i < scored.size(); ++i) {
     const Acc& a = acc[scored[i]];
     result.push_back(CustomerRfm{
-        .customer_id = std::string(d.customers.Get(scored[i])),
-        .customer_name = std::string(d.names.Get(a.name)),
-        .segment = std::string(d.dims[segment_dim].Get(a.segment)),
-        .region = std::string(d.dims[region_dim].Get(a.region)),
+        .customer_id = d.customers.Get(scored[i]),
+        .customer_name = d.names.Get(a.name),
+        .segment = d.dims[segment_dim].Get(a.segment),
+        .region = d.dims[region_dim].Get(a.region),
         .recency_days = recency[i],
         .frequency = frequency[i],
         .monetary = monetary[i],

@@ -106,7 +106,7 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   absl::StatusOr<std::optional<DateSpan>> SpanLocked(const Filter& filter) const;
   absl::StatusOr<CustomerRfmList> ScoreCustomersLocked(const Filter& filter, Day as_of) const;
 
-  std::vector<CustomerRfm> ComputeScores(const Filter& filter, Day as_of) const;
+  CustomerRfmRecords ComputeScores(const Filter& filter, Day as_of) const;
   // Totals of recent filters, valid until the next write: dashboards ask
   // the same few questions on every page view (a KPI call under load
   // should not rescan a million lines), and a breakdown leaves the totals

@@ -172,6 +172,11 @@ class LineTable {
 
   const Columns& columns() const { return columns_; }
   const Dictionaries& dictionaries() const { return *dictionaries_; }
+  // The same, for answers that keep views of its text after the engine's
+  // lock is released: the text stays valid while they hold this, even if a
+  // replace-all write gives the table new dictionaries meanwhile (append-only
+  // arenas: a view never moves).
+  std::shared_ptr<const Dictionaries> shared_dictionaries() const { return dictionaries_; }
   // Per order id: the one customer of its lines, or kSeveralCustomers.
   const std::vector<std::uint32_t>& order_customer() const { return order_customer_; }
   // Customer ids sorted by their text, for output in customer_id order.
@@ -190,7 +195,7 @@ class LineTable {
   // Places the customer ids from `customers_before` on in customers_by_id_.
   void AddNewCustomers(std::uint32_t customers_before);
 
-  std::unique_ptr<Dictionaries> dictionaries_;
+  std::shared_ptr<Dictionaries> dictionaries_;
   Columns columns_;
   BigVector<std::uint32_t> row_of_;  // per line-key id
   std::vector<std::uint32_t> order_customer_;

@@ -1,5 +1,6 @@
 #include "query/sql_query_engine.h"
 
+#include <deque>
 #include <string>
 #include <string_view>
 
@@ -262,17 +263,22 @@ SELECT s.customer_id, l.customer_name, l.segment, l.region, s.recency, s.frequen
        life.revenue, life.profit, life.orders, life.first_order, life.last_order
 FROM scored s JOIN life USING (customer_id) JOIN latest l USING (customer_id)
 ORDER BY s.customer_id)sql");
-  std::vector<CustomerRfm> customers;
+  CustomerRfmRecords customers;
+  // The records' texts; a deque never moves its elements.
+  auto text = std::make_shared<std::deque<std::string>>();
+  const auto keep = [&](std::string value) -> std::string_view {
+    return text->emplace_back(std::move(value));
+  };
   absl::Status status = Query(
       store_, held_, sql, filter,
       [&](sqlite::Statement& statement) {
         return statement.Bind(kFirstFreeParameter, std::int64_t{as_of});
       },
       [&](const sqlite::Statement& row) {
-        customers.push_back({.customer_id = row.Text(0),
-                             .customer_name = row.Text(1),
-                             .segment = row.Text(2),
-                             .region = row.Text(3),
+        customers.push_back({.customer_id = keep(row.Text(0)),
+                             .customer_name = keep(row.Text(1)),
+                             .segment = keep(row.Text(2)),
+                             .region = keep(row.Text(3)),
                              .recency_days = row.Int(4),
                              .frequency = row.Int(5),
                              .monetary = row.Int(6),
@@ -286,7 +292,7 @@ ORDER BY s.customer_id)sql");
                              .last_order = static_cast<Day>(row.Int(14))});
       });
   if (!status.ok()) return status;
-  return std::make_shared<const std::vector<CustomerRfm>>(std::move(customers));
+  return MakeCustomerRfmList(std::move(customers), std::move(text));
 }
 
 }  // namespace analytics

@@ -20,7 +20,7 @@ absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const Rfm
   }
   absl::StatusOr<CustomerRfmList> customers = engine.ScoreCustomers(query.filter, *result.as_of);
   if (!customers.ok()) return customers.status();
-  const std::vector<CustomerRfm>& records = **customers;
+  const CustomerRfmRecords& records = **customers;
   std::vector<Tier> tiers;
   std::vector<RfmSegment> segments;
   tiers.reserve(records.size());

@@ -29,11 +29,13 @@ struct RfmQuery {
   TierThresholds thresholds;
 };
 
-// A customer of a page: its own copy of the record.
+// A customer of a page: its own copy of the record, and the list whose text
+// the record's views point into.
 struct ScoredCustomer {
   CustomerRfm rfm;
   Tier tier = Tier::kBronze;
   RfmSegment segment = RfmSegment::kOthers;
+  CustomerRfmList text_owner;
 };
 
 // A customer of a ScoredCustomerList: the shared record, with the tier and
@@ -42,8 +44,9 @@ struct ScoredCustomerRef {
   const CustomerRfm& rfm;
   Tier tier;
   RfmSegment segment;
+  const CustomerRfmList& list;
 
-  ScoredCustomer Copy() const { return {rfm, tier, segment}; }
+  ScoredCustomer Copy() const { return {rfm, tier, segment, list}; }
 };
 
 // Every scored customer, by customer_id. The records are the engine's
@@ -74,7 +77,7 @@ class ScoredCustomerList {
   std::size_t size() const { return tiers_.size(); }
   bool empty() const { return tiers_.empty(); }
   ScoredCustomerRef operator[](std::size_t i) const {
-    return {(*records_)[i], tiers_[i], segments_[i]};
+    return {(*records_)[i], tiers_[i], segments_[i], records_};
   }
   Iterator begin() const { return {*this, 0}; }
   Iterator end() const { return {*this, size()}; }

@@ -310,8 +310,11 @@ void ExpectSamePrimitives(QueryEngine& sql, QueryEngine& fast, const Filter& fil
   for (const Day as_of : {kBaseDay - 1, kBaseDay + static_cast<Day>(Uniform(rng, 0, 30)),
                           kBaseDay + static_cast<Day>(Uniform(rng, 0, 900)), kBaseDay + 1000}) {
     SCOPED_TRACE(absl::StrCat("as_of ", as_of));
-    const std::vector<CustomerRfm> a = *Value(sql.ScoreCustomers(filter, as_of));
-    const std::vector<CustomerRfm> b = *Value(fast.ScoreCustomers(filter, as_of));
+    // The lists own the text their records view: keep them, not copies.
+    const CustomerRfmList a_list = Value(sql.ScoreCustomers(filter, as_of));
+    const CustomerRfmList b_list = Value(fast.ScoreCustomers(filter, as_of));
+    const CustomerRfmRecords& a = *a_list;
+    const CustomerRfmRecords& b = *b_list;
     ASSERT_EQ(a.size(), b.size());
     for (std::size_t i = 0; i < a.size(); ++i) {
       EXPECT_EQ(a[i], b[i]) << a[i].customer_id << " vs " << b[i].customer_id;
@@ -525,6 +528,43 @@ TEST(ColumnarEngine, AWriteIsVisibleAsSoonAsUpsertReturns) {
     ASSERT_TRUE(store->Upsert(lines).ok());
     EXPECT_EQ(fast->LineCount(), *store->CountLines());
     ExpectSamePrimitives(*sql, *fast, Filter{}, rng);
+  }
+}
+
+// Scored records view the engine's dictionaries; a replace-all write gives
+// the table new ones. A list (and a record copied out with its list) handed
+// out before the write must still read the old text (under ASan, a dangling
+// view would be a heap-use-after-free here).
+TEST(ColumnarEngine, ScoredCustomersKeepTheirTextAcrossAReplacingWrite) {
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+  std::unique_ptr<ColumnarEngine> fast = *ColumnarEngine::Create(*store);
+  Rng rng(3);
+  const Shape shape{
+      .customers = 4, .orders = 12, .span_days = 30, .key_space = 80, .coarse_amounts = false};
+  VectorSource first(RandomWrite(rng, shape, 12));
+  ASSERT_TRUE(store->Upsert(first).ok());
+  const CustomerRfmList before = Value(fast->ScoreCustomers({}, kBaseDay + 1000));
+  ASSERT_FALSE(before->empty());
+  std::vector<std::string> ids_before;
+  std::vector<std::string> names_before;
+  for (const CustomerRfm& rfm : *before) {
+    ids_before.emplace_back(rfm.customer_id);
+    names_before.emplace_back(rfm.customer_name);
+  }
+  std::vector<OrderLine> others = RandomWrite(rng, shape, 5);
+  for (OrderLine& line : others) {
+    line.customer_id = "replacement-" + line.customer_id;
+    line.customer_name = "Someone Else Entirely";
+  }
+  VectorSource replacement(std::move(others));
+  ASSERT_TRUE(store->Upsert(replacement, /*replace=*/true).ok());
+  const CustomerRfmList after = Value(fast->ScoreCustomers({}, kBaseDay + 1000));
+  ASSERT_FALSE(after->empty());
+  EXPECT_TRUE((*after)[0].customer_id.starts_with("replacement-"));
+  ASSERT_EQ(before->size(), ids_before.size());
+  for (std::size_t i = 0; i < before->size(); ++i) {
+    EXPECT_EQ((*before)[i].customer_id, ids_before[i]);
+    EXPECT_EQ((*before)[i].customer_name, names_before[i]);
   }
 }
 

@@ -118,7 +118,8 @@ TEST_F(SqlQueryEngineTest, TrendBucketsByMonthAndCountsDistinctOrders) {
 }
 
 TEST_F(SqlQueryEngineTest, ScoresFollowTheContractAsOfTheLatestDate) {
-  const std::vector<CustomerRfm> scored = **engine_->ScoreCustomers({}, *ParseIsoDay("2024-03-15"));
+  const CustomerRfmList list = *engine_->ScoreCustomers({}, *ParseIsoDay("2024-03-15"));
+  const CustomerRfmRecords& scored = *list;
   ASSERT_EQ(scored.size(), 3u);
   const CustomerRfm& c1 = scored[0];
   const CustomerRfm& c2 = scored[1];
@@ -147,7 +148,8 @@ TEST_F(SqlQueryEngineTest, ScoresFollowTheContractAsOfTheLatestDate) {
 }
 
 TEST_F(SqlQueryEngineTest, AnEarlierAsOfDateDropsLaterLinesButKeepsLifetimeFigures) {
-  const std::vector<CustomerRfm> scored = **engine_->ScoreCustomers({}, *ParseIsoDay("2024-02-01"));
+  const CustomerRfmList list = *engine_->ScoreCustomers({}, *ParseIsoDay("2024-02-01"));
+  const CustomerRfmRecords& scored = *list;
   ASSERT_EQ(scored.size(), 2u);  // C3's only line is after D
   const CustomerRfm& c1 = scored[0];
   const CustomerRfm& c2 = scored[1];
@@ -172,8 +174,8 @@ TEST_F(SqlQueryEngineTest, AsOfBeforeTheFirstOrderScoresNobody) {
 TEST_F(SqlQueryEngineTest, OneCustomerScoresOneEverywhere) {
   Filter only_c2;
   only_c2.customer_ids = {"C2"};
-  const std::vector<CustomerRfm> scored =
-      **engine_->ScoreCustomers(only_c2, *ParseIsoDay("2024-03-15"));
+  const CustomerRfmList list = *engine_->ScoreCustomers(only_c2, *ParseIsoDay("2024-03-15"));
+  const CustomerRfmRecords& scored = *list;
   ASSERT_EQ(scored.size(), 1u);
   EXPECT_EQ(scored[0].recency_score, 1);
   EXPECT_EQ(scored[0].frequency_score, 1);
