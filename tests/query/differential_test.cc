@@ -543,7 +543,7 @@ TEST(ColumnarEngine, ScoredCustomersKeepTheirTextAcrossAReplacingWrite) {
       .customers = 4, .orders = 12, .span_days = 30, .key_space = 80, .coarse_amounts = false};
   VectorSource first(RandomWrite(rng, shape, 12));
   ASSERT_TRUE(store->Upsert(first).ok());
-  const CustomerRfmList before = Value(fast->ScoreCustomers({}, kBaseDay + 1000));
+  CustomerRfmList before = Value(fast->ScoreCustomers({}, kBaseDay + 1000));
   ASSERT_FALSE(before->empty());
   std::vector<std::string> ids_before;
   std::vector<std::string> names_before;
@@ -551,6 +551,11 @@ TEST(ColumnarEngine, ScoredCustomersKeepTheirTextAcrossAReplacingWrite) {
     ids_before.emplace_back(rfm.customer_id);
     names_before.emplace_back(rfm.customer_name);
   }
+  // A page's records outlive the scored list they were cut from.
+  const CustomerPage page =
+      SelectCustomers(Value(ScoreAllCustomers(*fast, RfmQuery{})), CustomerSelection{});
+  ASSERT_FALSE(page.customers.empty());
+  const std::string first_page_id(page.customers[0].rfm.customer_id);
   std::vector<OrderLine> others = RandomWrite(rng, shape, 5);
   for (OrderLine& line : others) {
     line.customer_id = "replacement-" + line.customer_id;
@@ -566,6 +571,8 @@ TEST(ColumnarEngine, ScoredCustomersKeepTheirTextAcrossAReplacingWrite) {
     EXPECT_EQ((*before)[i].customer_id, ids_before[i]);
     EXPECT_EQ((*before)[i].customer_name, names_before[i]);
   }
+  before.reset();  // the page's copy alone keeps its text now
+  EXPECT_EQ(page.customers[0].rfm.customer_id, first_page_id);
 }
 
 TEST(ColumnarEngine, OverTheMemoryBudgetItRefusesToStart) {
