@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <condition_variable>
 #include <limits>
 #include <optional>
@@ -41,6 +42,9 @@ constexpr std::size_t kTrimAfterRows = 100'000;
 // How far ahead per-customer kernels prefetch their accumulator: enough rows
 // to cover a cache miss, few enough to stay in the block.
 constexpr std::uint32_t kPrefetchRows = 16;
+// Writes of more lines than this drop the kept RFM accumulators rather than
+// list the customers they touched (rescoring would read every row anyway).
+constexpr std::size_t kMaxTrackedLines = 4096;
 
 absl::Status Unavailable() {
   return absl::UnavailableError("the columnar engine stopped serving; see the server log");
@@ -112,6 +116,23 @@ class GroupDistinct {
   absl::flat_hash_set<std::uint64_t> pairs_;
 };
 
+// Runs `first` on a helper thread and `second` on this one, or both here
+// when `parallel` is false (or no thread is to be had).
+template <typename First, typename Second>
+void InParallel(bool parallel, First&& first, Second&& second) {
+  std::thread helper;
+  if (parallel) {
+    try {
+      helper = std::thread(first);
+    } catch (const std::system_error&) {
+      parallel = false;
+    }
+  }
+  if (!parallel) first();
+  second();
+  if (helper.joinable()) helper.join();
+}
+
 // Runs part(index, lo, hi) over the filter's row range: in one part, or,
 // from `min_rows` rows on, in two halves split where a day begins, the
 // first half (index 0) on a helper thread. Rows are sorted by day and a
@@ -133,14 +154,8 @@ int SplitScan(const Columns& c, const RowFilter& rows, std::uint32_t min_rows, P
     part(0, begin, end);
     return 1;
   }
-  std::thread helper;
-  try {
-    helper = std::thread([&] { part(0, begin, split); });
-  } catch (const std::system_error&) {
-    part(0, begin, split);  // no thread to be had: one after the other
-  }
-  part(1, split, end);
-  if (helper.joinable()) helper.join();
+  InParallel(
+      true, [&] { part(0, begin, split); }, [&] { part(1, split, end); });
   return 2;
 }
 
@@ -343,6 +358,7 @@ std::string ColumnarEngine::Refusal() const {
 void ColumnarEngine::StopLocked(const std::string& why) {
   table_.reset();
   ClearAnswers();
+  MarkCustomersChanged(nullptr);
   (void)why;
 }
 
@@ -351,9 +367,14 @@ void ColumnarEngine::Apply(StagedWrite& staged) {
   {
     std::unique_lock lock(mutex_);
     if (table_ == nullptr) return;
-    if (absl::Status s = table_->Apply(staged); !s.ok()) {
+    // Which customers a small write touched, for the kept RFM accumulators;
+    // a large one (or one replacing everything) drops them instead.
+    std::vector<std::uint32_t> touched;
+    const bool track = !staged.replace() && staged.size() <= kMaxTrackedLines;
+    if (absl::Status s = table_->Apply(staged, track ? &touched : nullptr); !s.ok()) {
       stopped_because = std::string(s.message());
     } else {
+      MarkCustomersChanged(track ? &touched : nullptr);
       stopped_because = Refusal();
     }
     ++generation_;
@@ -820,53 +841,136 @@ absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomersLocked(const Filte
   return customers;
 }
 
-CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of) const {
+// What RFM needs of one customer's matching lines: lifetime figures over
+// all of them, scored figures over those on or before the as-of day. A pure
+// function of the customer's own lines (their row order among themselves is
+// (day, key), whatever else the table holds): the unfiltered accumulators
+// stay right for every customer a write does not touch.
+struct ColumnarEngine::CustomerAcc {
+  Micros life_revenue = 0;
+  Micros life_profit = 0;
+  Micros monetary = 0;
+  std::uint32_t life_orders = 0;
+  std::uint32_t frequency = 0;
+  Day first = 0;
+  Day last = 0;
+  Day last_scored = 0;
+  std::uint32_t name = 0;
+  std::uint16_t segment = 0;
+  std::uint16_t region = 0;
+  bool seen = false;
+  bool scored = false;
+};
+
+// The unfiltered accumulators of the last scoring as of `as_of`, and which
+// customers' lines changed since (bit per customer id; ids beyond acc's size
+// are new customers).
+struct ColumnarEngine::ScoreBase {
+  Day as_of = 0;
+  std::vector<CustomerAcc> acc;
+  std::vector<std::uint64_t> dirty;
+};
+
+namespace {
+
+// One matching row into its customer's accumulator. Rows must come in row
+// order (ascending day): the first row met has the first date and the last
+// is the latest line (ties on date: greatest key last). `last` is the order
+// of the previous matching row: a compact order (consecutive rows, one
+// customer, one day) counts at its first row; spread orders' rows are set
+// aside, their distinct counting needs one set over all rows.
+struct RowAdder {
+  const Day* day_of;
+  const Micros* sales;
+  const Micros* profit;
+  const std::uint32_t* order_of;
+  const std::uint32_t* name_of;
+  const std::uint16_t* segment_of;
+  const std::uint16_t* region_of;
+  Day as_of;
+
+  RowAdder(const Columns& c, Day as_of_day)
+      : day_of(c.day.data()),
+        sales(c.sales.data()),
+        profit(c.profit.data()),
+        order_of(c.order.data()),
+        name_of(c.name.data()),
+        segment_of(c.dims[columnar::DimIndex(Dimension::kSegment)].data()),
+        region_of(c.dims[columnar::DimIndex(Dimension::kRegion)].data()),
+        as_of(as_of_day) {}
+
+  template <typename Acc>
+  void Add(Acc& a, std::uint32_t r, std::uint32_t& last,
+           std::vector<std::uint32_t>& spread_rows) const {
+    const std::uint32_t order = order_of[r];
+    const Day day = day_of[r];
+    const bool scored = day <= as_of;
+    if (!a.seen) a.first = day;
+    a.seen = true;
+    a.last = day;
+    a.name = name_of[r];
+    a.segment = segment_of[r];
+    a.region = region_of[r];
+    a.life_revenue += sales[r];
+    a.life_profit += profit[r];
+    if (order & columnar::kSpreadOrder) [[unlikely]] {
+      spread_rows.push_back(r);
+    } else {
+      const bool first = order != last;
+      a.life_orders += first;
+      a.frequency += first && scored;
+    }
+    last = order;
+    if (scored) {
+      a.scored = true;
+      a.last_scored = day;
+      a.monetary += sales[r];
+    }
+  }
+};
+
+// Counts the spread orders of `spread_rows` (in row order) into `acc`.
+template <typename Acc>
+void AddSpreadOrders(const LineTable& table, const std::vector<std::uint32_t>& spread_rows,
+                     Day as_of, std::vector<Acc>& acc) {
+  if (spread_rows.empty()) return;
+  const Columns& c = table.columns();
+  CustomerOrders life_spread(table);
+  CustomerOrders scored_spread(table);
+  for (const std::uint32_t r : spread_rows) {
+    const std::uint32_t customer = c.customer[r];
+    const std::uint32_t id = c.order[r] & columnar::kOrderIdMask;
+    Acc& a = acc[customer];
+    a.life_orders += life_spread.FirstTime(customer, id) ? 1 : 0;
+    if (c.day[r] <= as_of) a.frequency += scored_spread.FirstTime(customer, id) ? 1 : 0;
+  }
+}
+
+}  // namespace
+
+std::vector<ColumnarEngine::CustomerAcc> ColumnarEngine::AccumulateAll(const Filter& filter,
+                                                                       Day as_of) const {
   const LineTable& table = *table_;
   const Columns& c = table.columns();
   const Dictionaries& d = table.dictionaries();
   const RowFilter rows(table, filter);
-  // One cache line per customer. The latest line's attributes are copied
-  // as rows go by (sequential reads) rather than looked up at the end (three
-  // random reads per customer).
-  struct Acc {
-    Micros life_revenue = 0;
-    Micros life_profit = 0;
-    Micros monetary = 0;
-    std::uint32_t life_orders = 0;
-    std::uint32_t frequency = 0;
-    Day first = 0;
-    Day last = 0;
-    Day last_scored = 0;
-    std::uint32_t name = 0;
-    std::uint16_t segment = 0;
-    std::uint16_t region = 0;
-    bool seen = false;
-    bool scored = false;
-  };
-  const std::size_t region_dim = columnar::DimIndex(Dimension::kRegion);
-  const std::size_t segment_dim = columnar::DimIndex(Dimension::kSegment);
-  // Per half of the rows (SplitScan): the accumulators, and the rows of
-  // spread orders, whose distinct counting needs one set over all rows and
-  // so waits until both halves are done (they are few).
+  const RowAdder adder(c, as_of);
+  // Per half of the rows (SplitScan): the accumulators (one cache line per
+  // customer; the latest line's attributes are copied as rows go by rather
+  // than looked up at the end, three random reads per customer) and the
+  // rows of spread orders, counted once both halves are done (they are few).
   struct Part {
-    std::vector<Acc> acc;
+    std::vector<CustomerAcc> acc;
     std::vector<std::uint32_t> spread_rows;
   };
   std::array<std::optional<Part>, 2> parts;
   const auto scan = [&](int index, std::uint32_t lo, std::uint32_t hi) {
-    Part& part =
-        parts[index].emplace(Part{.acc = std::vector<Acc>(d.customers.size()), .spread_rows = {}});
+    Part& part = parts[index].emplace(
+        Part{.acc = std::vector<CustomerAcc>(d.customers.size()), .spread_rows = {}});
     std::uint32_t last_order = columnar::kNoRow;
     rows.ForEachBlockIn(lo, hi, [&](const auto& block) {
-      Acc* const customers_acc = part.acc.data();
-      const Day* const day_of = c.day.data();
-      const Micros* const sales = c.sales.data();
-      const Micros* const profit = c.profit.data();
-      const std::uint32_t* const order_of = c.order.data();
+      CustomerAcc* const customers_acc = part.acc.data();
       const std::uint32_t* const customer_of = c.customer.data();
-      const std::uint32_t* const name_of = c.name.data();
-      const std::uint16_t* const segment_of = c.dims[segment_dim].data();
-      const std::uint16_t* const region_of = c.dims[region_dim].data();
       std::uint32_t last = last_order;
       const std::uint32_t count = block.size();
       for (std::uint32_t i = 0; i < count; ++i) {
@@ -876,47 +980,18 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
           __builtin_prefetch(&customers_acc[customer_of[block[i + kPrefetchRows]]], 1);
         }
         const std::uint32_t r = block[i];
-        const std::uint32_t customer = customer_of[r];
-        const std::uint32_t order = order_of[r];
-        const Day day = day_of[r];
-        const bool scored = day <= as_of;
-        Acc& a = customers_acc[customer];
-        // Rows ascend by day: the first row met has the first date, and the
-        // last row met is the latest line (ties on date: greatest key last).
-        if (!a.seen) a.first = day;
-        a.seen = true;
-        a.last = day;
-        a.name = name_of[r];
-        a.segment = segment_of[r];
-        a.region = region_of[r];
-        a.life_revenue += sales[r];
-        a.life_profit += profit[r];
-        if (order & columnar::kSpreadOrder) [[unlikely]] {
-          part.spread_rows.push_back(r);
-        } else {
-          // A compact order has one customer and one day: its first matching
-          // row counts it, for the as-of figures too when that day is in.
-          const bool first = order != last;
-          a.life_orders += first;
-          a.frequency += first && scored;
-        }
-        last = order;
-        if (scored) {
-          a.scored = true;
-          a.last_scored = day;
-          a.monetary += sales[r];
-        }
+        adder.Add(customers_acc[customer_of[r]], r, last, part.spread_rows);
       }
       last_order = last;
     });
   };
   SplitScan(c, rows, options_.parallel_min_rows, scan);
-  std::vector<Acc>& acc = parts[0]->acc;
+  std::vector<CustomerAcc>& acc = parts[0]->acc;
   if (parts[1]) {
     // The second half's rows come later: its first/last decide accordingly.
     for (std::size_t i = 0; i < acc.size(); ++i) {
-      Acc& a = acc[i];
-      const Acc& b = parts[1]->acc[i];
+      CustomerAcc& a = acc[i];
+      const CustomerAcc& b = parts[1]->acc[i];
       if (!b.seen) continue;
       if (!a.seen) a.first = b.first;
       a.seen = true;
@@ -934,20 +1009,90 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
         a.last_scored = b.last_scored;
       }
     }
+    std::vector<std::uint32_t>& spread_rows = parts[0]->spread_rows;
+    spread_rows.insert(spread_rows.end(), parts[1]->spread_rows.begin(),
+                       parts[1]->spread_rows.end());
   }
-  CustomerOrders life_spread(table);
-  CustomerOrders scored_spread(table);
-  for (const std::optional<Part>& part : parts) {
-    if (!part) continue;
-    for (const std::uint32_t r : part->spread_rows) {
-      const std::uint32_t customer = c.customer[r];
-      const std::uint32_t id = c.order[r] & columnar::kOrderIdMask;
-      Acc& a = acc[customer];
-      a.life_orders += life_spread.FirstTime(customer, id) ? 1 : 0;
-      if (c.day[r] <= as_of) a.frequency += scored_spread.FirstTime(customer, id) ? 1 : 0;
+  AddSpreadOrders(table, parts[0]->spread_rows, as_of, acc);
+  return std::move(acc);
+}
+
+void ColumnarEngine::RefreshScoreBase(ScoreBase& base) const {
+  const LineTable& table = *table_;
+  const Columns& c = table.columns();
+  const std::uint32_t customers = table.dictionaries().customers.size();
+  // New customers came with the lines that marked them changed.
+  base.dirty.resize((std::size_t{customers} + 63) / 64, 0);
+  base.acc.resize(customers);
+  std::size_t dirty = 0;
+  for (const std::uint64_t word : base.dirty)
+    dirty += static_cast<std::size_t>(std::popcount(word));
+  if (dirty == 0) return;
+  // Past a sixteenth of the customers (and a few hundred), picking out
+  // their rows costs about what a pass over every row does.
+  if (dirty > 256 && dirty > customers / 16) {
+    base.acc = AccumulateAll({}, base.as_of);
+    std::fill(base.dirty.begin(), base.dirty.end(), 0);
+    return;
+  }
+  const std::uint64_t* const dirty_words = base.dirty.data();
+  const auto is_dirty = [&](std::uint32_t customer) {
+    return (dirty_words[customer >> 6] >> (customer & 63)) & 1;
+  };
+  for (std::uint32_t customer = 0; customer < customers; ++customer) {
+    if (is_dirty(customer)) base.acc[customer] = CustomerAcc{};
+  }
+  // Their rows, in row order: a sequential pass over the customer column.
+  // A compact order's rows are consecutive and all its customer's, so the
+  // run rule of RowAdder holds over the picked rows too.
+  const RowAdder adder(c, base.as_of);
+  const std::uint32_t* const customer_of = c.customer.data();
+  std::vector<std::uint32_t> spread_rows;
+  std::uint32_t last = columnar::kNoRow;
+  const auto rows = static_cast<std::uint32_t>(c.size());
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    const std::uint32_t customer = customer_of[r];
+    if (is_dirty(customer)) [[unlikely]] {
+      adder.Add(base.acc[customer], r, last, spread_rows);
     }
   }
+  AddSpreadOrders(table, spread_rows, base.as_of, base.acc);
+  std::fill(base.dirty.begin(), base.dirty.end(), 0);
+}
 
+CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of) const {
+  if (filter != Filter{}) return ScoreFrom(AccumulateAll(filter, as_of), as_of);
+  // Unfiltered (the dashboard's question): after a write, only the
+  // customers it touched are accumulated again.
+  std::lock_guard lock(score_base_mutex_);
+  if (score_base_ == nullptr || score_base_->as_of != as_of) {
+    score_base_ = std::make_unique<ScoreBase>(
+        ScoreBase{.as_of = as_of, .acc = AccumulateAll({}, as_of), .dirty = {}});
+  } else {
+    RefreshScoreBase(*score_base_);
+  }
+  return ScoreFrom(score_base_->acc, as_of);
+}
+
+void ColumnarEngine::MarkCustomersChanged(const std::vector<std::uint32_t>* customers) {
+  std::lock_guard lock(score_base_mutex_);
+  if (score_base_ == nullptr) return;
+  if (customers == nullptr) {
+    score_base_.reset();
+    return;
+  }
+  std::vector<std::uint64_t>& dirty = score_base_->dirty;
+  for (const std::uint32_t customer : *customers) {
+    if ((customer >> 6) >= dirty.size()) dirty.resize((customer >> 6) + 1, 0);
+    columnar::SetBit(dirty.data(), customer);
+  }
+}
+
+CustomerRfmRecords ColumnarEngine::ScoreFrom(const std::vector<CustomerAcc>& acc, Day as_of) const {
+  const LineTable& table = *table_;
+  const Dictionaries& d = table.dictionaries();
+  const std::size_t region_dim = columnar::DimIndex(Dimension::kRegion);
+  const std::size_t segment_dim = columnar::DimIndex(Dimension::kSegment);
   std::vector<std::uint32_t> scored;  // in customer_id order
   for (const std::uint32_t customer : table.customers_by_id()) {
     if (acc[customer].scored) scored.push_back(customer);
@@ -956,37 +1101,52 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
   std::vector<std::int64_t> frequency(scored.size());
   std::vector<std::int64_t> monetary(scored.size());
   for (std::size_t i = 0; i < scored.size(); ++i) {
-    const Acc& a = acc[scored[i]];
+    const CustomerAcc& a = acc[scored[i]];
     recency[i] = std::int64_t{as_of} - a.last_scored;
     frequency[i] = a.frequency;
     monetary[i] = a.monetary;
   }
-  const std::vector<int> r_scores = columnar::RankScores(recency, Better::kLower);
-  const std::vector<int> f_scores = columnar::RankScores(frequency, Better::kHigher);
-  const std::vector<int> m_scores = columnar::RankScores(monetary, Better::kHigher);
+  // Many customers: the monetary ranking (a radix sort) and then half of
+  // the records on a helper thread.
+  const bool two_threads =
+      scored.size() >= std::max<std::uint32_t>(options_.parallel_min_rows / 8, 2);
+  std::vector<int> r_scores;
+  std::vector<int> f_scores;
+  std::vector<int> m_scores;
+  InParallel(
+      two_threads, [&] { m_scores = columnar::RankScores(monetary, Better::kHigher); },
+      [&] {
+        r_scores = columnar::RankScores(recency, Better::kLower);
+        f_scores = columnar::RankScores(frequency, Better::kHigher);
+      });
 
-  CustomerRfmRecords result;
-  result.reserve(scored.size());
-  for (std::size_t i = 0; i < scored.size(); ++i) {
-    const Acc& a = acc[scored[i]];
-    result.push_back(CustomerRfm{
-        .customer_id = d.customers.Get(scored[i]),
-        .customer_name = d.names.Get(a.name),
-        .segment = d.dims[segment_dim].Get(a.segment),
-        .region = d.dims[region_dim].Get(a.region),
-        .recency_days = recency[i],
-        .frequency = frequency[i],
-        .monetary = monetary[i],
-        .recency_score = r_scores[i],
-        .frequency_score = f_scores[i],
-        .monetary_score = m_scores[i],
-        .lifetime_revenue = a.life_revenue,
-        .lifetime_profit = a.life_profit,
-        .lifetime_orders = a.life_orders,
-        .first_order = a.first,
-        .last_order = a.last,
-    });
-  }
+  // The texts are views into the dictionaries (the list keeps them).
+  CustomerRfmRecords result(scored.size());
+  const auto fill = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const CustomerAcc& a = acc[scored[i]];
+      result[i] = CustomerRfm{
+          .customer_id = d.customers.Get(scored[i]),
+          .customer_name = d.names.Get(a.name),
+          .segment = d.dims[segment_dim].Get(a.segment),
+          .region = d.dims[region_dim].Get(a.region),
+          .recency_days = recency[i],
+          .frequency = frequency[i],
+          .monetary = monetary[i],
+          .recency_score = r_scores[i],
+          .frequency_score = f_scores[i],
+          .monetary_score = m_scores[i],
+          .lifetime_revenue = a.life_revenue,
+          .lifetime_profit = a.life_profit,
+          .lifetime_orders = a.life_orders,
+          .first_order = a.first,
+          .last_order = a.last,
+      };
+    }
+  };
+  const std::size_t middle = scored.size() / 2;
+  InParallel(
+      two_threads, [&] { fill(0, middle); }, [&] { fill(middle, scored.size()); });
   return result;
 }
 

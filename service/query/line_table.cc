@@ -144,7 +144,7 @@ void LineTable::Reset() {
   customers_by_id_ = {};
 }
 
-absl::Status LineTable::Apply(StagedWrite& staged) {
+absl::Status LineTable::Apply(StagedWrite& staged, std::vector<std::uint32_t>* touched_customers) {
   // Check the one way Apply can fail before changing anything.
   for (std::size_t i = 0; i < kDimCount; ++i) {
     const StringDictionary& local = staged.local_->dims[i];
@@ -229,6 +229,13 @@ absl::Status LineTable::Apply(StagedWrite& staged) {
 
   const Columns& old = columns_;
   const std::size_t old_rows = old.size();
+  if (touched_customers != nullptr && !staged.replace()) {
+    touched_customers->reserve(touched_customers->size() + dead.size() + fresh.size());
+    for (const std::uint32_t r : dead) touched_customers->push_back(old.customer[r]);
+    for (const auto& [unused, s] : fresh) {
+      touched_customers->push_back(customer_map[staged.lines_[s].customer]);
+    }
+  }
   // Rows of days before the earliest day the write touches (a dead row's
   // or a new row's) keep their place: only the rows from `from` on are
   // merged again, so a write of today's lines costs what today holds, not

@@ -167,8 +167,11 @@ class LineTable {
 
   // Applies a committed write (taking over its dictionaries when it
   // replaces everything). FailedPrecondition (and no change) when a
-  // dimension would exceed kMaxDimValues distinct values.
-  absl::Status Apply(StagedWrite& staged);
+  // dimension would exceed kMaxDimValues distinct values. When it does not
+  // replace everything, `touched_customers` (if given) receives the
+  // customer ids whose lines it changed (with repeats): those of the lines
+  // it replaced and of the lines it wrote.
+  absl::Status Apply(StagedWrite& staged, std::vector<std::uint32_t>* touched_customers = nullptr);
 
   const Columns& columns() const { return columns_; }
   const Dictionaries& dictionaries() const { return *dictionaries_; }
