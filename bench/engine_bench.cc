@@ -54,9 +54,52 @@ void Time(const char* name, int repetitions, const std::function<bool()>& run) {
               ms[ms.size() / 2], ms.front(), cpu[cpu.size() / 2], cpu.front());
 }
 
+// Times `run` right after `write` (not timed) each repetition.
+void TimeAfter(const char* name, int repetitions, const std::function<bool()>& write,
+               const std::function<bool()>& run) {
+  std::vector<double> ms;
+  std::vector<double> cpu;
+  for (int i = 0; i < repetitions; ++i) {
+    if (!write()) {
+      std::printf("%-28s WRITE FAILED\n", name);
+      return;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu_start = ThreadCpuMs();
+    if (!run()) {
+      std::printf("%-28s FAILED\n", name);
+      return;
+    }
+    cpu.push_back(ThreadCpuMs() - cpu_start);
+    ms.push_back(Ms(std::chrono::steady_clock::now() - start));
+  }
+  std::sort(ms.begin(), ms.end());
+  std::sort(cpu.begin(), cpu.end());
+  std::printf("%-28s wall p50 %8.3f min %8.3f   cpu p50 %8.3f min %8.3f ms\n", name,
+              ms[ms.size() / 2], ms.front(), cpu[cpu.size() / 2], cpu.front());
+}
+
+// One line, written again and again (the same key: an update).
+class OneLine final : public LineSource {
+ public:
+  explicit OneLine(OrderLine line) : line_(std::move(line)) {}
+  bool Next(OrderLine& line) override {
+    if (done_) return false;
+    line = line_;
+    done_ = true;
+    return true;
+  }
+  absl::Status status() const override { return absl::OkStatus(); }
+
+ private:
+  OrderLine line_;
+  bool done_ = false;
+};
+
 int Main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: engine-bench DB [columnar|sql] [repetitions] [parallel-min-rows]\n");
+    std::fprintf(stderr,
+                 "usage: engine-bench DB [columnar|sql] [repetitions] [parallel-min-rows]\n");
     return 2;
   }
   const std::string kind = argc > 2 ? argv[2] : "columnar";
@@ -71,7 +114,8 @@ int Main(int argc, char** argv) {
   if (kind == "sql") {
     engine = *SqlQueryEngine::Create(**store);
   } else {
-    absl::StatusOr<std::unique_ptr<ColumnarEngine>> columnar = ColumnarEngine::Create(**store, options);
+    absl::StatusOr<std::unique_ptr<ColumnarEngine>> columnar =
+        ColumnarEngine::Create(**store, options);
     if (!columnar.ok()) return 1;
     std::printf("loaded %lld lines, ~%zu MiB\n", static_cast<long long>((*columnar)->LineCount()),
                 (*columnar)->MemoryBytes() >> 20);
@@ -121,6 +165,39 @@ int Main(int argc, char** argv) {
     return scored.ok() && Summarize(*scored).customers > 0;
   });
   Time("ListCustomers(Gold, 50)", repetitions, [&] {
+    absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(e, {});
+    if (!scored.ok()) return false;
+    CustomerSelection selection;
+    selection.tier = Tier::kGold;
+    return !SelectCustomers(std::move(*scored), selection).customers.empty();
+  });
+
+  // Right after a write of one line (on the last day, an existing
+  // customer): what a dashboard sees when it asks after every write.
+  OrderLine extra;
+  extra.line_key = "engine-bench-extra";
+  extra.order_id = "ENGINE-BENCH-EXTRA";
+  extra.order_date = last;
+  extra.customer_id = std::string((*e.ScoreCustomers({}, last))->front().customer_id);
+  extra.region = "West";
+  extra.category = "Technology";
+  int written = 0;
+  const auto write = [&] {
+    OneLine source(extra);
+    extra.sales = 1'000'000 * (1 + written++ % 7);
+    return (*store)->Upsert(source).ok();
+  };
+  TimeAfter("after write: KpiReport", repetitions, write,
+            [&] { return BuildKpiReport(e, {}).ok(); });
+  TimeAfter("after write: Breakdown(reg)", repetitions, write,
+            [&] { return BuildBreakdownReport(e, {}, {.dimension = Dimension::kRegion}).ok(); });
+  TimeAfter("after write: ScoreCustomers", repetitions, write,
+            [&] { return e.ScoreCustomers({}, last).ok(); });
+  TimeAfter("after write: RfmSummary", repetitions, write, [&] {
+    absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(e, {});
+    return scored.ok() && Summarize(*scored).customers > 0;
+  });
+  TimeAfter("after write: Gold list", repetitions, write, [&] {
     absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(e, {});
     if (!scored.ok()) return false;
     CustomerSelection selection;

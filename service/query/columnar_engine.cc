@@ -299,8 +299,28 @@ class IgnoredWrite final : public PendingWrite {
 };
 }  // namespace
 
+class ColumnarEngine::RecordsPool {
+ public:
+  CustomerRfmRecords Take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(spare_, {});
+  }
+  // Keeps the larger of the spare and `records`.
+  void Give(CustomerRfmRecords records) {
+    std::lock_guard lock(mutex_);
+    if (records.capacity() > spare_.capacity()) spare_ = std::move(records);
+  }
+
+ private:
+  std::mutex mutex_;
+  CustomerRfmRecords spare_;  // guarded by mutex_
+};
+
 ColumnarEngine::ColumnarEngine(OrderStore& store, ColumnarEngineOptions options)
-    : store_(store), options_(std::move(options)), table_(std::make_unique<LineTable>()) {}
+    : store_(store),
+      options_(std::move(options)),
+      table_(std::make_unique<LineTable>()),
+      records_pool_(std::make_shared<RecordsPool>()) {}
 
 ColumnarEngine::~ColumnarEngine() {
   if (subscribed_) store_.Unsubscribe(*this);
@@ -358,7 +378,7 @@ std::string ColumnarEngine::Refusal() const {
 void ColumnarEngine::StopLocked(const std::string& why) {
   table_.reset();
   ClearAnswers();
-  MarkCustomersChanged(nullptr);
+  MarkChanged(nullptr);
   (void)why;
 }
 
@@ -367,14 +387,14 @@ void ColumnarEngine::Apply(StagedWrite& staged) {
   {
     std::unique_lock lock(mutex_);
     if (table_ == nullptr) return;
-    // Which customers a small write touched, for the kept RFM accumulators;
-    // a large one (or one replacing everything) drops them instead.
-    std::vector<std::uint32_t> touched;
+    // What a small write changed, for the answers kept across writes; a
+    // large one (or one replacing everything) drops them instead.
+    columnar::WriteChanges changes;
     const bool track = !staged.replace() && staged.size() <= kMaxTrackedLines;
-    if (absl::Status s = table_->Apply(staged, track ? &touched : nullptr); !s.ok()) {
+    if (absl::Status s = table_->Apply(staged, track ? &changes : nullptr); !s.ok()) {
       stopped_because = std::string(s.message());
     } else {
-      MarkCustomersChanged(track ? &touched : nullptr);
+      MarkChanged(track ? &changes : nullptr);
       stopped_because = Refusal();
     }
     ++generation_;
@@ -553,16 +573,192 @@ void ColumnarEngine::ClearAnswers() const {
   scored_.Clear();
 }
 
+struct ColumnarEngine::BreakdownBase {
+  // Masks of groups fit a 32-bit word.
+  static constexpr std::uint32_t kMaxGroups = 32;
+
+  struct Group {
+    std::int64_t lines = 0;
+    // Revenue, profit and units; orders and customers count the masks with
+    // the group's bit.
+    Measures sums;
+  };
+  std::vector<Group> groups;
+  std::vector<std::uint32_t> order_groups;     // per order id
+  std::vector<std::uint32_t> customer_groups;  // per customer id
+  std::int64_t orders_with_lines = 0;
+  std::int64_t customers_with_lines = 0;
+  // Orders and customers whose masks a write may have changed.
+  std::vector<std::uint64_t> dirty_orders;
+  std::vector<std::uint64_t> dirty_customers;
+  bool any_dirty = false;
+
+  void MarkDirty(std::uint32_t customer, std::uint32_t order) {
+    const auto mark = [](std::vector<std::uint64_t>& bits, std::uint32_t id) {
+      if ((id >> 6) >= bits.size()) bits.resize((id >> 6) + 1, 0);
+      columnar::SetBit(bits.data(), id);
+    };
+    mark(dirty_customers, customer);
+    mark(dirty_orders, order);
+    any_dirty = true;
+  }
+
+  // Moves each group's `count` for one mask changing from `before` to
+  // `after`.
+  static void MoveMaskCounts(std::vector<Group>& groups, std::uint32_t before, std::uint32_t after,
+                             std::int64_t Measures::*count, std::int64_t& with_lines);
+  static void Build(const LineTable& table, std::size_t dim, BreakdownBase& base);
+  // Settles the masks of the orders and customers marked dirty: cleared,
+  // then rebuilt from one pass over the rows, the counts moving by the
+  // difference.
+  static void Refresh(const LineTable& table, std::size_t dim, BreakdownBase& base);
+};
+
+void ColumnarEngine::BreakdownBase::MoveMaskCounts(std::vector<Group>& groups, std::uint32_t before,
+                                                   std::uint32_t after,
+                                                   std::int64_t Measures::*count,
+                                                   std::int64_t& with_lines) {
+  for (std::uint32_t gone = before & ~after; gone != 0; gone &= gone - 1) {
+    --(groups[static_cast<std::size_t>(std::countr_zero(gone))].sums.*count);
+  }
+  for (std::uint32_t came = after & ~before; came != 0; came &= came - 1) {
+    ++(groups[static_cast<std::size_t>(std::countr_zero(came))].sums.*count);
+  }
+  with_lines += (after != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
+}
+
+void ColumnarEngine::BreakdownBase::Build(const LineTable& table, std::size_t dim,
+                                          BreakdownBase& base) {
+  const Columns& c = table.columns();
+  const Dictionaries& d = table.dictionaries();
+  base = BreakdownBase{};
+  base.groups.resize(d.dims[dim].size());
+  base.order_groups.assign(d.orders.size(), 0);
+  base.customer_groups.assign(d.customers.size(), 0);
+  const std::uint16_t* const group_of = c.dims[dim].data();
+  const std::uint32_t* const order_of = c.order.data();
+  const std::uint32_t* const customer_of = c.customer.data();
+  for (std::size_t r = 0; r < c.size(); ++r) {
+    const std::uint16_t g = group_of[r];
+    Group& group = base.groups[g];
+    ++group.lines;
+    group.sums.revenue += c.sales[r];
+    group.sums.profit += c.profit[r];
+    group.sums.units += c.quantity[r];
+    base.order_groups[order_of[r] & columnar::kOrderIdMask] |= std::uint32_t{1} << g;
+    base.customer_groups[customer_of[r]] |= std::uint32_t{1} << g;
+  }
+  for (const std::uint32_t mask : base.order_groups) {
+    MoveMaskCounts(base.groups, 0, mask, &Measures::orders, base.orders_with_lines);
+  }
+  for (const std::uint32_t mask : base.customer_groups) {
+    MoveMaskCounts(base.groups, 0, mask, &Measures::customers, base.customers_with_lines);
+  }
+}
+
+void ColumnarEngine::BreakdownBase::Refresh(const LineTable& table, std::size_t dim,
+                                            BreakdownBase& base) {
+  if (!base.any_dirty) return;
+  const Columns& c = table.columns();
+  const Dictionaries& d = table.dictionaries();
+  base.groups.resize(std::max<std::size_t>(base.groups.size(), d.dims[dim].size()));
+  base.order_groups.resize(d.orders.size(), 0);
+  base.customer_groups.resize(d.customers.size(), 0);
+  base.dirty_orders.resize((base.order_groups.size() + 63) / 64, 0);
+  base.dirty_customers.resize((base.customer_groups.size() + 63) / 64, 0);
+  const auto take = [](const std::vector<std::uint64_t>& dirty, std::vector<std::uint32_t>& masks) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> before;  // id, mask
+    for (std::size_t w = 0; w < dirty.size(); ++w) {
+      for (std::uint64_t bits = dirty[w]; bits != 0; bits &= bits - 1) {
+        const auto id = static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits));
+        before.emplace_back(id, masks[id]);
+        masks[id] = 0;
+      }
+    }
+    return before;
+  };
+  const auto orders_before = take(base.dirty_orders, base.order_groups);
+  const auto customers_before = take(base.dirty_customers, base.customer_groups);
+  const std::uint16_t* const group_of = c.dims[dim].data();
+  const std::uint32_t* const order_of = c.order.data();
+  const std::uint32_t* const customer_of = c.customer.data();
+  const std::uint64_t* const dirty_orders = base.dirty_orders.data();
+  const std::uint64_t* const dirty_customers = base.dirty_customers.data();
+  const auto is_set = [](const std::uint64_t* bits, std::uint32_t id) {
+    return ((bits[id >> 6] >> (id & 63)) & 1) != 0;
+  };
+  for (std::size_t r = 0; r < c.size(); ++r) {
+    const std::uint32_t order = order_of[r] & columnar::kOrderIdMask;
+    const std::uint32_t customer = customer_of[r];
+    if (is_set(dirty_orders, order)) [[unlikely]] {
+      base.order_groups[order] |= std::uint32_t{1} << group_of[r];
+    }
+    if (is_set(dirty_customers, customer)) [[unlikely]] {
+      base.customer_groups[customer] |= std::uint32_t{1} << group_of[r];
+    }
+  }
+  for (const auto& [order, mask] : orders_before) {
+    MoveMaskCounts(base.groups, mask, base.order_groups[order], &Measures::orders,
+                   base.orders_with_lines);
+  }
+  for (const auto& [customer, mask] : customers_before) {
+    MoveMaskCounts(base.groups, mask, base.customer_groups[customer], &Measures::customers,
+                   base.customers_with_lines);
+  }
+  std::fill(base.dirty_orders.begin(), base.dirty_orders.end(), 0);
+  std::fill(base.dirty_customers.begin(), base.dirty_customers.end(), 0);
+  base.any_dirty = false;
+}
+
 absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::BreakdownLocked(
     const Filter& filter, Dimension dimension) const {
   if (table_ == nullptr) return Unavailable();
   const std::pair<Filter, Dimension> key{filter, dimension};
   if (auto known = breakdowns_.Find(key, generation_)) return *std::move(known);
-  std::vector<GroupMeasures> groups = dimension == Dimension::kCustomer
-                                          ? CustomerBreakdown(filter)
-                                          : DimensionBreakdown(filter, dimension);
+  std::vector<GroupMeasures> groups;
+  if (dimension == Dimension::kCustomer) {
+    groups = CustomerBreakdown(filter);
+  } else if (filter == Filter{} &&
+             table_->dictionaries().dims[columnar::DimIndex(dimension)].size() <=
+                 BreakdownBase::kMaxGroups) {
+    // The dashboard's question, answered from what is kept across writes.
+    groups = BreakdownFromBase(dimension);
+  } else {
+    groups = DimensionBreakdown(filter, dimension);
+  }
   breakdowns_.Keep(key, generation_, groups);
   return groups;
+}
+
+std::vector<GroupMeasures> ColumnarEngine::BreakdownFromBase(Dimension dimension) const {
+  const LineTable& table = *table_;
+  const std::size_t dim = columnar::DimIndex(dimension);
+  const columnar::StringDictionary& values = table.dictionaries().dims[dim];
+  std::lock_guard lock(breakdown_bases_mutex_);
+  std::unique_ptr<BreakdownBase>& base = breakdown_bases_[dim];
+  if (base == nullptr) {
+    base = std::make_unique<BreakdownBase>();
+    BreakdownBase::Build(table, dim, *base);
+  } else {
+    BreakdownBase::Refresh(table, dim, *base);
+  }
+  std::vector<GroupMeasures> result;
+  Measures total;
+  std::int64_t lines = 0;
+  for (std::uint32_t g = 0; g < base->groups.size(); ++g) {
+    const BreakdownBase::Group& group = base->groups[g];
+    if (group.lines == 0) continue;
+    lines += group.lines;
+    total.revenue += group.sums.revenue;
+    total.profit += group.sums.profit;
+    total.units += group.sums.units;
+    const std::string key(values.Get(g));
+    result.push_back({.key = key, .label = key, .measures = group.sums});
+  }
+  total.orders = base->orders_with_lines;
+  total.customers = base->customers_with_lines;
+  if (lines > 0) KeepTotals({}, total);
+  return result;
 }
 
 std::vector<GroupMeasures> ColumnarEngine::DimensionBreakdown(const Filter& filter,
@@ -835,8 +1031,9 @@ absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomersLocked(const Filte
   const std::pair<Filter, Day> key{filter, as_of};
   if (auto known = scored_.Find(key, generation_)) return *std::move(known);
   // The records' texts are views into the dictionaries, which the list keeps.
-  CustomerRfmList customers =
-      MakeCustomerRfmList(ComputeScores(filter, as_of), table_->shared_dictionaries());
+  CustomerRfmList customers = MakeCustomerRfmList(
+      ComputeScores(filter, as_of), table_->shared_dictionaries(),
+      [pool = records_pool_](CustomerRfmRecords records) { pool->Give(std::move(records)); });
   scored_.Keep(key, generation_, customers);
   return customers;
 }
@@ -1074,17 +1271,50 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
   return ScoreFrom(score_base_->acc, as_of);
 }
 
-void ColumnarEngine::MarkCustomersChanged(const std::vector<std::uint32_t>* customers) {
-  std::lock_guard lock(score_base_mutex_);
-  if (score_base_ == nullptr) return;
-  if (customers == nullptr) {
-    score_base_.reset();
-    return;
+void ColumnarEngine::MarkChanged(const columnar::WriteChanges* changes) {
+  {
+    std::lock_guard lock(score_base_mutex_);
+    if (score_base_ != nullptr && changes == nullptr) score_base_.reset();
+    if (score_base_ != nullptr) {
+      std::vector<std::uint64_t>& dirty = score_base_->dirty;
+      const auto mark = [&](std::uint32_t customer) {
+        if ((customer >> 6) >= dirty.size()) dirty.resize((customer >> 6) + 1, 0);
+        columnar::SetBit(dirty.data(), customer);
+      };
+      for (const columnar::ChangedRow& row : changes->removed) mark(row.customer);
+      for (const columnar::ChangedRow& row : changes->added) mark(row.customer);
+    }
   }
-  std::vector<std::uint64_t>& dirty = score_base_->dirty;
-  for (const std::uint32_t customer : *customers) {
-    if ((customer >> 6) >= dirty.size()) dirty.resize((customer >> 6) + 1, 0);
-    columnar::SetBit(dirty.data(), customer);
+  std::lock_guard lock(breakdown_bases_mutex_);
+  for (std::size_t dim = 0; dim < columnar::kDimCount; ++dim) {
+    std::unique_ptr<BreakdownBase>& base = breakdown_bases_[dim];
+    if (base != nullptr && changes == nullptr) base.reset();
+    if (base == nullptr) continue;
+    // The sums move by the rows' values at once; which orders and customers
+    // a group has is settled on the next breakdown (Refresh).
+    const auto too_many_groups = [&](const std::vector<columnar::ChangedRow>& rows) {
+      return std::any_of(rows.begin(), rows.end(), [&](const columnar::ChangedRow& row) {
+        return row.dims[dim] >= BreakdownBase::kMaxGroups;
+      });
+    };
+    // Past 32 values (for good: dictionaries only grow until a replacing
+    // write) the dimension is scanned instead; free its base.
+    if (too_many_groups(changes->added)) {
+      base.reset();
+      continue;
+    }
+    const auto apply = [&](const columnar::ChangedRow& row, int sign) {
+      const std::uint16_t group = row.dims[dim];
+      if (group >= base->groups.size()) base->groups.resize(group + 1);
+      BreakdownBase::Group& g = base->groups[group];
+      g.lines += sign;
+      g.sums.revenue += sign * row.sales;
+      g.sums.profit += sign * row.profit;
+      g.sums.units += sign * row.quantity;
+      base->MarkDirty(row.customer, row.order);
+    };
+    for (const columnar::ChangedRow& row : changes->removed) apply(row, -1);
+    for (const columnar::ChangedRow& row : changes->added) apply(row, +1);
   }
 }
 
@@ -1113,15 +1343,18 @@ CustomerRfmRecords ColumnarEngine::ScoreFrom(const std::vector<CustomerAcc>& acc
   std::vector<int> r_scores;
   std::vector<int> f_scores;
   std::vector<int> m_scores;
+  // The records are sized meanwhile (resizing writes every one of them).
+  CustomerRfmRecords result = records_pool_->Take();
   InParallel(
       two_threads, [&] { m_scores = columnar::RankScores(monetary, Better::kHigher); },
       [&] {
         r_scores = columnar::RankScores(recency, Better::kLower);
         f_scores = columnar::RankScores(frequency, Better::kHigher);
+        result.clear();
+        result.resize(scored.size());
       });
 
   // The texts are views into the dictionaries (the list keeps them).
-  CustomerRfmRecords result(scored.size());
   const auto fill = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       const CustomerAcc& a = acc[scored[i]];

@@ -30,6 +30,7 @@
 // Unavailable; FallbackQueryEngine then routes to SQL.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -115,10 +116,15 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   std::vector<CustomerAcc> AccumulateAll(const Filter& filter, Day as_of) const;
   void RefreshScoreBase(ScoreBase& base) const;
   CustomerRfmRecords ScoreFrom(const std::vector<CustomerAcc>& acc, Day as_of) const;
-  // Called with the exclusive lock held: `customers` lines changed (a
-  // write's, with repeats); null drops the kept accumulators (a large or
-  // replacing write, or the engine stopped).
-  void MarkCustomersChanged(const std::vector<std::uint32_t>* customers);
+  // Called with the exclusive lock held: a write changed these rows; null
+  // drops every answer kept across writes (a large or replacing write, or
+  // the engine stopped).
+  void MarkChanged(const columnar::WriteChanges* changes);
+  // The unfiltered breakdown by a dimension of at most 32 values, from
+  // (and into) its kept base: after a small write only the orders and
+  // customers it touched are looked at again.
+  struct BreakdownBase;
+  std::vector<GroupMeasures> BreakdownFromBase(Dimension dimension) const;
   // Totals of recent filters, valid until the next write: dashboards ask
   // the same few questions on every page view (a KPI call under load
   // should not rescan a million lines), and a breakdown leaves the totals
@@ -152,6 +158,19 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // refresh it; Apply (exclusive lock) to mark customers changed.
   mutable std::mutex score_base_mutex_;
   mutable std::unique_ptr<ScoreBase> score_base_;  // guarded by score_base_mutex_
+
+  // The records of the last scored list nobody holds any more, for the
+  // next: rescoring after each write then writes into memory already
+  // faulted in. Shared with the lists, which may outlive the engine.
+  class RecordsPool;
+  std::shared_ptr<RecordsPool> records_pool_;
+
+  // Per dimension, the unfiltered breakdown's groups and which groups each
+  // order and customer has lines in (a bit each: ~5 MB for a million lines),
+  // kept the same way.
+  mutable std::mutex breakdown_bases_mutex_;
+  mutable std::array<std::unique_ptr<BreakdownBase>, columnar::kDimCount>
+      breakdown_bases_;  // guarded by breakdown_bases_mutex_
 };
 
 }  // namespace analytics

@@ -144,7 +144,7 @@ void LineTable::Reset() {
   customers_by_id_ = {};
 }
 
-absl::Status LineTable::Apply(StagedWrite& staged, std::vector<std::uint32_t>* touched_customers) {
+absl::Status LineTable::Apply(StagedWrite& staged, WriteChanges* changes) {
   // Check the one way Apply can fail before changing anything.
   for (std::size_t i = 0; i < kDimCount; ++i) {
     const StringDictionary& local = staged.local_->dims[i];
@@ -229,11 +229,31 @@ absl::Status LineTable::Apply(StagedWrite& staged, std::vector<std::uint32_t>* t
 
   const Columns& old = columns_;
   const std::size_t old_rows = old.size();
-  if (touched_customers != nullptr && !staged.replace()) {
-    touched_customers->reserve(touched_customers->size() + dead.size() + fresh.size());
-    for (const std::uint32_t r : dead) touched_customers->push_back(old.customer[r]);
+  if (changes != nullptr && !staged.replace()) {
+    changes->removed.reserve(dead.size());
+    for (const std::uint32_t r : dead) {
+      ChangedRow& row =
+          changes->removed.emplace_back(ChangedRow{.customer = old.customer[r],
+                                                   .order = old.order[r] & kOrderIdMask,
+                                                   .dims = {},
+                                                   .sales = old.sales[r],
+                                                   .profit = old.profit[r],
+                                                   .quantity = old.quantity[r]});
+      for (std::size_t i = 0; i < kDimCount; ++i) row.dims[i] = old.dims[i][r];
+    }
+    changes->added.reserve(fresh.size());
     for (const auto& [unused, s] : fresh) {
-      touched_customers->push_back(customer_map[staged.lines_[s].customer]);
+      const StagedWrite::Line& line = staged.lines_[s];
+      ChangedRow& row =
+          changes->added.emplace_back(ChangedRow{.customer = customer_map[line.customer],
+                                                 .order = order_map[line.order],
+                                                 .dims = {},
+                                                 .sales = line.sales,
+                                                 .profit = line.profit,
+                                                 .quantity = line.quantity});
+      for (std::size_t i = 0; i < kDimCount; ++i) {
+        row.dims[i] = static_cast<std::uint16_t>(dim_maps[i][line.dims[i]]);
+      }
     }
   }
   // Rows of days before the earliest day the write touches (a dead row's

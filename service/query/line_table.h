@@ -150,6 +150,21 @@ class StagedWrite {
   BigVector<Line> lines_;
 };
 
+// A row a write removed or added, as answers kept across writes need it.
+struct ChangedRow {
+  std::uint32_t customer;
+  std::uint32_t order;  // order id, without kSpreadOrder
+  std::array<std::uint16_t, kDimCount> dims;
+  Micros sales;
+  Micros profit;
+  std::int64_t quantity;
+};
+
+struct WriteChanges {
+  std::vector<ChangedRow> removed;
+  std::vector<ChangedRow> added;
+};
+
 // Sums of absolute values of every row's sales, profit and quantity: while
 // each fits int64, no sum over any subset of rows can overflow.
 struct Magnitudes {
@@ -168,10 +183,9 @@ class LineTable {
   // Applies a committed write (taking over its dictionaries when it
   // replaces everything). FailedPrecondition (and no change) when a
   // dimension would exceed kMaxDimValues distinct values. When it does not
-  // replace everything, `touched_customers` (if given) receives the
-  // customer ids whose lines it changed (with repeats): those of the lines
-  // it replaced and of the lines it wrote.
-  absl::Status Apply(StagedWrite& staged, std::vector<std::uint32_t>* touched_customers = nullptr);
+  // replace everything, `changes` (if given) receives the rows it removed
+  // (replaced lines, as they were) and the rows it added, in table ids.
+  absl::Status Apply(StagedWrite& staged, WriteChanges* changes = nullptr);
 
   const Columns& columns() const { return columns_; }
   const Dictionaries& dictionaries() const { return *dictionaries_; }

@@ -2,68 +2,70 @@
 
 #include <algorithm>
 #include <array>
-#include <utility>
+#include <bit>
+#include <cstddef>
 
 namespace analytics::columnar {
 namespace {
 
-int Score(std::int64_t worse, std::int64_t total) {
-  return static_cast<int>(1 + 5 * worse / total);
-}
+constexpr int kBucketBits = 12;
 
-// Values within a small range (recency in days, frequency in orders): one
-// count per possible value, and W for a value is a prefix sum. No sort.
-std::vector<int> CountingScores(const std::vector<std::int64_t>& values, std::int64_t low,
-                                std::int64_t high, Better better) {
-  const auto total = static_cast<std::int64_t>(values.size());
-  std::vector<std::int64_t> below(static_cast<std::size_t>(high - low + 2), 0);
-  for (const std::int64_t v : values) ++below[static_cast<std::size_t>(v - low + 1)];
-  // below[i] = number of values < low + i.
-  for (std::size_t i = 1; i < below.size(); ++i) below[i] += below[i - 1];
-  std::vector<int> scores(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const auto slot = static_cast<std::size_t>(values[i] - low);
-    const std::int64_t worse = better == Better::kHigher ? below[slot] : total - below[slot + 1];
-    scores[i] = Score(worse, total);
-  }
-  return scores;
-}
-
-// Any other range (money): an LSD radix sort of (value - low, index) pairs,
-// 11 bits a pass, skipping the passes whose digit never varies.
-std::vector<int> RadixScores(const std::vector<std::int64_t>& values, std::int64_t low,
-                             Better better) {
-  constexpr int kBits = 11;
-  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+// Scores of `values` under `key`, which maps each to its unsigned distance
+// from the worst value (smaller key: worse value), at most `max_key`. Keys
+// are computed on the fly in each pass rather than stored.
+template <typename Key>
+std::vector<int> ScoresOfKeys(const std::vector<std::int64_t>& values, Key key_of,
+                              std::uint64_t max_key) {
   const std::size_t n = values.size();
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> items(n);
-  std::uint64_t all_bits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t key =
-        static_cast<std::uint64_t>(values[i]) - static_cast<std::uint64_t>(low);
-    items[i] = {key, static_cast<std::uint32_t>(i)};
-    all_bits |= key;
+  const int shift = std::max(0, static_cast<int>(std::bit_width(max_key)) - kBucketBits);
+  std::vector<std::uint32_t> counts((max_key >> shift) + 1, 0);
+  for (const std::int64_t v : values) ++counts[key_of(v) >> shift];
+  // For each score step s (1..4): the 0-based position of the ceil(s*n/5)-th
+  // worst key, its bucket and its rank among the bucket's keys.
+  std::array<std::size_t, 4> position{};
+  std::array<std::uint64_t, 4> bucket{};
+  std::array<std::size_t, 4> rank_in_bucket{};
+  for (std::size_t s = 1; s <= 4; ++s) position[s - 1] = (s * n + 4) / 5 - 1;
+  std::size_t before = 0;  // keys in the buckets passed
+  std::size_t next = 0;    // the next step whose bucket is to be found
+  for (std::uint64_t b = 0; b < counts.size() && next < 4; ++b) {
+    while (next < 4 && position[next] < before + counts[b]) {
+      bucket[next] = b;
+      rank_in_bucket[next] = position[next] - before;
+      ++next;
+    }
+    before += counts[b];
   }
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> scratch(n);
-  for (int shift = 0; shift < 64 && (all_bits >> shift) != 0; shift += kBits) {
-    std::array<std::size_t, kBuckets> start{};
-    for (const auto& item : items) ++start[(item.first >> shift) & (kBuckets - 1)];
-    if (*std::max_element(start.begin(), start.end()) == n) continue;  // one digit value
-    std::size_t sum = 0;
-    for (std::size_t& s : start) sum += std::exchange(s, sum);
-    for (const auto& item : items) scratch[start[(item.first >> shift) & (kBuckets - 1)]++] = item;
-    items.swap(scratch);
+  std::array<std::uint64_t, 4> threshold{};
+  if (shift == 0) {
+    threshold = bucket;  // a bucket holds one key value
+  } else {
+    // The keys of the (at most four) buckets holding a threshold.
+    std::array<std::vector<std::uint64_t>, 4> members;
+    for (const std::int64_t v : values) {
+      const std::uint64_t key = key_of(v);
+      const std::uint64_t b = key >> shift;
+      for (std::size_t s = 0; s < 4; ++s) {
+        if (b == bucket[s] && (s == 0 || bucket[s] != bucket[s - 1])) {
+          members[s].push_back(key);
+          break;
+        }
+      }
+    }
+    for (std::size_t s = 0; s < 4; ++s) {
+      std::size_t owner = s;  // steps sharing a bucket share its keys
+      while (owner > 0 && bucket[owner - 1] == bucket[s]) --owner;
+      std::vector<std::uint64_t>& in_bucket = members[owner];
+      const auto nth = in_bucket.begin() + static_cast<std::ptrdiff_t>(rank_in_bucket[s]);
+      std::nth_element(in_bucket.begin(), nth, in_bucket.end());
+      threshold[s] = *nth;
+    }
   }
   std::vector<int> scores(n);
-  const auto total = static_cast<std::int64_t>(n);
-  for (std::size_t run = 0; run < n;) {
-    std::size_t run_end = run + 1;
-    while (run_end < n && items[run_end].first == items[run].first) ++run_end;
-    const auto worse = better == Better::kHigher ? static_cast<std::int64_t>(run)
-                                                 : total - static_cast<std::int64_t>(run_end);
-    const int score = Score(worse, total);
-    for (std::size_t i = run; i < run_end; ++i) scores[items[i].second] = score;
-    run = run_end;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t key = key_of(values[i]);
+    scores[i] = 1 + (threshold[0] < key) + (threshold[1] < key) + (threshold[2] < key) +
+                (threshold[3] < key);
   }
   return scores;
 }
@@ -73,12 +75,16 @@ std::vector<int> RadixScores(const std::vector<std::int64_t>& values, std::int64
 std::vector<int> RankScores(const std::vector<std::int64_t>& values, Better better) {
   if (values.empty()) return {};
   const auto [low_it, high_it] = std::minmax_element(values.begin(), values.end());
-  const std::int64_t low = *low_it;
-  const std::int64_t high = *high_it;
-  // Counting wins while the range is not much larger than the count.
-  const auto range = static_cast<unsigned __int128>(static_cast<__int128>(high) - low);
-  if (range <= 4 * values.size() + 1024) return CountingScores(values, low, high, better);
-  return RadixScores(values, low, better);
+  const auto low = static_cast<std::uint64_t>(*low_it);
+  const auto high = static_cast<std::uint64_t>(*high_it);
+  // Unsigned differences: exact for any two int64 values.
+  const std::uint64_t max_key = high - low;
+  if (better == Better::kHigher) {
+    return ScoresOfKeys(
+        values, [low](std::int64_t v) { return static_cast<std::uint64_t>(v) - low; }, max_key);
+  }
+  return ScoresOfKeys(
+      values, [high](std::int64_t v) { return high - static_cast<std::uint64_t>(v); }, max_key);
 }
 
 }  // namespace analytics::columnar

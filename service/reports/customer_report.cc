@@ -134,14 +134,20 @@ std::int64_t SortValue(const CustomerRfm& rfm, CustomerSortKey key) {
 }  // namespace
 
 CustomerPage SelectCustomers(const ScoredCustomers& scored, const CustomerSelection& selection) {
-  // Sorts indexes, and only as far as the page's end: a list of 100,000
-  // scored customers is cut to one page per call, so moving the (large)
-  // customer records around or ordering all of them would be the most
-  // expensive part of the call. The order is total (ties go to the unique
-  // customer_id), so the page is exactly that of a full sort. Only the
-  // page's customers are copied.
+  // Sorts (sort value, index) pairs, and only as far as the page's end: a
+  // list of 100,000 scored customers is cut to one page per call, so
+  // ordering all of them, or comparing through the (large, scattered)
+  // records, would be the most expensive part of the call. The order is
+  // total (ties go to the unique customer_id, i.e. the list's order), so the
+  // page is exactly that of a full sort. Only the page's customers are
+  // copied.
   const ScoredCustomerList& all = scored.customers;
-  std::vector<std::uint32_t> matching;
+  const CustomerOrder order = selection.order;
+  struct Keyed {
+    std::int64_t value;
+    std::uint32_t index;
+  };
+  std::vector<Keyed> matching;
   matching.reserve(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
     const ScoredCustomerRef c = all[i];
@@ -149,18 +155,13 @@ CustomerPage SelectCustomers(const ScoredCustomers& scored, const CustomerSelect
         (selection.segment && c.segment != *selection.segment)) {
       continue;
     }
-    matching.push_back(static_cast<std::uint32_t>(i));
+    matching.push_back({SortValue(c.rfm, order.key), static_cast<std::uint32_t>(i)});
   }
-  const CustomerOrder order = selection.order;
-  const auto before = [&](std::uint32_t ia, std::uint32_t ib) {
-    const CustomerRfm& a = all[ia].rfm;
-    const CustomerRfm& b = all[ib].rfm;
-    const std::int64_t va = SortValue(a, order.key);
-    const std::int64_t vb = SortValue(b, order.key);
-    if (va != vb) return order.descending ? va > vb : va < vb;
-    // customer_id order is the list's order: compare positions, not text.
-    if (order.key == CustomerSortKey::kCustomerId && order.descending) return ia > ib;
-    return ia < ib;
+  // customer_id order is the list's order: compare positions, not text.
+  const bool index_descending = order.key == CustomerSortKey::kCustomerId && order.descending;
+  const auto before = [&](const Keyed& a, const Keyed& b) {
+    if (a.value != b.value) return order.descending ? a.value > b.value : a.value < b.value;
+    return index_descending ? a.index > b.index : a.index < b.index;
   };
   CustomerPage page;
   page.total_size = static_cast<std::int64_t>(matching.size());
@@ -170,7 +171,7 @@ CustomerPage SelectCustomers(const ScoredCustomers& scored, const CustomerSelect
   std::partial_sort(matching.begin(), matching.begin() + end, matching.end(), before);
   page.customers.reserve(static_cast<std::size_t>(end - begin));
   for (std::int64_t i = begin; i < end; ++i) {
-    page.customers.push_back(all[matching[i]].Copy());
+    page.customers.push_back(all[matching[static_cast<std::size_t>(i)].index].Copy());
   }
   page.has_more = end < page.total_size;
   return page;
