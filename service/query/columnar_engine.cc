@@ -218,11 +218,11 @@ class ColumnarEngine::Pending final : public PendingWrite {
 
   ~Pending() override { StopWorker(); }  // a write that rolled back: discard
 
-  void Add(const OrderLine& line) override {
+  void Add(OrderLine&& line) override {
     if (filled_ < filling_.size()) {
-      filling_[filled_] = line;  // assignment reuses the slot's string buffers
+      filling_[filled_] = std::move(line);
     } else {
-      filling_.push_back(line);
+      filling_.push_back(std::move(line));
     }
     if (++filled_ == kBatchLines) Hand();
   }
@@ -294,7 +294,7 @@ namespace {
 // For writes that arrive after the engine stopped: nothing to keep.
 class IgnoredWrite final : public PendingWrite {
  public:
-  void Add(const OrderLine&) override {}
+  void Add(OrderLine&&) override {}
   void Commit() override {}
 };
 }  // namespace

@@ -231,7 +231,7 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
         update->Reset();
         ++result.updated;
       }
-      if (pending != nullptr) pending->Add(line);
+      if (pending != nullptr) pending->Add(std::move(line));
     }
     // A source that stopped early (an unreadable spool) must not commit a
     // partial write: returning rolls the transaction back.

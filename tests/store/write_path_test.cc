@@ -130,7 +130,7 @@ class RecordingListener final : public WriteListener {
   class Pending final : public PendingWrite {
    public:
     explicit Pending(Write& write) : write_(write) {}
-    void Add(const OrderLine& line) override { write_.keys.push_back(line.line_key); }
+    void Add(OrderLine&& line) override { write_.keys.push_back(line.line_key); }
     void Commit() override { write_.committed = true; }
 
    private:
