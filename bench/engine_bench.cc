@@ -35,10 +35,17 @@ double Ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-void Time(const char* name, int repetitions, const std::function<bool()>& run) {
+// Times `run` `repetitions` times, each right after `before` (not timed;
+// null: nothing), and prints the wall and CPU p50 and minimum.
+void TimeAfter(const char* name, int repetitions, const std::function<bool()>& before,
+               const std::function<bool()>& run) {
   std::vector<double> ms;
   std::vector<double> cpu;
   for (int i = 0; i < repetitions; ++i) {
+    if (before && !before()) {
+      std::printf("%-28s SETUP FAILED\n", name);
+      return;
+    }
     const auto start = std::chrono::steady_clock::now();
     const double cpu_start = ThreadCpuMs();
     if (!run()) {
@@ -54,29 +61,8 @@ void Time(const char* name, int repetitions, const std::function<bool()>& run) {
               ms[ms.size() / 2], ms.front(), cpu[cpu.size() / 2], cpu.front());
 }
 
-// Times `run` right after `write` (not timed) each repetition.
-void TimeAfter(const char* name, int repetitions, const std::function<bool()>& write,
-               const std::function<bool()>& run) {
-  std::vector<double> ms;
-  std::vector<double> cpu;
-  for (int i = 0; i < repetitions; ++i) {
-    if (!write()) {
-      std::printf("%-28s WRITE FAILED\n", name);
-      return;
-    }
-    const auto start = std::chrono::steady_clock::now();
-    const double cpu_start = ThreadCpuMs();
-    if (!run()) {
-      std::printf("%-28s FAILED\n", name);
-      return;
-    }
-    cpu.push_back(ThreadCpuMs() - cpu_start);
-    ms.push_back(Ms(std::chrono::steady_clock::now() - start));
-  }
-  std::sort(ms.begin(), ms.end());
-  std::sort(cpu.begin(), cpu.end());
-  std::printf("%-28s wall p50 %8.3f min %8.3f   cpu p50 %8.3f min %8.3f ms\n", name,
-              ms[ms.size() / 2], ms.front(), cpu[cpu.size() / 2], cpu.front());
+void Time(const char* name, int repetitions, const std::function<bool()>& run) {
+  TimeAfter(name, repetitions, nullptr, run);
 }
 
 // One line, written again and again (the same key: an update).
