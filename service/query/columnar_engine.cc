@@ -573,143 +573,6 @@ void ColumnarEngine::ClearAnswers() const {
   scored_.Clear();
 }
 
-struct ColumnarEngine::BreakdownBase {
-  // Masks of groups fit a 32-bit word.
-  static constexpr std::uint32_t kMaxGroups = 32;
-
-  struct Group {
-    std::int64_t lines = 0;
-    // Revenue, profit and units; orders and customers count the masks with
-    // the group's bit.
-    Measures sums;
-  };
-  std::vector<Group> groups;
-  std::vector<std::uint32_t> order_groups;     // per order id
-  std::vector<std::uint32_t> customer_groups;  // per customer id
-  std::int64_t orders_with_lines = 0;
-  std::int64_t customers_with_lines = 0;
-  // Orders and customers whose masks a write may have changed.
-  std::vector<std::uint64_t> dirty_orders;
-  std::vector<std::uint64_t> dirty_customers;
-  bool any_dirty = false;
-
-  void MarkDirty(std::uint32_t customer, std::uint32_t order) {
-    const auto mark = [](std::vector<std::uint64_t>& bits, std::uint32_t id) {
-      if ((id >> 6) >= bits.size()) bits.resize((id >> 6) + 1, 0);
-      columnar::SetBit(bits.data(), id);
-    };
-    mark(dirty_customers, customer);
-    mark(dirty_orders, order);
-    any_dirty = true;
-  }
-
-  // Moves each group's `count` for one mask changing from `before` to
-  // `after`.
-  static void MoveMaskCounts(std::vector<Group>& groups, std::uint32_t before, std::uint32_t after,
-                             std::int64_t Measures::*count, std::int64_t& with_lines);
-  static void Build(const LineTable& table, std::size_t dim, BreakdownBase& base);
-  // Settles the masks of the orders and customers marked dirty: cleared,
-  // then rebuilt from one pass over the rows, the counts moving by the
-  // difference.
-  static void Refresh(const LineTable& table, std::size_t dim, BreakdownBase& base);
-};
-
-void ColumnarEngine::BreakdownBase::MoveMaskCounts(std::vector<Group>& groups, std::uint32_t before,
-                                                   std::uint32_t after,
-                                                   std::int64_t Measures::*count,
-                                                   std::int64_t& with_lines) {
-  for (std::uint32_t gone = before & ~after; gone != 0; gone &= gone - 1) {
-    --(groups[static_cast<std::size_t>(std::countr_zero(gone))].sums.*count);
-  }
-  for (std::uint32_t came = after & ~before; came != 0; came &= came - 1) {
-    ++(groups[static_cast<std::size_t>(std::countr_zero(came))].sums.*count);
-  }
-  with_lines += (after != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
-}
-
-void ColumnarEngine::BreakdownBase::Build(const LineTable& table, std::size_t dim,
-                                          BreakdownBase& base) {
-  const Columns& c = table.columns();
-  const Dictionaries& d = table.dictionaries();
-  base = BreakdownBase{};
-  base.groups.resize(d.dims[dim].size());
-  base.order_groups.assign(d.orders.size(), 0);
-  base.customer_groups.assign(d.customers.size(), 0);
-  const std::uint16_t* const group_of = c.dims[dim].data();
-  const std::uint32_t* const order_of = c.order.data();
-  const std::uint32_t* const customer_of = c.customer.data();
-  for (std::size_t r = 0; r < c.size(); ++r) {
-    const std::uint16_t g = group_of[r];
-    Group& group = base.groups[g];
-    ++group.lines;
-    group.sums.revenue += c.sales[r];
-    group.sums.profit += c.profit[r];
-    group.sums.units += c.quantity[r];
-    base.order_groups[order_of[r] & columnar::kOrderIdMask] |= std::uint32_t{1} << g;
-    base.customer_groups[customer_of[r]] |= std::uint32_t{1} << g;
-  }
-  for (const std::uint32_t mask : base.order_groups) {
-    MoveMaskCounts(base.groups, 0, mask, &Measures::orders, base.orders_with_lines);
-  }
-  for (const std::uint32_t mask : base.customer_groups) {
-    MoveMaskCounts(base.groups, 0, mask, &Measures::customers, base.customers_with_lines);
-  }
-}
-
-void ColumnarEngine::BreakdownBase::Refresh(const LineTable& table, std::size_t dim,
-                                            BreakdownBase& base) {
-  if (!base.any_dirty) return;
-  const Columns& c = table.columns();
-  const Dictionaries& d = table.dictionaries();
-  base.groups.resize(std::max<std::size_t>(base.groups.size(), d.dims[dim].size()));
-  base.order_groups.resize(d.orders.size(), 0);
-  base.customer_groups.resize(d.customers.size(), 0);
-  base.dirty_orders.resize((base.order_groups.size() + 63) / 64, 0);
-  base.dirty_customers.resize((base.customer_groups.size() + 63) / 64, 0);
-  const auto take = [](const std::vector<std::uint64_t>& dirty, std::vector<std::uint32_t>& masks) {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> before;  // id, mask
-    for (std::size_t w = 0; w < dirty.size(); ++w) {
-      for (std::uint64_t bits = dirty[w]; bits != 0; bits &= bits - 1) {
-        const auto id = static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits));
-        before.emplace_back(id, masks[id]);
-        masks[id] = 0;
-      }
-    }
-    return before;
-  };
-  const auto orders_before = take(base.dirty_orders, base.order_groups);
-  const auto customers_before = take(base.dirty_customers, base.customer_groups);
-  const std::uint16_t* const group_of = c.dims[dim].data();
-  const std::uint32_t* const order_of = c.order.data();
-  const std::uint32_t* const customer_of = c.customer.data();
-  const std::uint64_t* const dirty_orders = base.dirty_orders.data();
-  const std::uint64_t* const dirty_customers = base.dirty_customers.data();
-  const auto is_set = [](const std::uint64_t* bits, std::uint32_t id) {
-    return ((bits[id >> 6] >> (id & 63)) & 1) != 0;
-  };
-  for (std::size_t r = 0; r < c.size(); ++r) {
-    const std::uint32_t order = order_of[r] & columnar::kOrderIdMask;
-    const std::uint32_t customer = customer_of[r];
-    if (is_set(dirty_orders, order)) [[unlikely]] {
-      base.order_groups[order] |= std::uint32_t{1} << group_of[r];
-    }
-    if (is_set(dirty_customers, customer)) [[unlikely]] {
-      base.customer_groups[customer] |= std::uint32_t{1} << group_of[r];
-    }
-  }
-  for (const auto& [order, mask] : orders_before) {
-    MoveMaskCounts(base.groups, mask, base.order_groups[order], &Measures::orders,
-                   base.orders_with_lines);
-  }
-  for (const auto& [customer, mask] : customers_before) {
-    MoveMaskCounts(base.groups, mask, base.customer_groups[customer], &Measures::customers,
-                   base.customers_with_lines);
-  }
-  std::fill(base.dirty_orders.begin(), base.dirty_orders.end(), 0);
-  std::fill(base.dirty_customers.begin(), base.dirty_customers.end(), 0);
-  base.any_dirty = false;
-}
-
 absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::BreakdownLocked(
     const Filter& filter, Dimension dimension) const {
   if (table_ == nullptr) return Unavailable();
@@ -720,7 +583,7 @@ absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::BreakdownLocked(
     groups = CustomerBreakdown(filter);
   } else if (filter == Filter{} &&
              table_->dictionaries().dims[columnar::DimIndex(dimension)].size() <=
-                 BreakdownBase::kMaxGroups) {
+                 columnar::KeptBreakdown::kMaxGroups) {
     // The dashboard's question, answered from what is kept across writes.
     groups = BreakdownFromBase(dimension);
   } else {
@@ -735,29 +598,22 @@ std::vector<GroupMeasures> ColumnarEngine::BreakdownFromBase(Dimension dimension
   const std::size_t dim = columnar::DimIndex(dimension);
   const columnar::StringDictionary& values = table.dictionaries().dims[dim];
   std::lock_guard lock(breakdown_bases_mutex_);
-  std::unique_ptr<BreakdownBase>& base = breakdown_bases_[dim];
+  std::unique_ptr<columnar::KeptBreakdown>& base = breakdown_bases_[dim];
   if (base == nullptr) {
-    base = std::make_unique<BreakdownBase>();
-    BreakdownBase::Build(table, dim, *base);
+    base = std::make_unique<columnar::KeptBreakdown>(table, dim);
   } else {
-    BreakdownBase::Refresh(table, dim, *base);
+    base->Refresh(table);
   }
   std::vector<GroupMeasures> result;
-  Measures total;
-  std::int64_t lines = 0;
-  for (std::uint32_t g = 0; g < base->groups.size(); ++g) {
-    const BreakdownBase::Group& group = base->groups[g];
+  bool any_lines = false;
+  for (std::uint32_t g = 0; g < base->groups().size(); ++g) {
+    const columnar::KeptBreakdown::Group& group = base->groups()[g];
     if (group.lines == 0) continue;
-    lines += group.lines;
-    total.revenue += group.sums.revenue;
-    total.profit += group.sums.profit;
-    total.units += group.sums.units;
+    any_lines = true;
     const std::string key(values.Get(g));
-    result.push_back({.key = key, .label = key, .measures = group.sums});
+    result.push_back({.key = key, .label = key, .measures = group.measures});
   }
-  total.orders = base->orders_with_lines;
-  total.customers = base->customers_with_lines;
-  if (lines > 0) KeepTotals({}, total);
+  if (any_lines) KeepTotals({}, base->Total());
   return result;
 }
 
@@ -1286,35 +1142,8 @@ void ColumnarEngine::MarkChanged(const columnar::WriteChanges* changes) {
     }
   }
   std::lock_guard lock(breakdown_bases_mutex_);
-  for (std::size_t dim = 0; dim < columnar::kDimCount; ++dim) {
-    std::unique_ptr<BreakdownBase>& base = breakdown_bases_[dim];
-    if (base != nullptr && changes == nullptr) base.reset();
-    if (base == nullptr) continue;
-    // The sums move by the rows' values at once; which orders and customers
-    // a group has is settled on the next breakdown (Refresh).
-    const auto too_many_groups = [&](const std::vector<columnar::ChangedRow>& rows) {
-      return std::any_of(rows.begin(), rows.end(), [&](const columnar::ChangedRow& row) {
-        return row.dims[dim] >= BreakdownBase::kMaxGroups;
-      });
-    };
-    // Past 32 values (for good: dictionaries only grow until a replacing
-    // write) the dimension is scanned instead; free its base.
-    if (too_many_groups(changes->added)) {
-      base.reset();
-      continue;
-    }
-    const auto apply = [&](const columnar::ChangedRow& row, int sign) {
-      const std::uint16_t group = row.dims[dim];
-      if (group >= base->groups.size()) base->groups.resize(group + 1);
-      BreakdownBase::Group& g = base->groups[group];
-      g.lines += sign;
-      g.sums.revenue += sign * row.sales;
-      g.sums.profit += sign * row.profit;
-      g.sums.units += sign * row.quantity;
-      base->MarkDirty(row.customer, row.order);
-    };
-    for (const columnar::ChangedRow& row : changes->removed) apply(row, -1);
-    for (const columnar::ChangedRow& row : changes->added) apply(row, +1);
+  for (std::unique_ptr<columnar::KeptBreakdown>& base : breakdown_bases_) {
+    if (base != nullptr && (changes == nullptr || !base->Note(*changes))) base.reset();
   }
 }
 

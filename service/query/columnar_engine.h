@@ -41,6 +41,7 @@
 #include <string>
 #include <utility>
 
+#include "query/kept_breakdown.h"
 #include "query/line_table.h"
 #include "query/query_engine.h"
 #include "query/recent_results.h"
@@ -121,9 +122,7 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // the engine stopped).
   void MarkChanged(const columnar::WriteChanges* changes);
   // The unfiltered breakdown by a dimension of at most 32 values, from
-  // (and into) its kept base: after a small write only the orders and
-  // customers it touched are looked at again.
-  struct BreakdownBase;
+  // (and into) its kept state (query/kept_breakdown.h).
   std::vector<GroupMeasures> BreakdownFromBase(Dimension dimension) const;
   // Totals of recent filters, valid until the next write: dashboards ask
   // the same few questions on every page view (a KPI call under load
@@ -165,11 +164,10 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   class RecordsPool;
   std::shared_ptr<RecordsPool> records_pool_;
 
-  // Per dimension, the unfiltered breakdown's groups and which groups each
-  // order and customer has lines in (a bit each: ~5 MB for a million lines),
-  // kept the same way.
+  // Per dimension, the unfiltered breakdown kept across writes (~5 MB for
+  // a million lines), created when first asked for.
   mutable std::mutex breakdown_bases_mutex_;
-  mutable std::array<std::unique_ptr<BreakdownBase>, columnar::kDimCount>
+  mutable std::array<std::unique_ptr<columnar::KeptBreakdown>, columnar::kDimCount>
       breakdown_bases_;  // guarded by breakdown_bases_mutex_
 };
 
