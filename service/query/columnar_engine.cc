@@ -1088,13 +1088,9 @@ void ColumnarEngine::RefreshScoreBase(ScoreBase& base) const {
     std::fill(base.dirty.begin(), base.dirty.end(), 0);
     return;
   }
+  columnar::ForEachSetBit(base.dirty,
+                          [&](std::uint32_t customer) { base.acc[customer] = CustomerAcc{}; });
   const std::uint64_t* const dirty_words = base.dirty.data();
-  const auto is_dirty = [&](std::uint32_t customer) {
-    return (dirty_words[customer >> 6] >> (customer & 63)) & 1;
-  };
-  for (std::uint32_t customer = 0; customer < customers; ++customer) {
-    if (is_dirty(customer)) base.acc[customer] = CustomerAcc{};
-  }
   // Their rows, in row order: a sequential pass over the customer column.
   // A compact order's rows are consecutive and all its customer's, so the
   // run rule of RowAdder holds over the picked rows too.
@@ -1105,7 +1101,7 @@ void ColumnarEngine::RefreshScoreBase(ScoreBase& base) const {
   const auto rows = static_cast<std::uint32_t>(c.size());
   for (std::uint32_t r = 0; r < rows; ++r) {
     const std::uint32_t customer = customer_of[r];
-    if (is_dirty(customer)) [[unlikely]] {
+    if (columnar::TestBit(dirty_words, customer)) [[unlikely]] {
       adder.Add(base.acc[customer], r, last, spread_rows);
     }
   }
@@ -1132,13 +1128,11 @@ void ColumnarEngine::MarkChanged(const columnar::WriteChanges* changes) {
     std::lock_guard lock(score_base_mutex_);
     if (score_base_ != nullptr && changes == nullptr) score_base_.reset();
     if (score_base_ != nullptr) {
-      std::vector<std::uint64_t>& dirty = score_base_->dirty;
-      const auto mark = [&](std::uint32_t customer) {
-        if ((customer >> 6) >= dirty.size()) dirty.resize((customer >> 6) + 1, 0);
-        columnar::SetBit(dirty.data(), customer);
-      };
-      for (const columnar::ChangedRow& row : changes->removed) mark(row.customer);
-      for (const columnar::ChangedRow& row : changes->added) mark(row.customer);
+      for (const auto* rows : {&changes->removed, &changes->added}) {
+        for (const columnar::ChangedRow& row : *rows) {
+          columnar::SetBitGrowing(score_base_->dirty, row.customer);
+        }
+      }
     }
   }
   std::lock_guard lock(breakdown_bases_mutex_);

@@ -15,6 +15,27 @@ inline void SetBit(std::uint64_t* words, std::uint32_t id) {
   words[id >> 6] |= std::uint64_t{1} << (id & 63);
 }
 
+inline bool TestBit(const std::uint64_t* words, std::uint32_t id) {
+  return ((words[id >> 6] >> (id & 63)) & 1) != 0;
+}
+
+// For a set of ids that grows with the dictionaries (the ids a write
+// touched): sets the bit, growing `words` when the id is beyond them.
+inline void SetBitGrowing(std::vector<std::uint64_t>& words, std::uint32_t id) {
+  if ((id >> 6) >= words.size()) words.resize((id >> 6) + 1, 0);
+  SetBit(words.data(), id);
+}
+
+// Calls visit(id) for each set bit, in ascending id order.
+template <typename Visit>
+void ForEachSetBit(const std::vector<std::uint64_t>& words, Visit&& visit) {
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+      visit(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits))));
+    }
+  }
+}
+
 class DenseBitset {
  public:
   explicit DenseBitset(std::uint32_t size) : words_((size + 63) / 64, 0) {}

@@ -7,18 +7,6 @@
 #include "query/dense_bitset.h"
 
 namespace analytics::columnar {
-namespace {
-
-bool IsSet(const std::uint64_t* bits, std::uint32_t id) {
-  return ((bits[id >> 6] >> (id & 63)) & 1) != 0;
-}
-
-void Mark(std::vector<std::uint64_t>& bits, std::uint32_t id) {
-  if ((id >> 6) >= bits.size()) bits.resize((id >> 6) + 1, 0);
-  SetBit(bits.data(), id);
-}
-
-}  // namespace
 
 KeptBreakdown::KeptBreakdown(const LineTable& table, std::size_t dim) : dim_(dim) {
   const Columns& c = table.columns();
@@ -68,8 +56,8 @@ bool KeptBreakdown::Note(const WriteChanges& changes) {
 }
 
 void KeptBreakdown::MarkDirty(std::uint32_t customer, std::uint32_t order) {
-  Mark(dirty_customers_, customer);
-  Mark(dirty_orders_, order);
+  SetBitGrowing(dirty_customers_, customer);
+  SetBitGrowing(dirty_orders_, order);
   any_dirty_ = true;
 }
 
@@ -96,13 +84,10 @@ void KeptBreakdown::Refresh(const LineTable& table) {
   // The dirty ids' masks as they were, cleared to be rebuilt.
   const auto take = [](const std::vector<std::uint64_t>& dirty, std::vector<std::uint32_t>& masks) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> before;  // id, mask
-    for (std::size_t w = 0; w < dirty.size(); ++w) {
-      for (std::uint64_t bits = dirty[w]; bits != 0; bits &= bits - 1) {
-        const auto id = static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits));
-        before.emplace_back(id, masks[id]);
-        masks[id] = 0;
-      }
-    }
+    ForEachSetBit(dirty, [&](std::uint32_t id) {
+      before.emplace_back(id, masks[id]);
+      masks[id] = 0;
+    });
     return before;
   };
   const auto orders_before = take(dirty_orders_, order_groups_);
@@ -113,10 +98,10 @@ void KeptBreakdown::Refresh(const LineTable& table) {
   for (std::size_t r = 0; r < c.size(); ++r) {
     const std::uint32_t order = order_of[r] & kOrderIdMask;
     const std::uint32_t customer = customer_of[r];
-    if (IsSet(dirty_orders_.data(), order)) [[unlikely]] {
+    if (TestBit(dirty_orders_.data(), order)) [[unlikely]] {
       order_groups_[order] |= std::uint32_t{1} << group_of[r];
     }
-    if (IsSet(dirty_customers_.data(), customer)) [[unlikely]] {
+    if (TestBit(dirty_customers_.data(), customer)) [[unlikely]] {
       customer_groups_[customer] |= std::uint32_t{1} << group_of[r];
     }
   }
