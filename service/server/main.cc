@@ -120,6 +120,10 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   builder.RegisterService(&health_service);
   builder.SetMaxReceiveMessageSize(config.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_concurrent_streams);
+  // gRPC sets SO_REUSEPORT by default: a second server started on a port in
+  // use would then bind too and silently take half the connections. Failing
+  // to start is the answer an operator can act on.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     spdlog::critical("cannot listen on {}", config.listen);

@@ -504,5 +504,19 @@ TEST(ServerLifecycle, HelpListsEveryFlagAndBadFlagsFail) {
   EXPECT_NE(bad.err.find("--bogus"), std::string::npos);
 }
 
+TEST(ServerLifecycle, ASecondServerOnAPortInUseFailsToStart) {
+  ServerProcess first;
+  // gRPC's default SO_REUSEPORT would let this one bind too and take a share
+  // of the first one's connections; it must refuse instead. (Bounded: a
+  // server that did bind would serve until killed; timeout then exits 124.)
+  const testing::CommandResult second =
+      testing::RunCommand({"/usr/bin/timeout", "20", testing::ServerBinary(), "--listen",
+                           first.address(), "--db", ":memory:", "--metrics-listen", ""});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("cannot listen on " + first.address()), std::string::npos)
+      << second.err;
+  EXPECT_EQ(second.out.find("listening on"), std::string::npos) << second.out;
+}
+
 }  // namespace
 }  // namespace analytics
