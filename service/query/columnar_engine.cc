@@ -227,7 +227,7 @@ class ColumnarEngine::Pending final : public PendingWrite {
     if (++filled_ == kBatchLines) Hand();
   }
 
-  void Commit() override {
+  std::optional<WriteResult> Commit() override {
     if (worker_.joinable()) {
       if (filled_ > 0) Hand();
       StopWorker();
@@ -235,8 +235,12 @@ class ColumnarEngine::Pending final : public PendingWrite {
       for (std::size_t i = 0; i < filled_; ++i) staged_.Add(filling_[i]);
     }
     filled_ = 0;
-    engine_.Apply(staged_);
+    return engine_.Apply(staged_);
   }
+
+  // The table holds every stored key (it was loaded whole and has seen
+  // every write since), so Apply counts new keys exactly.
+  bool CountsKeys() const override { return true; }
 
  private:
   static constexpr std::size_t kBatchLines = 4096;
@@ -295,7 +299,7 @@ namespace {
 class IgnoredWrite final : public PendingWrite {
  public:
   void Add(OrderLine&&) override {}
-  void Commit() override {}
+  std::optional<WriteResult> Commit() override { return std::nullopt; }
 };
 }  // namespace
 
@@ -332,7 +336,21 @@ absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
   absl::Status status = store.Subscribe(*engine, [&](sqlite::Connection& connection) {
     StagedWrite staged = StagedWrite::WithUniqueKeys();
     if (absl::Status s = LoadAll(connection, staged); !s.ok()) return s;
-    if (absl::Status s = engine->table_->Apply(staged); !s.ok()) return s;
+    if (absl::Status s = engine->table_->Apply(staged).status(); !s.ok()) return s;
+    // Then what the store logged and has not folded yet, as the upserts they
+    // are (into an empty table, as a replace: see BeginWrite).
+    absl::StatusOr<std::int64_t> logged = LoggedLineCount(connection);
+    if (!logged.ok()) return logged.status();
+    if (*logged > 0) {
+      StagedWrite replay(engine->table_->columns().size() == 0);
+      replay.Reserve(static_cast<std::size_t>(*logged));
+      if (absl::Status s =
+              ReadLoggedLines(connection, [&](const OrderLine& line) { replay.Add(line); });
+          !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = engine->table_->Apply(replay).status(); !s.ok()) return s;
+    }
     if (!engine->table_->SumsFit()) {
       return absl::FailedPreconditionError(
           "the stored amounts are large enough that sums could overflow 64 bits");
@@ -382,18 +400,22 @@ void ColumnarEngine::StopLocked(const std::string& why) {
   (void)why;
 }
 
-void ColumnarEngine::Apply(StagedWrite& staged) {
+std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
   std::string stopped_because;
+  std::optional<WriteResult> counts;
   {
     std::unique_lock lock(mutex_);
-    if (table_ == nullptr) return;
+    if (table_ == nullptr) return std::nullopt;
     // What a small write changed, for the answers kept across writes; a
     // large one (or one replacing everything) drops them instead.
     columnar::WriteChanges changes;
     const bool track = !staged.replace() && staged.size() <= kMaxTrackedLines;
-    if (absl::Status s = table_->Apply(staged, track ? &changes : nullptr); !s.ok()) {
-      stopped_because = std::string(s.message());
+    if (absl::StatusOr<std::int64_t> inserted = table_->Apply(staged, track ? &changes : nullptr);
+        !inserted.ok()) {
+      stopped_because = std::string(inserted.status().message());
     } else {
+      counts = WriteResult{.inserted = *inserted,
+                           .updated = static_cast<std::int64_t>(staged.size()) - *inserted};
       MarkChanged(track ? &changes : nullptr);
       stopped_because = Refusal();
     }
@@ -406,6 +428,7 @@ void ColumnarEngine::Apply(StagedWrite& staged) {
   }
   if (staged.size() >= kTrimAfterRows || !stopped_because.empty()) malloc_trim(0);
   if (!stopped_because.empty() && options_.on_stop) options_.on_stop(stopped_because);
+  return counts;
 }
 
 // The engine as seen while its caller holds the read lock: every call goes

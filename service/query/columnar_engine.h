@@ -94,7 +94,9 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
 
   std::unique_ptr<PendingWrite> BeginWrite(bool replace) override;
   // Applies a committed write; called with the store's lock held.
-  void Apply(columnar::StagedWrite& staged);
+  // Applies a committed write; its counts, or nullopt when the table could
+  // not take it (the engine then stops).
+  std::optional<WriteResult> Apply(columnar::StagedWrite& staged);
   // Checks the budget and the overflow bound after a change; empty if fine.
   std::string Refusal() const;
   void StopLocked(const std::string& why);

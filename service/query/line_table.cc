@@ -144,7 +144,7 @@ void LineTable::Reset() {
   customers_by_id_ = {};
 }
 
-absl::Status LineTable::Apply(StagedWrite& staged, WriteChanges* changes) {
+absl::StatusOr<std::int64_t> LineTable::Apply(StagedWrite& staged, WriteChanges* changes) {
   // Check the one way Apply can fail before changing anything.
   for (std::size_t i = 0; i < kDimCount; ++i) {
     const StringDictionary& local = staged.local_->dims[i];
@@ -341,7 +341,9 @@ absl::Status LineTable::Apply(StagedWrite& staged, WriteChanges* changes) {
   }
   if (from == 0 || !ReindexFrom(from)) ReindexFrom(0);
   AddNewCustomers(customers_before);
-  return absl::OkStatus();
+  // Each distinct key of the write is a fresh row; those that had a row
+  // before replaced it (a dead row), the others are new.
+  return static_cast<std::int64_t>(fresh.size() - dead.size());
 }
 
 bool LineTable::ReindexFrom(std::size_t from) {

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/civil_day.h"
 #include "common/money.h"
 #include "common/order_line.h"
@@ -185,7 +186,9 @@ class LineTable {
   // dimension would exceed kMaxDimValues distinct values. When it does not
   // replace everything, `changes` (if given) receives the rows it removed
   // (replaced lines, as they were) and the rows it added, in table ids.
-  absl::Status Apply(StagedWrite& staged, WriteChanges* changes = nullptr);
+  // Returns how many of the write's distinct keys were new to the table:
+  // the lines an upsert inserted (the write's other lines updated).
+  absl::StatusOr<std::int64_t> Apply(StagedWrite& staged, WriteChanges* changes = nullptr);
 
   const Columns& columns() const { return columns_; }
   const Dictionaries& dictionaries() const { return *dictionaries_; }

@@ -149,7 +149,7 @@ constexpr char kMeasureColumns[] =
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqlQueryEngine>> SqlQueryEngine::Create(OrderStore& store) {
-  absl::Status status = store.WithConnection([](sqlite::Connection& connection) {
+  absl::Status status = store.WithConnectionUnfolded([](sqlite::Connection& connection) {
     const int code =
         sqlite3_create_function_v2(connection.handle(), "analytics_bucket_start", 2,
                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,

@@ -94,7 +94,7 @@ api::WriteGateOptions WriteGateOptionsFrom(const ServerConfig& config) {
 absl::Status ApplyStoreLimits(OrderStore& store, const ServerConfig& config) {
   if (config.max_db_pages == 0) return absl::OkStatus();
   // A PRAGMA takes no bound parameters; the value is a validated integer.
-  return store.WithConnection([&](sqlite::Connection& connection) {
+  return store.WithConnectionUnfolded([&](sqlite::Connection& connection) {
     return connection.Execute(absl::StrCat("PRAGMA max_page_count = ", config.max_db_pages));
   });
 }

@@ -1,9 +1,14 @@
 #include "store/order_store.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <array>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "store/line_codec.h"
 
 namespace analytics {
 namespace {
@@ -46,6 +51,15 @@ CREATE INDEX order_lines_by_customer ON order_lines(customer_id, order_date);
     R"sql(
 DROP INDEX IF EXISTS order_lines_by_date;
 DROP INDEX IF EXISTS order_lines_by_customer;
+)sql",
+    // 3: the write log (order_store.h). AUTOINCREMENT: ids never come back
+    // after the log empties, so "logged before Open" stays a range of ids.
+    R"sql(
+CREATE TABLE line_batches (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  line_count INTEGER NOT NULL,
+  lines      BLOB    NOT NULL            -- line_codec.h
+);
 )sql",
 };
 
@@ -101,6 +115,19 @@ absl::Status BindLine(sqlite::Statement& statement, const OrderLine& line) {
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+// Writes one line: true when its key was new, false when it replaced a row.
+absl::StatusOr<bool> UpsertRow(sqlite::Connection& connection, sqlite::Statement& insert,
+                               sqlite::Statement& update, const OrderLine& line) {
+  if (absl::Status s = BindLine(insert, line); !s.ok()) return s;
+  if (absl::Status s = insert.Run(); !s.ok()) return s;
+  insert.Reset();
+  if (connection.Changes() == 1) return true;
+  if (absl::Status s = BindLine(update, line); !s.ok()) return s;
+  if (absl::Status s = update.Run(); !s.ok()) return s;
+  update.Reset();
+  return false;
 }
 
 absl::StatusOr<int> UserVersion(sqlite::Connection& connection) {
@@ -163,18 +190,173 @@ absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& 
   std::unique_ptr<OrderStore> store(
       new OrderStore(path, std::move(*connection), std::move(checkpointer)));
   if (absl::Status s = store->RefreshStats(store->connection_); !s.ok()) return s;
+  // What a previous run logged and did not fold yet.
+  if (store->counted_as_new_through_ > 0) store->WakeFolder();
   return store;
 }
 
+OrderStore::OrderStore(std::string path, sqlite::Connection connection,
+                       std::unique_ptr<Checkpointer> checkpointer)
+    : path_(std::move(path)),
+      connection_(std::move(connection)),
+      checkpointer_(std::move(checkpointer)),
+      folder_([this] { RunFolder(); }) {}
+
+OrderStore::~OrderStore() {
+  {
+    std::lock_guard lock(fold_mutex_);
+    stopping_ = true;
+  }
+  fold_wake_.notify_all();
+  folder_.join();
+}
+
+void OrderStore::WakeFolder() {
+  {
+    std::lock_guard lock(fold_mutex_);
+    fold_wanted_ = true;
+  }
+  fold_wake_.notify_all();
+}
+
+void OrderStore::RunFolder() {
+  // The lowest priority: folding is catching up, never urgent, and must
+  // not take a core from a query or a write (Linux: per thread).
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+  std::unique_lock lock(fold_mutex_);
+  for (;;) {
+    fold_wake_.wait(lock, [this] { return fold_wanted_ || stopping_; });
+    if (stopping_) return;
+    fold_wanted_ = false;
+    for (;;) {
+      // Step aside while anyone waits for the connection.
+      fold_wake_.wait(lock, [this] { return waiters_ == 0 || stopping_; });
+      if (stopping_) return;
+      lock.unlock();
+      bool more = false;
+      {
+        std::lock_guard connection_lock(mutex_);
+        absl::StatusOr<Folded> folded = FoldOldest(connection_);
+        // A failure (disk full, say) leaves the batch logged; the next
+        // write, or the next reader's fold, tries again.
+        more = folded.ok() && folded->any;
+      }
+      lock.lock();
+      if (!more) break;
+    }
+  }
+}
+
+absl::Status OrderStore::Locked(const std::function<absl::Status(sqlite::Connection&)>& fn) {
+  {
+    std::lock_guard lock(fold_mutex_);
+    ++waiters_;
+  }
+  std::lock_guard lock(mutex_);
+  {
+    std::lock_guard fold_lock(fold_mutex_);
+    if (--waiters_ == 0) fold_wake_.notify_all();
+  }
+  return fn(connection_);
+}
+
+absl::StatusOr<OrderStore::Folded> OrderStore::FoldOldest(sqlite::Connection& connection) {
+  Folded folded;
+  std::string bytes;
+  {
+    absl::StatusOr<sqlite::Statement> oldest =
+        connection.Prepare("SELECT id, lines FROM line_batches ORDER BY id LIMIT 1");
+    if (!oldest.ok()) return oldest.status();
+    absl::StatusOr<bool> row = oldest->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return folded;
+    folded.any = true;
+    folded.batch_id = oldest->Int(0);
+    bytes.assign(oldest->BlobView(1));  // a copy: the row is deleted below
+  }
+  absl::StatusOr<sqlite::Transaction> transaction = sqlite::Transaction::Begin(connection);
+  if (!transaction.ok()) return transaction.status();
+  absl::StatusOr<sqlite::Statement> insert = connection.Prepare(kInsertSql);
+  if (!insert.ok()) return insert.status();
+  absl::StatusOr<sqlite::Statement> update = connection.Prepare(kUpdateSql);
+  if (!update.ok()) return update.status();
+  LineBatchDecoder decoder(bytes);
+  OrderLine line;
+  while (decoder.Next(line)) {
+    absl::StatusOr<bool> inserted = UpsertRow(connection, *insert, *update, line);
+    if (!inserted.ok()) return inserted.status();
+    ++(*inserted ? folded.counts.inserted : folded.counts.updated);
+  }
+  if (absl::Status s = decoder.status(); !s.ok()) return s;
+  absl::StatusOr<sqlite::Statement> remove =
+      connection.Prepare("DELETE FROM line_batches WHERE id = ?1");
+  if (!remove.ok()) return remove.status();
+  if (absl::Status s = remove->Bind(1, folded.batch_id); !s.ok()) return s;
+  if (absl::Status s = remove->Run(); !s.ok()) return s;
+  if (absl::Status s = transaction->Commit(); !s.ok()) return s;
+  if (folded.batch_id <= counted_as_new_through_) {
+    lines_.fetch_sub(folded.counts.updated, std::memory_order_relaxed);
+  }
+  if (checkpointer_ != nullptr) checkpointer_->Notify();
+  return folded;
+}
+
+absl::Status OrderStore::FoldAll(sqlite::Connection& connection, std::int64_t count_from,
+                                 WriteResult* counts) {
+  for (;;) {
+    absl::StatusOr<Folded> folded = FoldOldest(connection);
+    if (!folded.ok()) return folded.status();
+    if (!folded->any) return absl::OkStatus();
+    if (counts != nullptr && folded->batch_id >= count_from) {
+      counts->inserted += folded->counts.inserted;
+      counts->updated += folded->counts.updated;
+    }
+  }
+}
+
+absl::Status OrderStore::FoldLog() {
+  return Locked([&](sqlite::Connection& connection) { return FoldAll(connection); });
+}
+
+absl::Status OrderStore::LogLines(sqlite::Connection& connection, LineSource& source,
+                                  PendingWrite& pending) {
+  absl::StatusOr<sqlite::Statement> append =
+      connection.Prepare("INSERT INTO line_batches (line_count, lines) VALUES (?1, ?2)");
+  if (!append.ok()) return append.status();
+  LineBatchEncoder encoder;
+  const auto flush = [&]() -> absl::Status {
+    if (absl::Status s = append->Bind(1, encoder.line_count()); !s.ok()) return s;
+    if (absl::Status s = append->BindBlobStatic(2, encoder.bytes()); !s.ok()) return s;
+    if (absl::Status s = append->Run(); !s.ok()) return s;
+    append->Reset();
+    encoder.Clear();
+    return absl::OkStatus();
+  };
+  OrderLine line;
+  while (source.Next(line)) {
+    encoder.Add(line);
+    pending.Add(std::move(line));
+    if (encoder.line_count() == kLinesPerLoggedBatch) {
+      if (absl::Status s = flush(); !s.ok()) return s;
+    }
+  }
+  if (encoder.line_count() > 0) return flush();
+  return absl::OkStatus();
+}
+
 absl::Status OrderStore::RefreshStats(sqlite::Connection& connection) {
+  // Logged lines count as new until folded (FoldOldest corrects it).
   absl::StatusOr<sqlite::Statement> statement = connection.Prepare(
-      "SELECT (SELECT COUNT(*) FROM order_lines), page_count * page_size "
+      "SELECT (SELECT COUNT(*) FROM order_lines) + "
+      "  (SELECT COALESCE(SUM(line_count), 0) FROM line_batches), "
+      "  page_count * page_size, (SELECT COALESCE(MAX(id), 0) FROM line_batches) "
       "FROM pragma_page_count(), pragma_page_size()");
   if (!statement.ok()) return statement.status();
   absl::StatusOr<bool> row = statement->Step();
   if (!row.ok()) return row.status();
   lines_.store(statement->Int(0), std::memory_order_relaxed);
   database_bytes_.store(statement->Int(1), std::memory_order_relaxed);
+  counted_as_new_through_ = statement->Int(2);
   return absl::OkStatus();
 }
 
@@ -185,17 +367,25 @@ OrderStore::Stats OrderStore::LastCommittedStats() const {
 
 absl::Status OrderStore::WithConnection(
     const std::function<absl::Status(sqlite::Connection&)>& fn) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return fn(connection_);
+  return Locked([&](sqlite::Connection& connection) {
+    if (absl::Status s = FoldAll(connection); !s.ok()) return s;
+    return fn(connection);
+  });
+}
+
+absl::Status OrderStore::WithConnectionUnfolded(
+    const std::function<absl::Status(sqlite::Connection&)>& fn) {
+  return Locked(fn);
 }
 
 absl::Status OrderStore::Subscribe(
     WriteListener& listener, const std::function<absl::Status(sqlite::Connection&)>& snapshot) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (listener_ != nullptr) return absl::FailedPreconditionError("store already has a listener");
-  if (absl::Status s = snapshot(connection_); !s.ok()) return s;
-  listener_ = &listener;
-  return absl::OkStatus();
+  return Locked([&](sqlite::Connection& connection) {
+    if (listener_ != nullptr) return absl::FailedPreconditionError("store already has a listener");
+    if (absl::Status s = snapshot(connection); !s.ok()) return s;
+    listener_ = &listener;
+    return absl::OkStatus();
+  });
 }
 
 void OrderStore::Unsubscribe(const WriteListener& listener) {
@@ -205,39 +395,60 @@ void OrderStore::Unsubscribe(const WriteListener& listener) {
 
 absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace) {
   WriteResult result;
-  absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
-    absl::StatusOr<sqlite::Transaction> transaction = sqlite::Transaction::Begin(connection);
-    if (!transaction.ok()) return transaction.status();
-    if (replace) {
-      if (absl::Status s = connection.Execute("DELETE FROM order_lines"); !s.ok()) return s;
-    }
-    absl::StatusOr<sqlite::Statement> insert = connection.Prepare(kInsertSql);
-    if (!insert.ok()) return insert.status();
-    absl::StatusOr<sqlite::Statement> update = connection.Prepare(kUpdateSql);
-    if (!update.ok()) return update.status();
+  bool logged = false;
+  absl::Status status = Locked([&](sqlite::Connection& connection) -> absl::Status {
     // Told about each line as it is written, committed only after SQLite.
     std::unique_ptr<PendingWrite> pending =
         listener_ != nullptr ? listener_->BeginWrite(replace) : nullptr;
-    OrderLine line;
-    while (source.Next(line)) {
-      if (absl::Status s = BindLine(*insert, line); !s.ok()) return s;
-      if (absl::Status s = insert->Run(); !s.ok()) return s;
-      insert->Reset();
-      if (connection.Changes() == 1) {
-        ++result.inserted;
-      } else {
-        if (absl::Status s = BindLine(*update, line); !s.ok()) return s;
-        if (absl::Status s = update->Run(); !s.ok()) return s;
-        update->Reset();
-        ++result.updated;
+    logged = pending != nullptr && pending->CountsKeys();
+    // Row by row, a write must land after the lines logged before it.
+    if (!logged && !replace) {
+      if (absl::Status s = FoldAll(connection); !s.ok()) return s;
+    }
+    absl::StatusOr<sqlite::Transaction> transaction = sqlite::Transaction::Begin(connection);
+    if (!transaction.ok()) return transaction.status();
+    if (replace) {
+      for (const char* sql : {"DELETE FROM order_lines", "DELETE FROM line_batches"}) {
+        if (absl::Status s = connection.Execute(sql); !s.ok()) return s;
       }
-      if (pending != nullptr) pending->Add(std::move(line));
+    }
+    std::int64_t first_batch = 0;
+    if (logged) {
+      absl::StatusOr<sqlite::Statement> next = connection.Prepare(
+          "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'line_batches'), 0) + 1");
+      if (!next.ok()) return next.status();
+      if (absl::StatusOr<bool> row = next->Step(); !row.ok()) return row.status();
+      first_batch = next->Int(0);
+      if (absl::Status s = LogLines(connection, source, *pending); !s.ok()) return s;
+    } else {
+      absl::StatusOr<sqlite::Statement> insert = connection.Prepare(kInsertSql);
+      if (!insert.ok()) return insert.status();
+      absl::StatusOr<sqlite::Statement> update = connection.Prepare(kUpdateSql);
+      if (!update.ok()) return update.status();
+      OrderLine line;
+      while (source.Next(line)) {
+        absl::StatusOr<bool> inserted = UpsertRow(connection, *insert, *update, line);
+        if (!inserted.ok()) return inserted.status();
+        ++(*inserted ? result.inserted : result.updated);
+        if (pending != nullptr) pending->Add(std::move(line));
+      }
     }
     // A source that stopped early (an unreadable spool) must not commit a
     // partial write: returning rolls the transaction back.
     if (absl::Status s = source.status(); !s.ok()) return s;
     if (absl::Status s = transaction->Commit(); !s.ok()) return s;
     if (checkpointer_ != nullptr) checkpointer_->Notify();
+    const std::optional<WriteResult> counted =
+        pending != nullptr ? pending->Commit() : std::nullopt;
+    if (logged) {
+      if (counted) {
+        result = *counted;
+      } else {
+        // The listener stopped (over its budget, say) and cannot count:
+        // fold now, counting this write's batches as the rows do.
+        if (absl::Status s = FoldAll(connection, first_batch, &result); !s.ok()) return s;
+      }
+    }
     // Counted, not re-read: COUNT(*) would scan the table after every write.
     lines_.store(
         replace ? result.inserted : lines_.load(std::memory_order_relaxed) + result.inserted,
@@ -249,10 +460,10 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
         database_bytes_.store(size->Int(0), std::memory_order_relaxed);
       }
     }
-    if (pending != nullptr) pending->Commit();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  if (logged) WakeFolder();
   return result;
 }
 
@@ -292,9 +503,25 @@ absl::StatusOr<std::int64_t> OrderStore::CountLines() {
   return count;
 }
 
+absl::StatusOr<bool> OrderStore::IsEmpty() {
+  bool empty = false;
+  absl::Status status = Locked([&](sqlite::Connection& connection) -> absl::Status {
+    absl::StatusOr<sqlite::Statement> statement = connection.Prepare(
+        "SELECT NOT EXISTS (SELECT 1 FROM order_lines) AND "
+        "NOT EXISTS (SELECT 1 FROM line_batches)");
+    if (!statement.ok()) return statement.status();
+    absl::StatusOr<bool> row = statement->Step();
+    if (!row.ok()) return row.status();
+    empty = statement->Int(0) != 0;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return empty;
+}
+
 absl::StatusOr<std::int64_t> OrderStore::DatabaseSizeBytes() {
   std::int64_t bytes = 0;
-  absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
+  absl::Status status = Locked([&](sqlite::Connection& connection) -> absl::Status {
     absl::StatusOr<sqlite::Statement> statement = connection.Prepare(
         "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
     if (!statement.ok()) return statement.status();
@@ -305,6 +532,31 @@ absl::StatusOr<std::int64_t> OrderStore::DatabaseSizeBytes() {
   });
   if (!status.ok()) return status;
   return bytes;
+}
+
+absl::Status ReadLoggedLines(sqlite::Connection& connection,
+                             const std::function<void(const OrderLine&)>& each) {
+  absl::StatusOr<sqlite::Statement> batches =
+      connection.Prepare("SELECT lines FROM line_batches ORDER BY id");
+  if (!batches.ok()) return batches.status();
+  OrderLine line;
+  for (;;) {
+    absl::StatusOr<bool> row = batches->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    LineBatchDecoder decoder(batches->BlobView(0));
+    while (decoder.Next(line)) each(line);
+    if (absl::Status s = decoder.status(); !s.ok()) return s;
+  }
+}
+
+absl::StatusOr<std::int64_t> LoggedLineCount(sqlite::Connection& connection) {
+  absl::StatusOr<sqlite::Statement> statement =
+      connection.Prepare("SELECT COALESCE(SUM(line_count), 0) FROM line_batches");
+  if (!statement.ok()) return statement.status();
+  absl::StatusOr<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  return statement->Int(0);
 }
 
 }  // namespace analytics

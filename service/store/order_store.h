@@ -17,14 +17,30 @@
 // the last transactions before it may roll back, but the database is never
 // corrupted. (`synchronous = FULL` would fsync every commit: ~50-100 MB/s on
 // this kind of disk, a second or more for a million lines.)
+//
+// Write log: when the write listener counts keys (write_listener.h: it
+// holds every stored key, as the columnar engine does), a write's lines are
+// committed as BLOBs of encoded lines in `line_batches` (line_codec.h), a few
+// hundred KiB each, instead of one order_lines row and one line-key index
+// entry per line: the B-tree inserts were the largest single cost of a bulk
+// write. The lines are as durable either way (same transaction, same WAL).
+// A background thread at the lowest CPU priority folds the batches into
+// order_lines, oldest first, one batch per transaction, stepping aside
+// whenever a caller waits for the connection. Everything that reads
+// order_lines through WithConnection() folds what is left first, so SQL
+// readers (the SQL engine, Classify, CountLines) never see a partial state;
+// Subscribe() and WithConnectionUnfolded() do not, so start-up can replay the
+// log in memory instead of waiting for the fold.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,12 +52,11 @@
 namespace analytics {
 
 // The schema version this build writes; older databases are migrated up.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
-struct WriteResult {
-  std::int64_t inserted = 0;  // lines whose key was new
-  std::int64_t updated = 0;   // lines that replaced an existing key
-};
+// Lines per logged batch: big enough that a batch's row costs little per
+// line, small enough that folding one (a transaction) takes a few ms.
+inline constexpr std::int64_t kLinesPerLoggedBatch = 4096;
 
 class OrderStore {
  public:
@@ -62,6 +77,9 @@ class OrderStore {
 
   absl::StatusOr<std::int64_t> CountLines();
 
+  // True when the store holds no line, in rows or in the write log.
+  absl::StatusOr<bool> IsEmpty();
+
   // The line count and database size as of the last committed Upsert (or
   // Open), read without the connection: a metrics scrape must not wait
   // behind a million-line import holding it.
@@ -75,28 +93,57 @@ class OrderStore {
   // stores too.
   absl::StatusOr<std::int64_t> DatabaseSizeBytes();
 
-  // Runs `fn` with exclusive use of the connection.
+  // Runs `fn` with exclusive use of the connection, after folding the
+  // write log into order_lines (an error folding is returned instead).
   absl::Status WithConnection(const std::function<absl::Status(sqlite::Connection&)>& fn);
+  // The same without folding: for work that does not read order_lines
+  // (PRAGMAs, registering SQL functions).
+  absl::Status WithConnectionUnfolded(const std::function<absl::Status(sqlite::Connection&)>& fn);
 
-  // Runs `snapshot` (which reads the current data) and, if it succeeds,
-  // makes `listener` the store's write listener, atomically: no write can
-  // fall between the two. At most one listener; it must call Unsubscribe
-  // before it is destroyed.
+  // Runs `snapshot` (which reads the current data: order_lines, then the
+  // write log through ReadLoggedLines) and, if it succeeds, makes `listener`
+  // the store's write listener, atomically: no write can fall between the
+  // two. At most one listener; it must call Unsubscribe before it is
+  // destroyed.
   absl::Status Subscribe(WriteListener& listener,
                          const std::function<absl::Status(sqlite::Connection&)>& snapshot);
   void Unsubscribe(const WriteListener& listener);
 
   const std::string& path() const { return path_; }
 
+  // Folds every logged batch into order_lines now (tests, tools); what
+  // WithConnection does first anyway.
+  absl::Status FoldLog();
+
+  ~OrderStore();
+  OrderStore(const OrderStore&) = delete;
+  OrderStore& operator=(const OrderStore&) = delete;
+
  private:
   OrderStore(std::string path, sqlite::Connection connection,
-             std::unique_ptr<Checkpointer> checkpointer)
-      : path_(std::move(path)),
-        connection_(std::move(connection)),
-        checkpointer_(std::move(checkpointer)) {}
+             std::unique_ptr<Checkpointer> checkpointer);
 
+  // Holds mutex_ for `fn`, counted as a waiter until it has it (the folder
+  // steps aside for waiters).
+  absl::Status Locked(const std::function<absl::Status(sqlite::Connection&)>& fn);
   // Recomputes the figures of LastCommittedStats; called with mutex_ held.
   absl::Status RefreshStats(sqlite::Connection& connection);
+  // The lines of `source` as logged batches, each line also handed to
+  // `pending`; inside the caller's transaction.
+  absl::Status LogLines(sqlite::Connection& connection, LineSource& source, PendingWrite& pending);
+  struct Folded {
+    bool any = false;  // false: the log was empty
+    std::int64_t batch_id = 0;
+    WriteResult counts;
+  };
+  // Folds the oldest logged batch in its own transaction; mutex_ held.
+  absl::StatusOr<Folded> FoldOldest(sqlite::Connection& connection);
+  // Folds every batch; mutex_ held. Adds the counts of batches with ids
+  // from `count_from` on to `counts` (if given).
+  absl::Status FoldAll(sqlite::Connection& connection, std::int64_t count_from = 0,
+                       WriteResult* counts = nullptr);
+  void RunFolder();
+  void WakeFolder();
 
   std::string path_;
   std::atomic<std::int64_t> lines_{0};
@@ -104,10 +151,28 @@ class OrderStore {
   std::mutex mutex_;
   sqlite::Connection connection_;
   WriteListener* listener_ = nullptr;  // guarded by mutex_
+  // Batches up to this id were logged before Open: lines_ counted each of
+  // their lines as new, so folding one subtracts the lines it updated.
+  std::int64_t counted_as_new_through_ = 0;  // guarded by mutex_
   // Null for in-memory stores. Destroyed first: its last checkpoint needs
   // the file, not this connection.
   std::unique_ptr<Checkpointer> checkpointer_;
+
+  // The folder's state.
+  std::mutex fold_mutex_;
+  std::condition_variable fold_wake_;
+  bool fold_wanted_ = false;  // guarded by fold_mutex_
+  bool stopping_ = false;     // guarded by fold_mutex_
+  int waiters_ = 0;           // guarded by fold_mutex_: callers waiting for mutex_
+  std::thread folder_;
 };
+
+// Reads the write log's lines, oldest batch first (each batch in write
+// order), for a snapshot that replays them over order_lines.
+absl::Status ReadLoggedLines(sqlite::Connection& connection,
+                             const std::function<void(const OrderLine&)>& each);
+// How many lines the write log holds (to reserve room before replaying).
+absl::StatusOr<std::int64_t> LoggedLineCount(sqlite::Connection& connection);
 
 // Exposed for tests: brings a connection's schema to kSchemaVersion.
 absl::Status MigrateSchema(sqlite::Connection& connection);

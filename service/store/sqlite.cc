@@ -73,6 +73,12 @@ absl::Status Statement::BindStatic(int index, std::string_view value) {
                         "binding");
 }
 
+absl::Status Statement::BindBlobStatic(int index, std::string_view bytes) {
+  return StatusFromCode(
+      sqlite3_bind_blob64(statement_.get(), index, bytes.data(), bytes.size(), SQLITE_STATIC),
+      "binding");
+}
+
 absl::Status Statement::BindNull(int index) {
   return StatusFromCode(sqlite3_bind_null(statement_.get(), index), "binding");
 }
@@ -116,6 +122,13 @@ std::string_view Statement::TextView(int column) const {
   const int size = sqlite3_column_bytes(statement_.get(), column);
   return text == nullptr ? std::string_view()
                          : std::string_view(reinterpret_cast<const char*>(text), size);
+}
+
+std::string_view Statement::BlobView(int column) const {
+  const void* bytes = sqlite3_column_blob(statement_.get(), column);
+  const int size = sqlite3_column_bytes(statement_.get(), column);
+  return bytes == nullptr ? std::string_view()
+                          : std::string_view(static_cast<const char*>(bytes), size);
 }
 
 absl::StatusOr<Transaction> Transaction::Begin(Connection& connection) {

@@ -61,6 +61,8 @@ class Statement {
   // until the statement is reset (saves a copy per column on bulk writes).
   absl::Status BindStatic(int index, std::string_view value);
   absl::Status BindNull(int index);
+  // Binds bytes as a BLOB without copying them (same lifetime rule).
+  absl::Status BindBlobStatic(int index, std::string_view bytes);
   template <typename T>
   absl::Status BindOptional(int index, const std::optional<T>& value) {
     return value ? Bind(index, *value) : BindNull(index);
@@ -79,6 +81,8 @@ class Statement {
   std::string Text(int column) const;
   // The column's text without a copy; valid until the next Step or Reset.
   std::string_view TextView(int column) const;
+  // The column's bytes as a BLOB, without a copy; same validity.
+  std::string_view BlobView(int column) const;
 
  private:
   friend class Connection;

@@ -13,13 +13,25 @@
 // Listener calls cannot fail the write: the data is already durable. A
 // listener that cannot keep up (out of memory, over its budget) must stop
 // serving reads itself rather than serve stale answers.
+//
+// A listener that holds every stored key can tell which lines of a write
+// are new (CountsKeys()); the store then logs the write's lines as batches
+// instead of upserting them row by row (order_store.h, "Write log") and
+// takes the insert/update counts from Commit().
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "common/order_line.h"
 
 namespace analytics {
+
+struct WriteResult {
+  std::int64_t inserted = 0;  // lines whose key was new
+  std::int64_t updated = 0;   // lines that replaced an existing key
+};
 
 class PendingWrite {
  public:
@@ -29,8 +41,13 @@ class PendingWrite {
   // written it and needs it no more (moving saves copying its fifteen
   // strings, a noticeable part of a million-line write).
   virtual void Add(OrderLine&& line) = 0;
-  // The write is durable: make it visible to readers.
-  virtual void Commit() = 0;
+  // The write is durable: make it visible to readers. Returns the write's
+  // counts when CountsKeys() and the listener could apply it (a listener
+  // that stopped returns nullopt; the store then counts for itself).
+  virtual std::optional<WriteResult> Commit() = 0;
+  // True when Commit() will count the write's inserts and updates: the
+  // listener knows every key stored before this write.
+  virtual bool CountsKeys() const { return false; }
 };
 
 class WriteListener {

@@ -12,37 +12,15 @@
 #include "absl/strings/str_cat.h"
 #include "store/order_store.h"
 #include "support/sample_lines.h"
+#include "support/store_testing.h"
 
 namespace analytics {
 namespace {
 
+using testing::QueryInt;
 using testing::SampleLines;
+using testing::TempDb;
 using testing::VectorSource;
-
-class TempDb {
- public:
-  explicit TempDb(const std::string& name)
-      : path_((std::filesystem::temp_directory_path() /
-               absl::StrCat("write-path-", name, "-", getpid(), ".db"))
-                  .string()) {
-    Remove();
-  }
-  ~TempDb() { Remove(); }
-  const std::string& path() const { return path_; }
-
- private:
-  void Remove() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
-  std::string path_;
-};
-
-std::int64_t QueryInt(sqlite::Connection& connection, const std::string& sql) {
-  absl::StatusOr<sqlite::Statement> statement = connection.Prepare(sql);
-  EXPECT_TRUE(statement.ok()) << statement.status();
-  EXPECT_TRUE(*statement->Step());
-  return statement->Int(0);
-}
 
 std::int64_t QueryInt(OrderStore& store, const std::string& sql) {
   std::int64_t value = -1;
@@ -82,7 +60,7 @@ PRAGMA user_version = 1;
                     .ok());
   }
   std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
-  EXPECT_EQ(QueryInt(*store, "PRAGMA user_version"), 2);
+  EXPECT_EQ(QueryInt(*store, "PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(
       QueryInt(*store, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'order_lines_by_%'"), 0);
   EXPECT_EQ(*store->CountLines(), 1);
@@ -131,7 +109,10 @@ class RecordingListener final : public WriteListener {
    public:
     explicit Pending(Write& write) : write_(write) {}
     void Add(OrderLine&& line) override { write_.keys.push_back(line.line_key); }
-    void Commit() override { write_.committed = true; }
+    std::optional<WriteResult> Commit() override {
+      write_.committed = true;
+      return std::nullopt;
+    }
 
    private:
     Write& write_;
