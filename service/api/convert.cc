@@ -143,8 +143,13 @@ std::optional<LineError> OrderLineFromProto(const v1::OrderLine& proto, LineKeyA
   }
   if (proto.quantity() < 0) return LineError{"quantity", "must not be negative"};
 
-  out.line_key = proto.line_id().empty() ? keys.NextKey(proto.order_id(), proto.product_id())
-                                         : proto.line_id();
+  // Assigned, not built: `out` may be a recycled line whose strings have
+  // the capacity already (a conditional expression would make a copy).
+  if (proto.line_id().empty()) {
+    out.line_key = keys.NextKey(proto.order_id(), proto.product_id());
+  } else {
+    out.line_key = proto.line_id();
+  }
   out.order_id = proto.order_id();
   out.order_date = *order_date;
   out.ship_date = ship_date;

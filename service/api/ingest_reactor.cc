@@ -61,13 +61,15 @@ absl::StatusOr<std::vector<OrderLine>> IngestReactor::TakeBatch() {
         absl::StrCat("lines: at most ", max_lines_per_message_,
                      " lines per message; nothing from this stream was written"));
   }
-  std::vector<OrderLine> batch;
-  batch.reserve(static_cast<std::size_t>(request_.lines_size()));
+  // Filled in place: a recycled batch's strings keep their capacity, so
+  // converting copies bytes without allocating.
+  std::vector<OrderLine> batch = queue_.TakeSpare();
+  std::size_t filled = 0;
   std::lock_guard lock(tally_mutex_);
-  OrderLine line;
   for (const v1::OrderLine& proto : request_.lines()) {
     ++line_number_;
-    if (std::optional<LineError> error = OrderLineFromProto(proto, keys_, line)) {
+    if (filled == batch.size()) batch.emplace_back();
+    if (std::optional<LineError> error = OrderLineFromProto(proto, keys_, batch[filled])) {
       ++rejected_;
       if (rejected_lines_.size() < kMaxReportedRejections) {
         v1::RejectedLine& rejected = rejected_lines_.emplace_back();
@@ -77,9 +79,10 @@ absl::StatusOr<std::vector<OrderLine>> IngestReactor::TakeBatch() {
       }
       continue;
     }
-    batch.push_back(std::move(line));
+    ++filled;
     ++accepted_;
   }
+  batch.resize(filled);
   return batch;
 }
 

@@ -20,6 +20,14 @@ bool LineQueue::Push(std::vector<OrderLine> batch) {
   return false;
 }
 
+std::vector<OrderLine> LineQueue::TakeSpare() {
+  std::lock_guard lock(mutex_);
+  if (spares_.empty()) return {};
+  std::vector<OrderLine> spare = std::move(spares_.back());
+  spares_.pop_back();
+  return spare;
+}
+
 void LineQueue::Close(absl::Status status) {
   std::lock_guard lock(mutex_);
   if (closed_) return;
@@ -43,6 +51,9 @@ bool LineQueue::Next(OrderLine& line) {
       changed_.wait(lock, [&] { return !batches_.empty() || closed_ || abandoned_; });
       // A failed stream ends at once: what is queued will not be written.
       if (abandoned_ || batches_.empty() || (closed_ && !status_.ok())) return false;
+      // The spent batch goes back to the producer (a few are enough: the
+      // producer takes one per message).
+      if (!current_.empty() && spares_.size() < kMaxSpares) spares_.push_back(std::move(current_));
       current_ = std::move(batches_.front());
       batches_.pop_front();
       queued_lines_ -= current_.size();
@@ -56,7 +67,9 @@ bool LineQueue::Next(OrderLine& line) {
     // may call Push on another thread at once.
     if (resume) on_space_();
   }
-  line = std::move(current_[next_++]);
+  // A swap, not a move: the slot keeps the caller's previous strings (and
+  // their capacity) for the producer to fill again.
+  SwapLines(line, current_[next_++]);
   return true;
 }
 

@@ -14,6 +14,12 @@
 // the writer's Upsert roll back and return that status. Abandon is the
 // writer's side of an early end (its write failed): later pushes are dropped
 // and report full, so the reader stops.
+//
+// Batches are recycled: the consumer swaps each line out (Next leaves the
+// caller's previous line in the batch's slot) and returns the spent batch,
+// which the producer takes back with TakeSpare and overwrites in place. The
+// lines' strings keep their capacity all the way round, so a stream of
+// millions of lines costs no malloc or free per field once it runs.
 #pragma once
 
 #include <condition_variable>
@@ -37,6 +43,9 @@ class LineQueue final : public LineSource {
   // Producer side. False when the queue is full (or abandoned): push no
   // more until on_space runs. An empty batch is ignored.
   bool Push(std::vector<OrderLine> batch);
+  // A spent batch to fill in place (its lines' strings keep their
+  // capacity), or an empty vector when none is spare.
+  std::vector<OrderLine> TakeSpare();
   // Ends the stream; the first call wins.
   void Close(absl::Status status);
 
@@ -47,12 +56,14 @@ class LineQueue final : public LineSource {
   void Abandon();
 
  private:
+  static constexpr std::size_t kMaxSpares = 4;
   const std::size_t capacity_lines_;
   const std::function<void()> on_space_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::vector<OrderLine>> batches_;  // guarded by mutex_
+  std::vector<std::vector<OrderLine>> spares_;  // guarded by mutex_
   std::size_t queued_lines_ = 0;                // guarded by mutex_
   bool paused_ = false;                         // a Push said full and on_space has not run yet
   bool closed_ = false;                         // guarded by mutex_

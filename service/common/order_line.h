@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "common/civil_day.h"
@@ -42,6 +43,24 @@ struct OrderLine {
 
   friend bool operator==(const OrderLine&, const OrderLine&) = default;
 };
+
+// Exchanges two lines field by field: no string is copied or allocated, and
+// each keeps its buffers' capacity (the bulk write paths recycle lines).
+inline void SwapLines(OrderLine& a, OrderLine& b) noexcept {
+  for (std::string OrderLine::*field :
+       {&OrderLine::line_key, &OrderLine::order_id, &OrderLine::ship_mode, &OrderLine::customer_id,
+        &OrderLine::customer_name, &OrderLine::segment, &OrderLine::country, &OrderLine::region,
+        &OrderLine::state, &OrderLine::city, &OrderLine::postal_code, &OrderLine::product_id,
+        &OrderLine::category, &OrderLine::sub_category, &OrderLine::product_name}) {
+    (a.*field).swap(b.*field);
+  }
+  std::swap(a.order_date, b.order_date);
+  std::swap(a.ship_date, b.ship_date);
+  std::swap(a.sales, b.sales);
+  std::swap(a.quantity, b.quantity);
+  std::swap(a.discount, b.discount);
+  std::swap(a.profit, b.profit);
+}
 
 // A pull-based stream of lines, so that writers can take millions of lines
 // without them all being in memory at once.

@@ -219,8 +219,10 @@ class ColumnarEngine::Pending final : public PendingWrite {
   ~Pending() override { StopWorker(); }  // a write that rolled back: discard
 
   void Add(OrderLine&& line) override {
+    // Swapped in: `line` takes back the slot's old strings (two batches
+    // ago), so the store's source can fill it again without allocating.
     if (filled_ < filling_.size()) {
-      filling_[filled_] = std::move(line);
+      SwapLines(filling_[filled_], line);
     } else {
       filling_.push_back(std::move(line));
     }

@@ -9,7 +9,7 @@ namespace {
 // Arena blocks start small (most dictionaries hold a handful of region or
 // category names) and double up to 1 MiB.
 constexpr std::size_t kFirstBlockBytes = 256;
-constexpr std::size_t kMaxBlockBytes = 1 << 20;
+constexpr std::size_t kMaxBlockBytes = kMapDirectlyFrom;  // huge pages from there
 
 // A fast hash for short strings (keys, ids, names): eight bytes at a time,
 // each mixed by a 64x64->128-bit multiply (the wyhash construction). The
@@ -80,11 +80,11 @@ std::string_view StringDictionary::Store(std::string_view value) {
         std::min(kMaxBlockBytes, std::max(kFirstBlockBytes, 2 * block_capacity_));
     // A value larger than a block gets a block of its own.
     block_capacity_ = std::max(next, value.size());
-    blocks_.push_back(std::make_unique<char[]>(block_capacity_));
+    blocks_.emplace_back().resize(block_capacity_);  // not zeroed: see the header
     arena_bytes_ += block_capacity_;
     block_used_ = 0;
   }
-  char* at = blocks_.back().get() + block_used_;
+  char* at = blocks_.back().data() + block_used_;
   std::memcpy(at, value.data(), value.size());
   block_used_ += value.size();
   return {at, value.size()};
@@ -103,13 +103,16 @@ void StringDictionary::CatchUp() const {
 std::uint32_t StringDictionary::Intern(std::string_view value) {
   CatchUp();
   const std::uint32_t hash = HashText(value);
-  if (const auto it = ids_.find(Probe{value, hash}); it != ids_.end()) return *it;
-  const auto id = static_cast<std::uint32_t>(views_.size());
-  views_.push_back(Store(value));
-  hashes_.push_back(hash);
-  ids_.insert(id);
-  indexed_ = id + 1;
-  return id;
+  // One probe for a new value too (find, then insert, would probe twice):
+  // the set calls back to place the new id in the slot it found.
+  const auto it = ids_.lazy_emplace(Probe{value, hash}, [&](const auto& place) {
+    const auto id = static_cast<std::uint32_t>(views_.size());
+    views_.push_back(Store(value));
+    hashes_.push_back(hash);
+    indexed_ = id + 1;
+    place(id);
+  });
+  return *it;
 }
 
 std::uint32_t StringDictionary::AppendUnique(std::string_view value) {

@@ -261,5 +261,35 @@ TEST(LineQueue, AnAbandonedQueueRefusesPushesAndEnds) {
   EXPECT_EQ(queue.status().code(), absl::StatusCode::kCancelled);
 }
 
+// A long-string batch for the recycling test.
+std::vector<OrderLine> LongBatch(const std::string& prefix, int lines) {
+  std::vector<OrderLine> batch(static_cast<std::size_t>(lines));
+  for (int i = 0; i < lines; ++i) {
+    batch[static_cast<std::size_t>(i)].line_key = prefix + std::to_string(i);
+    // Longer than any small-string buffer: it lives on the heap.
+    batch[static_cast<std::size_t>(i)].product_name = std::string(200, 'p');
+  }
+  return batch;
+}
+
+TEST(LineQueue, SpentBatchesComeBackWithTheirStringsCapacity) {
+  LineQueue queue(100, [] {});
+  EXPECT_TRUE(queue.TakeSpare().empty());  // nothing spent yet
+  ASSERT_TRUE(queue.Push(LongBatch("a", 3)));
+  ASSERT_TRUE(queue.Push(LongBatch("b", 1)));
+  OrderLine line;
+  line.product_name = std::string(300, 'c');                  // the writer's previous line
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(queue.Next(line));  // a0 a1 a2 b0
+  EXPECT_EQ(line.line_key, "b0");
+  // Batch a is spent: its slots hold what the writer swapped in, heap
+  // strings included, for the producer to overwrite without allocating.
+  std::vector<OrderLine> spare = queue.TakeSpare();
+  ASSERT_EQ(spare.size(), 3u);
+  EXPECT_EQ(spare[0].product_name, std::string(300, 'c'));
+  EXPECT_GE(spare[1].product_name.capacity(), 200u);
+  EXPECT_GE(spare[2].product_name.capacity(), 200u);
+  EXPECT_TRUE(queue.TakeSpare().empty());
+}
+
 }  // namespace
 }  // namespace analytics
