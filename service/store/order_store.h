@@ -55,8 +55,10 @@ namespace analytics {
 inline constexpr int kSchemaVersion = 3;
 
 // Lines per logged batch: big enough that a batch's row costs little per
-// line, small enough that folding one (a transaction) takes a few ms.
-inline constexpr std::int64_t kLinesPerLoggedBatch = 4096;
+// line, small enough that folding one (a transaction) takes ~2-3 ms: a write
+// that arrives meanwhile waits for it, and the folder runs at the lowest
+// priority, so on a busy machine that fold can take many times longer.
+inline constexpr std::int64_t kLinesPerLoggedBatch = 1024;
 
 class OrderStore {
  public:
