@@ -5,6 +5,7 @@
 // from it, so the store, query engines and importers stay gRPC-free.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,16 +45,19 @@ struct OrderLine {
   friend bool operator==(const OrderLine&, const OrderLine&) = default;
 };
 
+// OrderLine's text fields, in declaration order: one list for every piece of
+// code that handles all of them alike (swapping, the write log's codec).
+inline constexpr std::array<std::string OrderLine::*, 15> kOrderLineTexts = {
+    &OrderLine::line_key,    &OrderLine::order_id,      &OrderLine::ship_mode,
+    &OrderLine::customer_id, &OrderLine::customer_name, &OrderLine::segment,
+    &OrderLine::country,     &OrderLine::region,        &OrderLine::state,
+    &OrderLine::city,        &OrderLine::postal_code,   &OrderLine::product_id,
+    &OrderLine::category,    &OrderLine::sub_category,  &OrderLine::product_name};
+
 // Exchanges two lines field by field: no string is copied or allocated, and
 // each keeps its buffers' capacity (the bulk write paths recycle lines).
 inline void SwapLines(OrderLine& a, OrderLine& b) noexcept {
-  for (std::string OrderLine::*field :
-       {&OrderLine::line_key, &OrderLine::order_id, &OrderLine::ship_mode, &OrderLine::customer_id,
-        &OrderLine::customer_name, &OrderLine::segment, &OrderLine::country, &OrderLine::region,
-        &OrderLine::state, &OrderLine::city, &OrderLine::postal_code, &OrderLine::product_id,
-        &OrderLine::category, &OrderLine::sub_category, &OrderLine::product_name}) {
-    (a.*field).swap(b.*field);
-  }
+  for (std::string OrderLine::*field : kOrderLineTexts) (a.*field).swap(b.*field);
   std::swap(a.order_date, b.order_date);
   std::swap(a.ship_date, b.ship_date);
   std::swap(a.sales, b.sales);

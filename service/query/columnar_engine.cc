@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <limits>
 #include <optional>
-#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "query/dense_bitset.h"
+#include "query/in_parallel.h"
 #include "query/rank_scoring.h"
 #include "query/row_filter.h"
 
@@ -24,6 +24,7 @@ namespace analytics {
 using columnar::Columns;
 using columnar::DenseBitset;
 using columnar::Dictionaries;
+using columnar::InParallel;
 using columnar::LineTable;
 using columnar::RowFilter;
 using columnar::StagedWrite;
@@ -115,23 +116,6 @@ class GroupDistinct {
   std::vector<std::uint64_t> words_;
   absl::flat_hash_set<std::uint64_t> pairs_;
 };
-
-// Runs `first` on a helper thread and `second` on this one, or both here
-// when `parallel` is false (or no thread is to be had).
-template <typename First, typename Second>
-void InParallel(bool parallel, First&& first, Second&& second) {
-  std::thread helper;
-  if (parallel) {
-    try {
-      helper = std::thread(first);
-    } catch (const std::system_error&) {
-      parallel = false;
-    }
-  }
-  if (!parallel) first();
-  second();
-  if (helper.joinable()) helper.join();
-}
 
 // Runs part(index, lo, hi) over the filter's row range: in one part, or,
 // from `min_rows` rows on, in two halves split where a day begins, the

@@ -4,11 +4,10 @@
 #include <limits>
 #include <numeric>
 #include <string_view>
-#include <system_error>
-#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "query/in_parallel.h"
 
 namespace analytics::columnar {
 namespace {
@@ -24,23 +23,8 @@ std::uint64_t DayCustomer(Day day, std::uint32_t customer) {
   return (std::uint64_t{static_cast<std::uint32_t>(day) ^ 0x80000000u} << 32) | customer;
 }
 
-// Runs fill(0, n) as fill(0, split) on a helper thread and fill(split, n)
-// here, when n is large enough to pay for a thread (and one is to be had).
-template <typename Fill>
-void InTwoParts(std::size_t n, std::size_t split, const Fill& fill) {
-  constexpr std::size_t kWorthAThread = 65'536;
-  if (n >= kWorthAThread) {
-    try {
-      std::thread helper([&] { fill(0, split); });
-      fill(split, n);
-      helper.join();
-      return;
-    } catch (const std::system_error&) {
-      // No thread to be had (nothing ran yet): fill everything here.
-    }
-  }
-  fill(0, n);
-}
+// From this many rows on, a bulk write's merge is worth a second thread.
+constexpr std::size_t kWorthAThread = 65'536;
 
 // Sorts (day-customer key, staged index) pairs by key, then by the line
 // key's text. A comparison sort that compares texts on every tie (the lines
@@ -96,7 +80,7 @@ void SortFresh(BigVector<std::pair<std::uint64_t, std::uint32_t>>& fresh, const 
   // on two threads, as the texts' cache misses dominate.
   std::size_t middle = n / 2;
   while (middle < n && fresh[middle].first == fresh[middle - 1].first) ++middle;
-  InTwoParts(n, middle, [&](std::size_t begin, std::size_t end) {
+  const auto sort_runs = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end;) {
       std::size_t j = i + 1;
       while (j < end && fresh[j].first == fresh[i].first) ++j;
@@ -106,7 +90,9 @@ void SortFresh(BigVector<std::pair<std::uint64_t, std::uint32_t>>& fresh, const 
       }
       i = j;
     }
-  });
+  };
+  InParallel(
+      n >= kWorthAThread, [&] { sort_runs(0, middle); }, [&] { sort_runs(middle, n); });
 }
 
 // Maps each local dictionary id to the global id of the same text.
@@ -405,7 +391,9 @@ absl::StatusOr<std::int64_t> LineTable::Apply(StagedWrite& staged, WriteChanges*
     const auto fill = [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) put_fresh(i, fresh[i].second);
     };
-    InTwoParts(fresh.size(), fresh.size() / 2, fill);
+    const std::size_t half = fresh.size() / 2;
+    InParallel(
+        fresh.size() >= kWorthAThread, [&] { fill(0, half); }, [&] { fill(half, fresh.size()); });
     f = out = fresh.size();
   }
   while (r < old_rows || f < fresh.size()) {

@@ -1,21 +1,9 @@
 #include "store/line_codec.h"
 
-#include <array>
-
 namespace analytics {
 namespace {
 
 constexpr char kFormatVersion = 1;
-
-// The texts in OrderLine's order; one list for both directions, so the
-// encoder and the decoder cannot disagree.
-std::array<std::string OrderLine::*, 15> TextFields() {
-  return {&OrderLine::line_key,    &OrderLine::order_id,      &OrderLine::ship_mode,
-          &OrderLine::customer_id, &OrderLine::customer_name, &OrderLine::segment,
-          &OrderLine::country,     &OrderLine::region,        &OrderLine::state,
-          &OrderLine::city,        &OrderLine::postal_code,   &OrderLine::product_id,
-          &OrderLine::category,    &OrderLine::sub_category,  &OrderLine::product_name};
-}
 
 void PutVarint(std::string& out, std::uint64_t value) {
   char buffer[10];
@@ -59,7 +47,7 @@ void LineBatchEncoder::Clear() {
 }
 
 void LineBatchEncoder::Add(const OrderLine& line) {
-  for (std::string OrderLine::*field : TextFields()) {
+  for (std::string OrderLine::*field : kOrderLineTexts) {
     const std::string& text = line.*field;
     PutVarint(bytes_, text.size());
     bytes_.append(text);
@@ -90,7 +78,7 @@ bool LineBatchDecoder::Fail() {
 
 bool LineBatchDecoder::Next(OrderLine& line) {
   if (rest_.empty()) return false;
-  for (std::string OrderLine::*field : TextFields()) {
+  for (std::string OrderLine::*field : kOrderLineTexts) {
     std::uint64_t size = 0;
     if (!GetVarint(rest_, size) || size > rest_.size()) return Fail();
     (line.*field).assign(rest_.data(), size);

@@ -269,7 +269,10 @@ absl::StatusOr<OrderStore::Folded> OrderStore::FoldOldest(sqlite::Connection& co
     if (!oldest.ok()) return oldest.status();
     absl::StatusOr<bool> row = oldest->Step();
     if (!row.ok()) return row.status();
-    if (!*row) return folded;
+    if (!*row) {
+      log_may_hold_batches_ = false;
+      return folded;
+    }
     folded.any = true;
     folded.batch_id = oldest->Int(0);
     bytes.assign(oldest->BlobView(1));  // a copy: the row is deleted below
@@ -303,7 +306,7 @@ absl::StatusOr<OrderStore::Folded> OrderStore::FoldOldest(sqlite::Connection& co
 
 absl::Status OrderStore::FoldAll(sqlite::Connection& connection, std::int64_t count_from,
                                  WriteResult* counts) {
-  for (;;) {
+  while (log_may_hold_batches_) {
     absl::StatusOr<Folded> folded = FoldOldest(connection);
     if (!folded.ok()) return folded.status();
     if (!folded->any) return absl::OkStatus();
@@ -312,6 +315,7 @@ absl::Status OrderStore::FoldAll(sqlite::Connection& connection, std::int64_t co
       counts->updated += folded->counts.updated;
     }
   }
+  return absl::OkStatus();
 }
 
 absl::Status OrderStore::FoldLog() {
@@ -375,7 +379,11 @@ absl::Status OrderStore::WithConnection(
 
 absl::Status OrderStore::WithConnectionUnfolded(
     const std::function<absl::Status(sqlite::Connection&)>& fn) {
-  return Locked(fn);
+  return Locked([&](sqlite::Connection& connection) {
+    absl::Status status = fn(connection);
+    log_may_hold_batches_ = true;  // `fn` may have written to the log: look again
+    return status;
+  });
 }
 
 absl::Status OrderStore::Subscribe(
@@ -420,6 +428,7 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
       if (absl::StatusOr<bool> row = next->Step(); !row.ok()) return row.status();
       first_batch = next->Int(0);
       if (absl::Status s = LogLines(connection, source, *pending); !s.ok()) return s;
+      log_may_hold_batches_ = true;
     } else {
       absl::StatusOr<sqlite::Statement> insert = connection.Prepare(kInsertSql);
       if (!insert.ok()) return insert.status();

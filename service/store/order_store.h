@@ -156,6 +156,9 @@ class OrderStore {
   // Batches up to this id were logged before Open: lines_ counted each of
   // their lines as new, so folding one subtracts the lines it updated.
   std::int64_t counted_as_new_through_ = 0;  // guarded by mutex_
+  // False once a fold found the log empty, until the next logged write: a
+  // SQL read then skips the query for the oldest batch. Guarded by mutex_.
+  bool log_may_hold_batches_ = true;
   // Null for in-memory stores. Destroyed first: its last checkpoint needs
   // the file, not this connection.
   std::unique_ptr<Checkpointer> checkpointer_;

@@ -23,7 +23,7 @@ namespace analytics {
 namespace {
 
 using testing::AppendLoggedBatch;
-using testing::QueryInt;
+using testing::QueryIntUnfolded;
 using testing::SampleLines;
 using testing::TempDb;
 using testing::VectorSource;
@@ -65,18 +65,6 @@ class KeyCountingListener final : public WriteListener {
 };
 
 absl::Status NoSnapshot(sqlite::Connection&) { return absl::OkStatus(); }
-
-// Counts rows without folding the log first.
-std::int64_t UnfoldedInt(OrderStore& store, const std::string& sql) {
-  std::int64_t value = -1;
-  EXPECT_TRUE(store
-                  .WithConnectionUnfolded([&](sqlite::Connection& c) {
-                    value = QueryInt(c, sql);
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  return value;
-}
 
 // Every row of order_lines, by key, as "order|date|customer|sales|profit|..."
 // (after folding: WithConnection folds first).
@@ -194,9 +182,9 @@ TEST(WriteLog, LoggedWritesFoldIntoTheSameRowsAndCountsAsRowByRowWrites) {
   // 10,000 lines went in as batches of kLinesPerLoggedBatch (unless the
   // folder has already taken some: at most as many as were written).
   const std::int64_t most = 1 + (10'000 + kLinesPerLoggedBatch - 1) / kLinesPerLoggedBatch + 1 + 1;
-  EXPECT_LE(UnfoldedInt(*logged, "SELECT COUNT(*) FROM line_batches"), most);
+  EXPECT_LE(QueryIntUnfolded(*logged, "SELECT COUNT(*) FROM line_batches"), most);
   EXPECT_EQ(Rows(*logged), Rows(*direct));
-  EXPECT_EQ(UnfoldedInt(*logged, "SELECT COUNT(*) FROM line_batches"), 0);
+  EXPECT_EQ(QueryIntUnfolded(*logged, "SELECT COUNT(*) FROM line_batches"), 0);
   EXPECT_EQ(*logged->CountLines(), *direct->CountLines());
   EXPECT_EQ(logged->LastCommittedStats().lines, *direct->CountLines());
 }
@@ -217,8 +205,8 @@ TEST(WriteLog, AListenerThatCannotCountMakesTheStoreFoldAndCount) {
   EXPECT_EQ(counts->inserted, 1);
   EXPECT_EQ(counts->updated, 6);
   EXPECT_EQ(listener.commits, 2);
-  EXPECT_EQ(UnfoldedInt(*store, "SELECT COUNT(*) FROM line_batches"), 0);
-  EXPECT_EQ(UnfoldedInt(*store, "SELECT COUNT(*) FROM order_lines"), 6);
+  EXPECT_EQ(QueryIntUnfolded(*store, "SELECT COUNT(*) FROM line_batches"), 0);
+  EXPECT_EQ(QueryIntUnfolded(*store, "SELECT COUNT(*) FROM order_lines"), 6);
 }
 
 TEST(WriteLog, AReplaceEmptiesRowsAndLogAndAFailedWriteLogsNothing) {
@@ -248,7 +236,7 @@ TEST(WriteLog, AReplaceEmptiesRowsAndLogAndAFailedWriteLogsNothing) {
     int n_ = 0;
   } failing;
   EXPECT_EQ(store->Upsert(failing).status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(UnfoldedInt(*store, "SELECT COUNT(*) FROM line_batches"), 0);
+  EXPECT_EQ(QueryIntUnfolded(*store, "SELECT COUNT(*) FROM line_batches"), 0);
   EXPECT_EQ(*store->CountLines(), 5);
 }
 

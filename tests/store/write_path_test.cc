@@ -22,17 +22,6 @@ using testing::SampleLines;
 using testing::TempDb;
 using testing::VectorSource;
 
-std::int64_t QueryInt(OrderStore& store, const std::string& sql) {
-  std::int64_t value = -1;
-  EXPECT_TRUE(store
-                  .WithConnection([&](sqlite::Connection& c) {
-                    value = QueryInt(c, sql);
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  return value;
-}
-
 TEST(WritePath, AVersion1DatabaseLosesTheUnusedIndexesAndKeepsItsLines) {
   TempDb db("v1");
   {

@@ -1,5 +1,6 @@
 // Test support for the store: a database file removed with its -wal/-shm,
-// one-integer queries, and a way to leave write-log batches behind as a
+// one-integer queries (on a connection, or through a store with or without
+// folding its write log), and a way to leave write-log batches behind as a
 // crash right after a logged write would.
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "store/line_codec.h"
+#include "store/order_store.h"
 #include "store/sqlite.h"
 
 namespace analytics::testing {
@@ -43,6 +45,29 @@ inline std::int64_t QueryInt(sqlite::Connection& connection, const std::string& 
   absl::StatusOr<bool> row = statement->Step();
   EXPECT_TRUE(row.ok() && *row) << sql;
   return statement->Int(0);
+}
+
+// The same through the store: after folding the write log into order_lines
+// (as every SQL reader sees the data), or the file as it is.
+inline std::int64_t QueryInt(OrderStore& store, const std::string& sql) {
+  std::int64_t value = -1;
+  EXPECT_TRUE(store
+                  .WithConnection([&](sqlite::Connection& c) {
+                    value = QueryInt(c, sql);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  return value;
+}
+inline std::int64_t QueryIntUnfolded(OrderStore& store, const std::string& sql) {
+  std::int64_t value = -1;
+  EXPECT_TRUE(store
+                  .WithConnectionUnfolded([&](sqlite::Connection& c) {
+                    value = QueryInt(c, sql);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  return value;
 }
 
 // Appends `lines` to the write log as one batch, the way the store logs them.
