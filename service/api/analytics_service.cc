@@ -355,12 +355,11 @@ grpc::ServerUnaryReactor* AnalyticsService::GetCustomer(grpc::CallbackServerCont
                    [&](QueryEngine& view) { return HandleGetCustomer(view, *request, *response); });
 }
 
-grpc::ServerReadReactor<v1::IngestTransactionsRequest>* AnalyticsService::IngestTransactions(
-    grpc::CallbackServerContext* context, v1::IngestTransactionsResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::IngestTransactions(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
   // The reactor's writer thread waits for the write gate, not this one.
   if (absl::Status checked = CheckCall(guards_, *context, "IngestTransactions"); !checked.ok()) {
-    return new RefusedStream<v1::IngestTransactionsRequest>(context, observer_,
-                                                            "IngestTransactions", checked);
+    return new RefusedStream<grpc::ByteBuffer>(context, observer_, "IngestTransactions", checked);
   }
   return new IngestReactor(context, response, store_, observer_,
                            limits_.max_lines_per_ingest_message, guards_.write_gate);

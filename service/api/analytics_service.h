@@ -23,7 +23,12 @@ struct ServiceLimits {
   int max_lines_per_ingest_message = 10'000;
 };
 
-class AnalyticsService final : public v1::AnalyticsService::CallbackService {
+// IngestTransactions is registered raw (its messages arrive as bytes, read
+// by ingest_decoder.h; see ingest_reactor.h for why); every other method is
+// typed.
+class AnalyticsService final
+    : public v1::AnalyticsService::WithRawCallbackMethod_IngestTransactions<
+          v1::AnalyticsService::CallbackService> {
  public:
   // `guards` (auth, one writer at a time) are checked before every call.
   AnalyticsService(OrderStore& store, QueryEngine& engine, RpcObserver& observer,
@@ -33,8 +38,8 @@ class AnalyticsService final : public v1::AnalyticsService::CallbackService {
   grpc::ServerUnaryReactor* SeedDemoData(grpc::CallbackServerContext* context,
                                          const v1::SeedDemoDataRequest* request,
                                          v1::SeedDemoDataResponse* response) override;
-  grpc::ServerReadReactor<v1::IngestTransactionsRequest>* IngestTransactions(
-      grpc::CallbackServerContext* context, v1::IngestTransactionsResponse* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* IngestTransactions(
+      grpc::CallbackServerContext* context, grpc::ByteBuffer* response) override;
   grpc::ServerReadReactor<v1::ImportCsvRequest>* ImportCsv(
       grpc::CallbackServerContext* context, v1::ImportCsvResponse* response) override;
   grpc::ServerUnaryReactor* GetKpis(grpc::CallbackServerContext* context,

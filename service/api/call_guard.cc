@@ -57,6 +57,16 @@ bool CallAwareSource::Next(OrderLine& line) {
   if (!status_.ok()) return false;
   if (++count_ % 4096 == 0 && Abandoned()) return false;
   if (lines_.Next(line)) return true;
+  return Ended();
+}
+
+bool CallAwareSource::NextBatch(LineBatch& batch) {
+  if (!status_.ok() || Abandoned()) return false;
+  if (lines_.NextBatch(batch)) return true;
+  return Ended();
+}
+
+bool CallAwareSource::Ended() {
   status_ = lines_.status();
   if (status_.ok()) Abandoned();
   return false;

@@ -55,10 +55,14 @@ class CallAwareSource final : public LineSource {
   CallAwareSource(LineSource& lines, grpc::CallbackServerContext& context)
       : lines_(lines), context_(context) {}
   bool Next(OrderLine& line) override;
+  // Batches are checked one by one (a check costs a clock read: nothing
+  // next to a batch).
+  bool NextBatch(LineBatch& batch) override;
   absl::Status status() const override { return status_; }
 
  private:
   bool Abandoned();
+  bool Ended();
 
   LineSource& lines_;
   grpc::CallbackServerContext& context_;

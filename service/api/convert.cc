@@ -94,82 +94,123 @@ absl::StatusOr<RfmQuery> RfmQueryFromProto(const v1::Filter& filter, const v1::R
   return query;
 }
 
-std::optional<LineError> OrderLineFromProto(const v1::OrderLine& proto, LineKeyAssigner& keys,
-                                            OrderLine& out) {
-  const auto required = [](const std::string& value,
-                           const char* field) -> std::optional<LineError> {
-    if (value.empty()) return LineError{field, "is required"};
-    return std::nullopt;
-  };
-  for (const auto& [value, field] :
-       {std::pair{&proto.order_id(), "order_id"}, std::pair{&proto.customer_id(), "customer_id"},
-        std::pair{&proto.order_date(), "order_date"}}) {
-    if (auto error = required(*value, field)) return error;
+namespace {
+
+// OrderLine's text fields by number - 1, for error messages.
+constexpr std::array<std::string_view, 17> kWireTextNames = {
+    "line_id",       "order_id",   "order_date", "ship_date",    "ship_mode",   "customer_id",
+    "customer_name", "segment",    "country",    "region",       "state",       "city",
+    "postal_code",   "product_id", "category",   "sub_category", "product_name"};
+enum WireText : std::size_t {
+  kLineId,
+  kOrderId,
+  kOrderDate,
+  kShipDate,
+  kShipMode,
+  kCustomerId,
+  kCustomerName,
+  kSegment,
+  kCountry,
+  kRegion,
+  kState,
+  kCity,
+  kPostalCode,
+  kProductId,
+  kCategory,
+  kSubCategory,
+  kProductName,
+};
+
+}  // namespace
+
+WireLine WireLineOf(const v1::OrderLine& proto) {
+  WireLine line;
+  line.texts = {proto.line_id(),       proto.order_id(),    proto.order_date(),
+                proto.ship_date(),     proto.ship_mode(),   proto.customer_id(),
+                proto.customer_name(), proto.segment(),     proto.country(),
+                proto.region(),        proto.state(),       proto.city(),
+                proto.postal_code(),   proto.product_id(),  proto.category(),
+                proto.sub_category(),  proto.product_name()};
+  line.sales = proto.sales();
+  line.quantity = proto.quantity();
+  line.discount = proto.discount();
+  line.profit = proto.profit();
+  return line;
+}
+
+std::optional<LineError> LineFromWire(const WireLine& line, LineKeyAssigner& keys, std::string& key,
+                                      OrderLineView& out) {
+  const auto& texts = line.texts;
+  for (const WireText required : {kOrderId, kCustomerId, kOrderDate}) {
+    if (texts[required].empty())
+      return LineError{std::string(kWireTextNames[required]), "is required"};
   }
-  for (const auto& [value, field] :
-       {std::pair{&proto.line_id(), "line_id"}, std::pair{&proto.order_id(), "order_id"},
-        std::pair{&proto.customer_id(), "customer_id"},
-        std::pair{&proto.customer_name(), "customer_name"}, std::pair{&proto.segment(), "segment"},
-        std::pair{&proto.country(), "country"}, std::pair{&proto.region(), "region"},
-        std::pair{&proto.state(), "state"}, std::pair{&proto.city(), "city"},
-        std::pair{&proto.postal_code(), "postal_code"},
-        std::pair{&proto.product_id(), "product_id"}, std::pair{&proto.category(), "category"},
-        std::pair{&proto.sub_category(), "sub_category"},
-        std::pair{&proto.product_name(), "product_name"},
-        std::pair{&proto.ship_mode(), "ship_mode"}}) {
-    if (value->size() > kMaxLineFieldBytes) {
-      return LineError{field, absl::StrCat("longer than ", kMaxLineFieldBytes, " bytes")};
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (texts[i].size() > kMaxLineFieldBytes) {
+      return LineError{std::string(kWireTextNames[i]),
+                       absl::StrCat("longer than ", kMaxLineFieldBytes, " bytes")};
     }
-    // The parser does not always catch it, and a stored invalid string
+    // Read from the wire, nobody else checked: a stored invalid string
     // would make every later response carrying it unreadable to clients.
-    if (FindInvalidUtf8(*value)) return LineError{field, "is not valid UTF-8"};
+    if (FindInvalidUtf8(texts[i]))
+      return LineError{std::string(kWireTextNames[i]), "is not valid UTF-8"};
   }
-  absl::StatusOr<Day> order_date = ParseIsoDay(proto.order_date());
+  absl::StatusOr<Day> order_date = ParseIsoDay(texts[kOrderDate]);
   if (!order_date.ok()) return LineError{"order_date", std::string(order_date.status().message())};
   std::optional<Day> ship_date;
-  if (!proto.ship_date().empty()) {
-    absl::StatusOr<Day> parsed = ParseIsoDay(proto.ship_date());
+  if (!texts[kShipDate].empty()) {
+    absl::StatusOr<Day> parsed = ParseIsoDay(texts[kShipDate]);
     if (!parsed.ok()) return LineError{"ship_date", std::string(parsed.status().message())};
     ship_date = *parsed;
   }
-  absl::StatusOr<Micros> sales = MicrosFromDouble(proto.sales());
+  absl::StatusOr<Micros> sales = MicrosFromDouble(line.sales);
   if (!sales.ok()) return LineError{"sales", std::string(sales.status().message())};
-  absl::StatusOr<Micros> profit = MicrosFromDouble(proto.profit());
+  absl::StatusOr<Micros> profit = MicrosFromDouble(line.profit);
   if (!profit.ok()) return LineError{"profit", std::string(profit.status().message())};
-  absl::StatusOr<Micros> discount = MicrosFromDouble(proto.discount());
+  absl::StatusOr<Micros> discount = MicrosFromDouble(line.discount);
   if (!discount.ok()) return LineError{"discount", std::string(discount.status().message())};
   if (*discount < 0 || *discount > kMicrosPerUnit) {
     return LineError{"discount", "must be a fraction between 0 and 1"};
   }
-  if (proto.quantity() < 0) return LineError{"quantity", "must not be negative"};
+  if (line.quantity < 0) return LineError{"quantity", "must not be negative"};
 
-  // Assigned, not built: `out` may be a recycled line whose strings have
-  // the capacity already (a conditional expression would make a copy).
-  if (proto.line_id().empty()) {
-    out.line_key = keys.NextKey(proto.order_id(), proto.product_id());
+  if (texts[kLineId].empty()) {
+    key = keys.NextKey(texts[kOrderId], texts[kProductId]);
+    out.line_key = key;
   } else {
-    out.line_key = proto.line_id();
+    out.line_key = texts[kLineId];
   }
-  out.order_id = proto.order_id();
+  out.order_id = texts[kOrderId];
   out.order_date = *order_date;
   out.ship_date = ship_date;
-  out.ship_mode = proto.ship_mode();
-  out.customer_id = proto.customer_id();
-  out.customer_name = proto.customer_name();
-  out.segment = proto.segment();
-  out.country = proto.country();
-  out.region = proto.region();
-  out.state = proto.state();
-  out.city = proto.city();
-  out.postal_code = proto.postal_code();
-  out.product_id = proto.product_id();
-  out.category = proto.category();
-  out.sub_category = proto.sub_category();
-  out.product_name = proto.product_name();
+  out.ship_mode = texts[kShipMode];
+  out.customer_id = texts[kCustomerId];
+  out.customer_name = texts[kCustomerName];
+  out.segment = texts[kSegment];
+  out.country = texts[kCountry];
+  out.region = texts[kRegion];
+  out.state = texts[kState];
+  out.city = texts[kCity];
+  out.postal_code = texts[kPostalCode];
+  out.product_id = texts[kProductId];
+  out.category = texts[kCategory];
+  out.sub_category = texts[kSubCategory];
+  out.product_name = texts[kProductName];
   out.sales = *sales;
-  out.quantity = proto.quantity();
+  out.quantity = line.quantity;
   out.discount = *discount;
   out.profit = *profit;
+  return std::nullopt;
+}
+
+std::optional<LineError> OrderLineFromProto(const v1::OrderLine& proto, LineKeyAssigner& keys,
+                                            OrderLine& out) {
+  std::string key;
+  OrderLineView view;
+  if (std::optional<LineError> error = LineFromWire(WireLineOf(proto), keys, key, view)) {
+    return error;
+  }
+  AssignLine(view, out);
   return std::nullopt;
 }
 

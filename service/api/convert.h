@@ -6,6 +6,8 @@
 // exist only here; amounts become exact micro-units on the way in.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/filter.h"
+#include "common/line_batch.h"
 #include "common/line_key.h"
 #include "common/order_line.h"
 #include "customer_analytics/v1/analytics_service.pb.h"
@@ -45,7 +48,24 @@ struct LineError {
   std::string field;
   std::string reason;
 };
-// Converts and validates; the key is line_id, or the default key from `keys`.
+// An OrderLine message's fields as received, texts pointing into the
+// message: what line validation works on, whether protobuf parsed the
+// message or ingest_decoder.h read it straight from the wire.
+struct WireLine {
+  // OrderLine's fields 1-17 are its texts: texts[number - 1].
+  std::array<std::string_view, 17> texts;
+  double sales = 0;
+  std::int64_t quantity = 0;
+  double discount = 0;
+  double profit = 0;
+};
+WireLine WireLineOf(const v1::OrderLine& proto);
+
+// Validates a line and converts it; the key is line_id, or the default key
+// from `keys` (kept in `key`). `out` points into `line`'s texts and `key`.
+std::optional<LineError> LineFromWire(const WireLine& line, LineKeyAssigner& keys, std::string& key,
+                                      OrderLineView& out);
+// The same for a parsed message, into an OrderLine of its own.
 std::optional<LineError> OrderLineFromProto(const v1::OrderLine& proto, LineKeyAssigner& keys,
                                             OrderLine& out);
 

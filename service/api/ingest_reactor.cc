@@ -6,14 +6,15 @@
 #include "absl/strings/str_cat.h"
 #include "api/call_guard.h"
 #include "api/convert.h"
+#include "api/ingest_decoder.h"
 #include "api/status.h"
 #include "common/rejected_line.h"
 
 namespace analytics::api {
 
-IngestReactor::IngestReactor(grpc::CallbackServerContext* context,
-                             v1::IngestTransactionsResponse* response, OrderStore& store,
-                             RpcObserver& observer, int max_lines_per_message, WriteGate* gate)
+IngestReactor::IngestReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
+                             OrderStore& store, RpcObserver& observer, int max_lines_per_message,
+                             WriteGate* gate)
     : context_(context),
       response_(response),
       store_(store),
@@ -46,30 +47,45 @@ void IngestReactor::OnReadDone(bool ok) {
                      : absl::OkStatus());
     return;
   }
-  absl::StatusOr<std::vector<OrderLine>> batch = TakeBatch();
-  if (!batch.ok()) {
-    queue_.Close(batch.status());
+  if (absl::Status taken = TakeMessage(); !taken.ok()) {
+    queue_.Close(taken);
     return;
   }
   // Full: the writer calls StartRead once it has taken some.
-  if (queue_.Push(*std::move(batch))) StartRead(&request_);
+  if (queue_.Push(batches_)) StartRead(&request_);
 }
 
-absl::StatusOr<std::vector<OrderLine>> IngestReactor::TakeBatch() {
-  if (request_.lines_size() > max_lines_per_message_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("lines: at most ", max_lines_per_message_,
-                     " lines per message; nothing from this stream was written"));
+absl::Status IngestReactor::TakeMessage() {
+  ++message_number_;
+  slices_.clear();
+  if (!request_.Dump(&slices_).ok()) {
+    return absl::InternalError("cannot read a received message; nothing was written");
   }
-  // Filled in place: a recycled batch's strings keep their capacity, so
-  // converting copies bytes without allocating.
-  std::vector<OrderLine> batch = queue_.TakeSpare();
-  std::size_t filled = 0;
+  std::string_view bytes;
+  if (slices_.size() == 1) {
+    bytes = std::string_view(reinterpret_cast<const char*>(slices_[0].begin()), slices_[0].size());
+  } else {
+    joined_.clear();
+    for (const grpc::Slice& slice : slices_) {
+      joined_.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    bytes = joined_;
+  }
+  IngestMessageReader reader(bytes);
+  // Filled in place: a recycled batch keeps its buffer's capacity.
+  LineBatch batch = queue_.TakeSpare();
+  WireLine wire;
+  OrderLineView line;
+  int in_message = 0;
   std::lock_guard lock(tally_mutex_);
-  for (const v1::OrderLine& proto : request_.lines()) {
+  while (reader.Next(wire)) {
+    if (++in_message > max_lines_per_message_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("lines: at most ", max_lines_per_message_,
+                       " lines per message; nothing from this stream was written"));
+    }
     ++line_number_;
-    if (filled == batch.size()) batch.emplace_back();
-    if (std::optional<LineError> error = OrderLineFromProto(proto, keys_, batch[filled])) {
+    if (std::optional<LineError> error = LineFromWire(wire, keys_, key_, line)) {
       ++rejected_;
       if (rejected_lines_.size() < kMaxReportedRejections) {
         v1::RejectedLine& rejected = rejected_lines_.emplace_back();
@@ -79,11 +95,21 @@ absl::StatusOr<std::vector<OrderLine>> IngestReactor::TakeBatch() {
       }
       continue;
     }
-    ++filled;
+    batch.Add(line);
     ++accepted_;
+    if (batch.line_count() == kLinesPerBatch) {
+      batches_.push_back(std::move(batch));
+      batch = queue_.TakeSpare();
+    }
   }
-  batch.resize(filled);
-  return batch;
+  if (!reader.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("message ", message_number_,
+                     " of the stream is not a valid IngestTransactionsRequest (malformed "
+                     "bytes); nothing from this stream was written"));
+  }
+  if (!batch.empty()) batches_.push_back(std::move(batch));
+  return absl::OkStatus();
 }
 
 void IngestReactor::Write() {
@@ -104,18 +130,22 @@ void IngestReactor::Write() {
     Complete(written.status());
     return;
   }
+  v1::IngestTransactionsResponse response;
   {
-    // The queue was closed after the last TakeBatch: the tally is final.
+    // The queue was closed after the last TakeMessage: the tally is final.
     std::lock_guard lock(tally_mutex_);
-    response_->set_accepted(accepted_);
-    response_->set_rejected(rejected_);
+    response.set_accepted(accepted_);
+    response.set_rejected(rejected_);
     for (v1::RejectedLine& rejected : rejected_lines_) {
-      *response_->add_rejected_lines() = std::move(rejected);
+      *response.add_rejected_lines() = std::move(rejected);
     }
   }
-  response_->set_inserted(written->inserted);
-  response_->set_updated(written->updated);
-  observer_.OnLinesWritten(response_->accepted(), response_->rejected());
+  response.set_inserted(written->inserted);
+  response.set_updated(written->updated);
+  observer_.OnLinesWritten(response.accepted(), response.rejected());
+  const std::string bytes = response.SerializeAsString();
+  grpc::Slice slice(bytes);
+  *response_ = grpc::ByteBuffer(&slice, 1);
   Complete(absl::OkStatus());
 }
 

@@ -1,13 +1,19 @@
 // The IngestTransactions stream: batches of structured order lines.
 //
-// Each message's lines are validated as they arrive; invalid ones are counted
-// and the first are reported with their field and reason. Valid ones go
-// straight into the store's write: a writer thread runs one
+// Each message's lines are read straight from its wire bytes
+// (ingest_decoder.h) and validated as they arrive; invalid ones are counted
+// and the first are reported with their field and reason. Valid ones are
+// encoded into LineBatches (common/line_batch.h) and go straight into the
+// store's write: a writer thread runs one
 // OrderStore::Upsert for the whole stream, fed through a bounded LineQueue,
 // so SQLite writes the first lines while the client still sends the rest.
 // When the client closes the stream the transaction commits; a cancelled or
 // broken stream rolls it back and writes nothing. A message over the
-// per-message line limit fails the whole stream with INVALID_ARGUMENT.
+// per-message line limit, or one that is not a readable
+// IngestTransactionsRequest, fails the whole stream with INVALID_ARGUMENT.
+// (The method is registered raw, as bytes, for that reason too: with a
+// typed method gRPC reports a message it cannot parse to the reactor as an
+// ordinary end of stream, which would commit what came before.)
 //
 // Threads: gRPC's callback threads run OnReadDone (conversion, validation,
 // Push); the writer thread waits for the write gate, runs the Upsert and is
@@ -32,24 +38,24 @@ namespace analytics::api {
 
 namespace v1 = ::customer_analytics::v1;
 
-class IngestReactor final : public grpc::ServerReadReactor<v1::IngestTransactionsRequest> {
+class IngestReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  IngestReactor(grpc::CallbackServerContext* context, v1::IngestTransactionsResponse* response,
-                OrderStore& store, RpcObserver& observer, int max_lines_per_message,
-                WriteGate* gate = nullptr);
+  // `response`: where the serialized IngestTransactionsResponse goes.
+  IngestReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response, OrderStore& store,
+                RpcObserver& observer, int max_lines_per_message, WriteGate* gate = nullptr);
 
   void OnReadDone(bool ok) override;
   void OnDone() override;
 
  private:
-  // Validates request_ into a batch; an error ends the stream.
-  absl::StatusOr<std::vector<OrderLine>> TakeBatch();
+  // Reads and validates request_ into batches_; an error ends the stream.
+  absl::Status TakeMessage();
   // The writer thread: the whole write, then Finish.
   void Write();
   void Complete(const absl::Status& status);
 
   grpc::CallbackServerContext* const context_;
-  v1::IngestTransactionsResponse* const response_;
+  grpc::ByteBuffer* const response_;
   OrderStore& store_;
   RpcObserver& observer_;
   const int max_lines_per_message_;
@@ -64,9 +70,14 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::IngestTransaction
   LineQueue queue_{kQueuedLines, [this] { StartRead(&request_); }};
 
   // Touched by OnReadDone only (reads are never concurrent with each other).
-  v1::IngestTransactionsRequest request_;
+  grpc::ByteBuffer request_;
+  std::vector<grpc::Slice> slices_;
+  std::string joined_;  // a message that arrived in several slices, joined
+  std::vector<LineBatch> batches_;
+  std::string key_;  // a line's default key
   LineKeyAssigner keys_;
   std::int64_t line_number_ = 0;
+  std::int64_t message_number_ = 0;
 
   // Written by OnReadDone, read by the writer once the queue is closed.
   std::mutex tally_mutex_;

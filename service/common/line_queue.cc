@@ -4,26 +4,29 @@
 
 namespace analytics {
 
-bool LineQueue::Push(std::vector<OrderLine> batch) {
+bool LineQueue::Push(std::vector<LineBatch>& batches) {
   std::unique_lock lock(mutex_);
   if (abandoned_ || closed_) {
     paused_ = true;  // never resumed: the reader stops
+    batches.clear();
     return false;
   }
-  if (!batch.empty()) {
-    queued_lines_ += batch.size();
+  for (LineBatch& batch : batches) {
+    if (batch.empty()) continue;
+    queued_lines_ += batch.line_count();
     batches_.push_back(std::move(batch));
-    changed_.notify_one();
   }
+  batches.clear();
+  changed_.notify_one();
   if (queued_lines_ < capacity_lines_) return true;
   paused_ = true;
   return false;
 }
 
-std::vector<OrderLine> LineQueue::TakeSpare() {
+LineBatch LineQueue::TakeSpare() {
   std::lock_guard lock(mutex_);
   if (spares_.empty()) return {};
-  std::vector<OrderLine> spare = std::move(spares_.back());
+  LineBatch spare = std::move(spares_.back());
   spares_.pop_back();
   return spare;
 }
@@ -43,33 +46,37 @@ void LineQueue::Abandon() {
   queued_lines_ = 0;
 }
 
-bool LineQueue::Next(OrderLine& line) {
-  if (next_ == current_.size()) {
-    bool resume = false;
-    {
-      std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] { return !batches_.empty() || closed_ || abandoned_; });
-      // A failed stream ends at once: what is queued will not be written.
-      if (abandoned_ || batches_.empty() || (closed_ && !status_.ok())) return false;
-      // The spent batch goes back to the producer (a few are enough: the
-      // producer takes one per message).
-      if (!current_.empty() && spares_.size() < kMaxSpares) spares_.push_back(std::move(current_));
-      current_ = std::move(batches_.front());
-      batches_.pop_front();
-      queued_lines_ -= current_.size();
-      next_ = 0;
-      if (paused_ && queued_lines_ < capacity_lines_ && !closed_) {
-        paused_ = false;
-        resume = true;
-      }
+bool LineQueue::TakeNext(LineBatch& into) {
+  bool resume = false;
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !batches_.empty() || closed_ || abandoned_; });
+    // A failed stream ends at once: what is queued will not be written.
+    if (abandoned_ || batches_.empty() || (closed_ && !status_.ok())) return false;
+    into.Swap(batches_.front());
+    LineBatch spent = std::move(batches_.front());
+    batches_.pop_front();
+    queued_lines_ -= into.line_count();
+    spent.Clear();
+    if (spares_.size() < kMaxSpares) spares_.push_back(std::move(spent));
+    if (paused_ && queued_lines_ < capacity_lines_ && !closed_) {
+      paused_ = false;
+      resume = true;
     }
-    // Outside the lock: the callback asks gRPC for the next message, which
-    // may call Push on another thread at once.
-    if (resume) on_space_();
   }
-  // A swap, not a move: the slot keeps the caller's previous strings (and
-  // their capacity) for the producer to fill again.
-  SwapLines(line, current_[next_++]);
+  // Outside the lock: the callback asks gRPC for the next message, which
+  // may call Push on another thread at once.
+  if (resume) on_space_();
+  return true;
+}
+
+bool LineQueue::NextBatch(LineBatch& batch) { return TakeNext(batch); }
+
+bool LineQueue::Next(OrderLine& line) {
+  while (!reader_.Next(line)) {
+    if (!TakeNext(current_)) return false;
+    reader_ = LineBatchReader(current_.bytes());
+  }
   return true;
 }
 

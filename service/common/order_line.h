@@ -66,6 +66,8 @@ inline void SwapLines(OrderLine& a, OrderLine& b) noexcept {
   std::swap(a.profit, b.profit);
 }
 
+class LineBatch;  // common/line_batch.h
+
 // A pull-based stream of lines, so that writers can take millions of lines
 // without them all being in memory at once.
 class LineSource {
@@ -74,6 +76,12 @@ class LineSource {
   // Fills `line` and returns true, or returns false at the end, whether the
   // stream is complete or has failed.
   virtual bool Next(OrderLine& line) = 0;
+  // The next lines as one batch (replacing what `batch` held; at most
+  // kLinesPerBatch unless the source already holds bigger batches), or
+  // false at the end. The default encodes lines from Next(); sources that
+  // hold batches hand them over whole. A consumer reads a stream either
+  // line by line or batch by batch, never both. Defined in line_batch.cc.
+  virtual bool NextBatch(LineBatch& batch);
   // Checked after Next() has returned false: OK when the stream ended
   // normally, else why it stopped early (a spool that cannot be read back,
   // ...). Consumers must not treat a failed stream as a complete one: the

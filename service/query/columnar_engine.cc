@@ -192,10 +192,12 @@ absl::Status LoadAll(sqlite::Connection& connection, StagedWrite& staged) {
 
 // Encodes a write's lines for the table. A bulk write's lines are encoded
 // on a helper thread while the store's thread writes them to SQLite: the two
-// halves cost about the same (dictionary lookups here, B-tree inserts
-// there), and the machine has two cores. Lines travel in batches whose
-// strings are recycled, so handing one over allocates nothing; writes of
-// fewer than a batch never start the thread.
+// halves cost about the same (dictionary lookups here, the log's inserts and
+// the merge there), and the machine has two cores. Lines arrive as the
+// store's LineBatches (lines added one by one are gathered into one) and are
+// read in place; spent batches go back to the store for its next ones, so
+// handing over allocates nothing. Writes of fewer than kHandLines lines
+// never start the thread.
 class ColumnarEngine::Pending final : public PendingWrite {
  public:
   Pending(ColumnarEngine& engine, bool replace) : engine_(engine), staged_(replace) {}
@@ -203,24 +205,24 @@ class ColumnarEngine::Pending final : public PendingWrite {
   ~Pending() override { StopWorker(); }  // a write that rolled back: discard
 
   void Add(OrderLine&& line) override {
-    // Swapped in: `line` takes back the slot's old strings (two batches
-    // ago), so the store's source can fill it again without allocating.
-    if (filled_ < filling_.size()) {
-      SwapLines(filling_[filled_], line);
-    } else {
-      filling_.push_back(std::move(line));
-    }
-    if (++filled_ == kBatchLines) Hand();
+    loose_.Add(line);
+    if (loose_.line_count() == kLinesPerBatch) Gather(loose_);
+  }
+
+  void AddBatch(LineBatch& batch) override {
+    if (!loose_.empty()) Gather(loose_);  // keep the write's order
+    Gather(batch);
   }
 
   std::optional<WriteResult> Commit() override {
+    if (!loose_.empty()) Gather(loose_);
     if (worker_.joinable()) {
-      if (filled_ > 0) Hand();
+      if (!gathered_.empty()) Hand();
       StopWorker();
     } else {
-      for (std::size_t i = 0; i < filled_; ++i) staged_.Add(filling_[i]);
+      for (LineBatch& batch : gathered_) Stage(batch);
+      gathered_.clear();
     }
-    filled_ = 0;
     return engine_.Apply(staged_);
   }
 
@@ -229,31 +231,54 @@ class ColumnarEngine::Pending final : public PendingWrite {
   bool CountsKeys() const override { return true; }
 
  private:
-  static constexpr std::size_t kBatchLines = 4096;
+  static constexpr std::int64_t kHandLines = 4096;
+  static constexpr std::size_t kMaxSpares = 16;
 
-  // Gives the filled batch to the worker (started on first use), waiting
-  // while it still encodes the previous one.
+  // Takes `batch`'s lines, leaving it empty (with a spent buffer when the
+  // worker returned one), and hands the gathered batches over when enough.
+  void Gather(LineBatch& batch) {
+    gathered_lines_ += batch.line_count();
+    gathered_.push_back(std::move(batch));
+    {
+      std::lock_guard lock(mutex_);
+      if (!spares_.empty()) {
+        batch = std::move(spares_.back());
+        spares_.pop_back();
+      }
+    }
+    if (gathered_lines_ >= kHandLines) Hand();
+  }
+
+  // Gives the gathered batches to the worker (started on first use),
+  // waiting while it has not taken the previous ones yet.
   void Hand() {
     if (!worker_.joinable()) worker_ = std::thread([this] { Work(); });
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return handed_count_ == 0; });
-    std::swap(filling_, handed_);
-    handed_count_ = filled_;
-    filled_ = 0;
+    changed_.wait(lock, [&] { return handed_.empty(); });
+    std::swap(gathered_, handed_);
+    gathered_lines_ = 0;
     changed_.notify_all();
   }
 
+  void Stage(const LineBatch& batch) { staged_.AddBatch(batch); }
+
   void Work() {
+    std::vector<LineBatch> mine;
     std::unique_lock lock(mutex_);
     for (;;) {
-      changed_.wait(lock, [&] { return handed_count_ > 0 || stopping_; });
-      if (handed_count_ == 0) return;  // stopping, and nothing left
-      const std::size_t count = handed_count_;
+      changed_.wait(lock, [&] { return !handed_.empty() || stopping_; });
+      if (handed_.empty()) return;  // stopping, and nothing left
+      mine.swap(handed_);
+      changed_.notify_all();  // Hand may give the next ones meanwhile
       lock.unlock();
-      for (std::size_t i = 0; i < count; ++i) staged_.Add(handed_[i]);
+      for (const LineBatch& batch : mine) Stage(batch);
       lock.lock();
-      handed_count_ = 0;
-      changed_.notify_all();
+      for (LineBatch& batch : mine) {
+        if (spares_.size() == kMaxSpares) break;
+        batch.Clear();
+        spares_.push_back(std::move(batch));
+      }
+      mine.clear();
     }
   }
 
@@ -270,10 +295,11 @@ class ColumnarEngine::Pending final : public PendingWrite {
 
   ColumnarEngine& engine_;
   StagedWrite staged_;  // the worker's while it runs
-  std::vector<OrderLine> filling_;
-  std::size_t filled_ = 0;
-  std::vector<OrderLine> handed_;  // guarded by mutex_
-  std::size_t handed_count_ = 0;   // guarded by mutex_; 0: the worker may take more
+  LineBatch loose_;     // lines added one by one
+  std::vector<LineBatch> gathered_;
+  std::int64_t gathered_lines_ = 0;
+  std::vector<LineBatch> handed_;  // guarded by mutex_; empty: the worker took them
+  std::vector<LineBatch> spares_;  // guarded by mutex_
   bool stopping_ = false;          // guarded by mutex_
   std::mutex mutex_;
   std::condition_variable changed_;
@@ -285,6 +311,7 @@ namespace {
 class IgnoredWrite final : public PendingWrite {
  public:
   void Add(OrderLine&&) override {}
+  void AddBatch(LineBatch& batch) override { batch.Clear(); }
   std::optional<WriteResult> Commit() override { return std::nullopt; }
 };
 }  // namespace

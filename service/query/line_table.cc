@@ -176,22 +176,63 @@ void StagedWrite::Reserve(std::size_t lines) {
   }
 }
 
-void StagedWrite::Add(const OrderLine& line) {
+void StagedWrite::AddBatch(const LineBatch& batch) {
+  // Eight lines ahead covers a miss's latency with the work of the lines
+  // between (measured: 4 to 16 differ little).
+  constexpr std::size_t kAhead = 8;
   Dictionaries& d = *local_;
+  std::array<Ahead, kAhead> ring;
+  LineBatchReader reader(batch.bytes());
+  std::string_view previous_order = last_[0].valid ? std::string_view(last_[0].text) : "";
+  std::size_t read = 0;
+  std::size_t added = 0;
+  bool more = true;
+  for (;;) {
+    while (more && read - added < kAhead) {
+      Ahead& ahead = ring[read % kAhead];
+      if (!(more = reader.Next(ahead.line))) break;
+      ahead.hashed_key = replace_ && !unique_keys_;
+      if (ahead.hashed_key) {
+        ahead.key = StringDictionary::HashOf(ahead.line.line_key);
+        d.keys.Prefetch(ahead.key);
+      }
+      // The lines of one order follow each other: only a new order id
+      // (and with it, usually, a new customer) needs a lookup.
+      ahead.hashed_order = ahead.line.order_id != previous_order;
+      previous_order = ahead.line.order_id;
+      if (ahead.hashed_order) {
+        ahead.order = StringDictionary::HashOf(ahead.line.order_id);
+        d.orders.Prefetch(ahead.order);
+        ahead.customer = StringDictionary::HashOf(ahead.line.customer_id);
+        d.customers.Prefetch(ahead.customer);
+      }
+      ++read;
+    }
+    if (added == read) break;
+    AddLine(ring[added % kAhead].line, &ring[added % kAhead]);
+    ++added;
+  }
+}
+
+void StagedWrite::AddLine(const OrderLineView& line, const Ahead* ahead) {
+  Dictionaries& d = *local_;
+  const bool hashed_order = ahead != nullptr && ahead->hashed_order;
   if (replace_) {
-    key_ids_.push_back(unique_keys_ ? d.keys.AppendUnique(line.line_key)
-                                    : d.keys.Intern(line.line_key));
+    key_ids_.push_back(unique_keys_                            ? d.keys.AppendUnique(line.line_key)
+                       : ahead != nullptr && ahead->hashed_key ? d.keys.Intern(ahead->key)
+                                                               : d.keys.Intern(line.line_key));
   } else {
     key_text_.insert(key_text_.end(), line.line_key.begin(), line.line_key.end());
     key_end_.push_back(key_text_.size());
   }
-  const auto dim = [&](Dimension dimension, const std::string& value) {
+  const auto dim = [&](Dimension dimension, std::string_view value) {
     const std::size_t i = DimIndex(dimension);
     return last_[3 + i].Intern(d.dims[i], value);
   };
   lines_.push_back(Line{
-      .order = last_[0].Intern(d.orders, line.order_id),
-      .customer = last_[1].Intern(d.customers, line.customer_id),
+      .order = last_[0].Intern(d.orders, line.order_id, hashed_order ? &ahead->order : nullptr),
+      .customer =
+          last_[1].Intern(d.customers, line.customer_id, hashed_order ? &ahead->customer : nullptr),
       .name = last_[2].Intern(d.names, line.customer_name),
       .day = line.order_date,
       .dims = {dim(Dimension::kRegion, line.region), dim(Dimension::kCategory, line.category),

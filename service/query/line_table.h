@@ -28,11 +28,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/civil_day.h"
+#include "common/line_batch.h"
 #include "common/money.h"
 #include "common/order_line.h"
 #include "query/huge_page_allocator.h"
@@ -104,7 +106,11 @@ class StagedWrite {
 
   // Room for `lines` more lines (when the caller knows how many).
   void Reserve(std::size_t lines);
-  void Add(const OrderLine& line);
+  void Add(const OrderLineView& line) { AddLine(line, nullptr); }
+  void Add(const OrderLine& line) { Add(ViewOf(line)); }
+  // Adds a batch's lines, starting each line's lookups in the big
+  // dictionaries (keys, orders, customers) a few lines early.
+  void AddBatch(const LineBatch& batch);
   bool replace() const { return replace_; }
   std::size_t size() const { return lines_.size(); }
 
@@ -128,15 +134,27 @@ class StagedWrite {
     std::string text;
     std::uint32_t id = 0;
     bool valid = false;
-    std::uint32_t Intern(StringDictionary& dictionary, const std::string& value) {
+    // `hashed`, when given, is `value` hashed already.
+    std::uint32_t Intern(StringDictionary& dictionary, std::string_view value,
+                         const StringDictionary::Hashed* hashed = nullptr) {
       if (!valid || value != text) {
         text = value;
-        id = dictionary.Intern(value);
+        id = hashed != nullptr ? dictionary.Intern(*hashed) : dictionary.Intern(value);
         valid = true;
       }
       return id;
     }
   };
+  // A line read ahead: its big lookups hashed (and prefetched) already.
+  struct Ahead {
+    OrderLineView line;
+    bool hashed_key = false;
+    bool hashed_order = false;  // order (and customer) differ from the line before
+    StringDictionary::Hashed key;
+    StringDictionary::Hashed order;
+    StringDictionary::Hashed customer;
+  };
+  void AddLine(const OrderLineView& line, const Ahead* ahead);
 
   bool replace_;
   bool unique_keys_ = false;

@@ -100,15 +100,20 @@ void StringDictionary::CatchUp() const {
   }
 }
 
-std::uint32_t StringDictionary::Intern(std::string_view value) {
+StringDictionary::Hashed StringDictionary::HashOf(std::string_view value) {
+  return {value, HashText(value)};
+}
+
+void StringDictionary::Prefetch(const Hashed& value) const { ids_.prefetch(value); }
+
+std::uint32_t StringDictionary::Intern(const Hashed& value) {
   CatchUp();
-  const std::uint32_t hash = HashText(value);
   // One probe for a new value too (find, then insert, would probe twice):
   // the set calls back to place the new id in the slot it found.
-  const auto it = ids_.lazy_emplace(Probe{value, hash}, [&](const auto& place) {
+  const auto it = ids_.lazy_emplace(value, [&](const auto& place) {
     const auto id = static_cast<std::uint32_t>(views_.size());
-    views_.push_back(Store(value));
-    hashes_.push_back(hash);
+    views_.push_back(Store(value.text));
+    hashes_.push_back(value.hash);
     indexed_ = id + 1;
     place(id);
   });

@@ -31,8 +31,20 @@ class StringDictionary {
   StringDictionary(const StringDictionary&) = delete;
   StringDictionary& operator=(const StringDictionary&) = delete;
 
+  // A value with its hash, computed once for Prefetch and Intern.
+  struct Hashed {
+    std::string_view text;
+    std::uint32_t hash;
+  };
+  static Hashed HashOf(std::string_view value);
+  // Starts loading the index entries that interning `value` will probe.
+  // A bulk write looks a few lines ahead: the index of a million keys is far
+  // bigger than the cache, and a lookup otherwise waits for two misses.
+  void Prefetch(const Hashed& value) const;
+
   // The id of `value`, adding it when new.
-  std::uint32_t Intern(std::string_view value);
+  std::uint32_t Intern(const Hashed& value);
+  std::uint32_t Intern(std::string_view value) { return Intern(HashOf(value)); }
   // Adds a value the caller knows is not present yet (the keys of a table
   // loaded from a PRIMARY KEY column), without touching the hash index: the
   // index catches up on the next Intern or Find. Loading a million keys then
@@ -47,11 +59,7 @@ class StringDictionary {
   std::size_t MemoryBytes() const;
 
  private:
-  // A lookup: the text and its hash, computed once per lookup.
-  struct Probe {
-    std::string_view text;
-    std::uint32_t hash;
-  };
+  using Probe = Hashed;
   struct Hash {
     using is_transparent = void;
     const StringDictionary* dictionary;

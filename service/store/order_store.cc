@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "store/line_codec.h"
+#include "common/line_batch.h"
 
 namespace analytics {
 namespace {
@@ -58,7 +58,7 @@ DROP INDEX IF EXISTS order_lines_by_customer;
 CREATE TABLE line_batches (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
   line_count INTEGER NOT NULL,
-  lines      BLOB    NOT NULL            -- line_codec.h
+  lines      BLOB    NOT NULL            -- common/line_batch.h
 );
 )sql",
 };
@@ -283,7 +283,7 @@ absl::StatusOr<OrderStore::Folded> OrderStore::FoldOldest(sqlite::Connection& co
   if (!insert.ok()) return insert.status();
   absl::StatusOr<sqlite::Statement> update = connection.Prepare(kUpdateSql);
   if (!update.ok()) return update.status();
-  LineBatchDecoder decoder(bytes);
+  LineBatchReader decoder(bytes);
   OrderLine line;
   while (decoder.Next(line)) {
     absl::StatusOr<bool> inserted = UpsertRow(connection, *insert, *update, line);
@@ -327,24 +327,16 @@ absl::Status OrderStore::LogLines(sqlite::Connection& connection, LineSource& so
   absl::StatusOr<sqlite::Statement> append =
       connection.Prepare("INSERT INTO line_batches (line_count, lines) VALUES (?1, ?2)");
   if (!append.ok()) return append.status();
-  LineBatchEncoder encoder;
-  const auto flush = [&]() -> absl::Status {
-    if (absl::Status s = append->Bind(1, encoder.line_count()); !s.ok()) return s;
-    if (absl::Status s = append->BindBlobStatic(2, encoder.bytes()); !s.ok()) return s;
+  // Each batch the source hands over is stored as it is: a bulk source
+  // (the ingest stream) encoded it once, and nobody copies it again.
+  LineBatch batch;
+  while (source.NextBatch(batch)) {
+    if (absl::Status s = append->Bind(1, batch.line_count()); !s.ok()) return s;
+    if (absl::Status s = append->BindBlobStatic(2, batch.bytes()); !s.ok()) return s;
     if (absl::Status s = append->Run(); !s.ok()) return s;
     append->Reset();
-    encoder.Clear();
-    return absl::OkStatus();
-  };
-  OrderLine line;
-  while (source.Next(line)) {
-    encoder.Add(line);
-    pending.Add(std::move(line));
-    if (encoder.line_count() == kLinesPerLoggedBatch) {
-      if (absl::Status s = flush(); !s.ok()) return s;
-    }
+    pending.AddBatch(batch);
   }
-  if (encoder.line_count() > 0) return flush();
   return absl::OkStatus();
 }
 
@@ -553,7 +545,7 @@ absl::Status ReadLoggedLines(sqlite::Connection& connection,
     absl::StatusOr<bool> row = batches->Step();
     if (!row.ok()) return row.status();
     if (!*row) return absl::OkStatus();
-    LineBatchDecoder decoder(batches->BlobView(0));
+    LineBatchReader decoder(batches->BlobView(0));
     while (decoder.Next(line)) each(line);
     if (absl::Status s = decoder.status(); !s.ok()) return s;
   }

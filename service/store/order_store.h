@@ -20,7 +20,7 @@
 //
 // Write log: when the write listener counts keys (write_listener.h: it
 // holds every stored key, as the columnar engine does), a write's lines are
-// committed as BLOBs of encoded lines in `line_batches` (line_codec.h), a few
+// committed as BLOBs of encoded lines in `line_batches` (common/line_batch.h), a few
 // hundred KiB each, instead of one order_lines row and one line-key index
 // entry per line: the B-tree inserts were the largest single cost of a bulk
 // write. The lines are as durable either way (same transaction, same WAL).
@@ -53,12 +53,6 @@ namespace analytics {
 
 // The schema version this build writes; older databases are migrated up.
 inline constexpr int kSchemaVersion = 3;
-
-// Lines per logged batch: big enough that a batch's row costs little per
-// line, small enough that folding one (a transaction) takes ~2-3 ms: a write
-// that arrives meanwhile waits for it, and the folder runs at the lowest
-// priority, so on a busy machine that fold can take many times longer.
-inline constexpr std::int64_t kLinesPerLoggedBatch = 1024;
 
 class OrderStore {
  public:

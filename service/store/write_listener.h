@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/line_batch.h"
 #include "common/order_line.h"
 
 namespace analytics {
@@ -41,6 +42,10 @@ class PendingWrite {
   // written it and needs it no more (moving saves copying its fifteen
   // strings, a noticeable part of a million-line write).
   virtual void Add(OrderLine&& line) = 0;
+  // The next lines of the write as one batch: the listener takes them and
+  // leaves `batch` empty, possibly holding a spent buffer to refill. The
+  // default adds them one by one.
+  virtual void AddBatch(LineBatch& batch);
   // The write is durable: make it visible to readers. Returns the write's
   // counts when CountsKeys() and the listener could apply it (a listener
   // that stopped returns nullopt; the store then counts for itself).

@@ -1,13 +1,17 @@
 // Every RPC through a real channel to the real server, on hand-computed data
 // (the sample of support/sample_lines.h, sent through IngestTransactions),
 // and the error codes of bad requests.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -264,6 +268,95 @@ TEST_F(ApiTest, AnOversizedIngestMessageFailsTheWholeStream) {
   v1::GetKpisResponse kpis;
   ASSERT_EQ(Kpis({}, &kpis), grpc::StatusCode::OK);
   EXPECT_EQ(kpis.current().orders(), 0);  // the first, valid message was not written either
+}
+
+// Sends each of `messages` as one message's bytes on one IngestTransactions
+// stream (a generic call: the only way to send bytes the generated stubs
+// would not produce), half-closes, and returns the status and the response.
+grpc::Status IngestRaw(grpc::Channel& channel, const std::vector<std::string>& messages,
+                       v1::IngestTransactionsResponse* response) {
+  grpc::GenericStub stub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  grpc::CompletionQueue queue;
+  const auto await = [&] {
+    void* tag = nullptr;
+    bool ok = false;
+    return queue.Next(&tag, &ok) && ok;
+  };
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(
+      &context, "/customer_analytics.v1.AnalyticsService/IngestTransactions", &queue);
+  call->StartCall(nullptr);
+  EXPECT_TRUE(await());
+  for (const std::string& bytes : messages) {
+    grpc::Slice slice(bytes);
+    call->Write(grpc::ByteBuffer(&slice, 1), nullptr);
+    if (!await()) break;  // the server ended the call
+  }
+  call->WritesDone(nullptr);
+  await();
+  grpc::ByteBuffer reply;
+  call->Read(&reply, nullptr);
+  const bool replied = await();
+  grpc::Status status;
+  call->Finish(&status, nullptr);
+  await();
+  queue.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue.Next(&tag, &ok)) {
+  }
+  std::vector<grpc::Slice> slices;
+  if (replied && reply.Dump(&slices).ok()) {
+    std::string bytes;
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    EXPECT_TRUE(response->ParseFromString(bytes));
+  }
+  return status;
+}
+
+std::string Serialized(const std::vector<v1::OrderLine>& lines) {
+  v1::IngestTransactionsRequest request;
+  for (const v1::OrderLine& line : lines) *request.add_lines() = line;
+  return request.SerializeAsString();
+}
+
+// With a typed method, gRPC hands a message it cannot parse to the server
+// as an ordinary end of stream, and the lines before it would commit.
+TEST_F(ApiTest, AnUnreadableIngestMessageFailsTheWholeStream) {
+  const std::vector<v1::OrderLine> lines = SampleLines();
+  std::string cut = Serialized({lines[2], lines[3]});
+  cut.pop_back();  // the last field now runs past the message's end
+  v1::IngestTransactionsResponse response;
+  const grpc::Status status = IngestRaw(
+      *channel_, {Serialized({lines[0], lines[1]}), cut, Serialized({lines[4]})}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("message 2 "), std::string::npos) << status.error_message();
+  v1::GetKpisResponse kpis;
+  ASSERT_EQ(Kpis({}, &kpis), grpc::StatusCode::OK);
+  EXPECT_EQ(kpis.current().orders(), 0);  // the first, valid message was not written either
+}
+
+// Invalid UTF-8 rejects its line, naming the field; the message's other
+// lines are written.
+TEST_F(ApiTest, InvalidUtf8RejectsItsLineNamingTheField) {
+  std::vector<v1::OrderLine> lines = SampleLines();
+  lines[1].set_customer_name("MARKER");
+  std::string bytes = Serialized(lines);
+  bytes.replace(bytes.find("MARKER"), 6, "Ann\xff\xfe!");
+  v1::IngestTransactionsResponse response;
+  const grpc::Status status = IngestRaw(*channel_, {bytes}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.accepted(), 4);
+  ASSERT_EQ(response.rejected_lines_size(), 1);
+  EXPECT_EQ(response.rejected_lines(0).line_number(), 2);
+  EXPECT_EQ(response.rejected_lines(0).field(), "customer_name");
+  EXPECT_EQ(response.rejected_lines(0).reason(), "is not valid UTF-8");
+  v1::GetKpisResponse kpis;
+  ASSERT_EQ(Kpis({}, &kpis), grpc::StatusCode::OK);
+  EXPECT_EQ(kpis.current().orders(), 4);  // O1 still has its other line
 }
 
 TEST_F(ApiTest, ACancelledIngestWritesNothing) {

@@ -329,8 +329,8 @@ std::vector<Case> Catalogue() {
        }},
       {"message over 16 MiB", Code::RESOURCE_EXHAUSTED,
        IngestLine([](auto& l) { l.set_product_name(std::string(17 << 20, 'p')); })},
-      // The streaming path's parser let this through (seen with gRPC 1.51 and
-      // protobuf 3.21), so validation rejects the line itself.
+      // Ingest reads its messages' bytes itself (api/ingest_decoder.h), so
+      // validation rejects the line, not the parser the whole message.
       {"invalid UTF-8 in an ingested line", Code::OK,
        RawIngestRejected(utf8_ingest, "MARKER", "\xfe\xff\xfe\xff\x80\x80")},
       {"empty ingest stream", Code::OK,

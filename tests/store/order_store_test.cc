@@ -1,6 +1,7 @@
 // The store: migrations, upsert semantics, atomicity and the line queue.
 #include "store/order_store.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -203,6 +204,13 @@ TEST(OrderStore, ASourceThatFailsAfterSomeLinesWritesNothing) {
   EXPECT_EQ(store->Upsert(again)->updated, 5);
 }
 
+// Pushes `lines` as one batch.
+bool Push(LineQueue& queue, const std::vector<OrderLine>& lines) {
+  std::vector<LineBatch> batches(1);
+  for (const OrderLine& line : lines) batches[0].Add(line);
+  return queue.Push(batches);
+}
+
 // A writer thread upserts while this thread pushes, as IngestTransactions
 // does: every line arrives once and in order, the queue pauses the pusher at
 // its capacity and resumes it from the writer's side.
@@ -222,7 +230,7 @@ TEST(LineQueue, FeedsAConcurrentUpsertInOrderWithBackpressure) {
   for (int batch = 0; batch < 40; ++batch) {
     std::vector<OrderLine> lines = SampleLines();  // 5 lines, keys repeat
     for (OrderLine& line : lines) line.line_key += "-" + std::to_string(batch);
-    if (!queue.Push(std::move(lines))) {
+    if (!Push(queue, lines)) {
       ++paused;
       std::unique_lock lock(mutex);
       resumed_cv.wait(lock, [&] { return resumed == paused; });
@@ -241,54 +249,66 @@ TEST(LineQueue, AStreamClosedWithAnErrorWritesNothing) {
   LineQueue queue(1000, [] {});
   absl::StatusOr<WriteResult> written;
   std::thread writer([&] { written = store->Upsert(queue); });
-  EXPECT_TRUE(queue.Push(SampleLines()));
+  EXPECT_TRUE(Push(queue, SampleLines()));
   queue.Close(absl::InvalidArgumentError("lines: too many"));
   writer.join();
   EXPECT_EQ(written.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(*store->CountLines(), 0);
   // The first Close wins; later pushes are refused.
   queue.Close(absl::OkStatus());
-  EXPECT_FALSE(queue.Push(SampleLines()));
+  EXPECT_FALSE(Push(queue, SampleLines()));
 }
 
 TEST(LineQueue, AnAbandonedQueueRefusesPushesAndEnds) {
   LineQueue queue(1000, [] {});
-  EXPECT_TRUE(queue.Push(SampleLines()));
+  EXPECT_TRUE(Push(queue, SampleLines()));
   queue.Abandon();
-  EXPECT_FALSE(queue.Push(SampleLines()));
+  EXPECT_FALSE(Push(queue, SampleLines()));
   OrderLine line;
   EXPECT_FALSE(queue.Next(line));
   EXPECT_EQ(queue.status().code(), absl::StatusCode::kCancelled);
 }
 
-// A long-string batch for the recycling test.
-std::vector<OrderLine> LongBatch(const std::string& prefix, int lines) {
+// A batch of `lines` lines with long texts, keyed prefix0, prefix1, ...
+std::vector<OrderLine> LongLines(const std::string& prefix, int lines) {
   std::vector<OrderLine> batch(static_cast<std::size_t>(lines));
   for (int i = 0; i < lines; ++i) {
     batch[static_cast<std::size_t>(i)].line_key = prefix + std::to_string(i);
-    // Longer than any small-string buffer: it lives on the heap.
     batch[static_cast<std::size_t>(i)].product_name = std::string(200, 'p');
   }
   return batch;
 }
 
-TEST(LineQueue, SpentBatchesComeBackWithTheirStringsCapacity) {
+TEST(LineQueue, ReadsLineByLineAcrossBatches) {
   LineQueue queue(100, [] {});
-  EXPECT_TRUE(queue.TakeSpare().empty());  // nothing spent yet
-  ASSERT_TRUE(queue.Push(LongBatch("a", 3)));
-  ASSERT_TRUE(queue.Push(LongBatch("b", 1)));
+  ASSERT_TRUE(Push(queue, LongLines("a", 3)));
+  ASSERT_TRUE(Push(queue, LongLines("b", 1)));
+  queue.Close(absl::OkStatus());
+  std::vector<std::string> keys;
   OrderLine line;
-  line.product_name = std::string(300, 'c');                  // the writer's previous line
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(queue.Next(line));  // a0 a1 a2 b0
-  EXPECT_EQ(line.line_key, "b0");
-  // Batch a is spent: its slots hold what the writer swapped in, heap
-  // strings included, for the producer to overwrite without allocating.
-  std::vector<OrderLine> spare = queue.TakeSpare();
-  ASSERT_EQ(spare.size(), 3u);
-  EXPECT_EQ(spare[0].product_name, std::string(300, 'c'));
-  EXPECT_GE(spare[1].product_name.capacity(), 200u);
-  EXPECT_GE(spare[2].product_name.capacity(), 200u);
-  EXPECT_TRUE(queue.TakeSpare().empty());
+  while (queue.Next(line)) keys.push_back(line.line_key);
+  EXPECT_THAT(keys, ::testing::ElementsAre("a0", "a1", "a2", "b0"));
+  EXPECT_EQ(line.product_name, std::string(200, 'p'));
+  EXPECT_TRUE(queue.status().ok());
+}
+
+TEST(LineQueue, SpentBatchesComeBackWithTheirCapacity) {
+  LineQueue queue(100, [] {});
+  EXPECT_EQ(queue.TakeSpare().capacity(), LineBatch().capacity());  // nothing spent yet
+  ASSERT_TRUE(Push(queue, LongLines("a", 3)));
+  ASSERT_TRUE(Push(queue, LongLines("b", 1)));
+  LineBatch mine;
+  for (const OrderLine& line : LongLines("mine", 2)) mine.Add(line);  // the writer's last batch
+  const std::size_t mine_capacity = mine.capacity();
+  ASSERT_TRUE(queue.NextBatch(mine));
+  EXPECT_EQ(mine.line_count(), 3);
+  // The writer's spent batch went back, emptied, with its buffer.
+  LineBatch spare = queue.TakeSpare();
+  EXPECT_TRUE(spare.empty());
+  EXPECT_EQ(spare.capacity(), mine_capacity);
+  ASSERT_TRUE(queue.NextBatch(mine));
+  EXPECT_EQ(mine.line_count(), 1);
+  EXPECT_GE(queue.TakeSpare().capacity(), 600u);  // batch a's buffer
 }
 
 }  // namespace

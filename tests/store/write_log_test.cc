@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "store/line_codec.h"
+#include "common/line_batch.h"
 #include "store/order_store.h"
 #include "support/sample_lines.h"
 #include "support/store_testing.h"
@@ -114,10 +114,10 @@ std::vector<OrderLine> MixedLines(int count) {
 
 TEST(LineCodec, RoundTripsEveryField) {
   const std::vector<OrderLine> lines = MixedLines(50);
-  LineBatchEncoder encoder;
+  LineBatch encoder;
   for (const OrderLine& line : lines) encoder.Add(line);
   EXPECT_EQ(encoder.line_count(), 50);
-  LineBatchDecoder decoder(encoder.bytes());
+  LineBatchReader decoder(encoder.bytes());
   OrderLine line;
   for (const OrderLine& expected : lines) {
     ASSERT_TRUE(decoder.Next(line));
@@ -134,17 +134,17 @@ TEST(LineCodec, RoundTripsEveryField) {
   extreme.ship_date = std::numeric_limits<Day>::max();
   encoder.Clear();
   encoder.Add(extreme);
-  LineBatchDecoder again(encoder.bytes());
+  LineBatchReader again(encoder.bytes());
   ASSERT_TRUE(again.Next(line));
   EXPECT_EQ(line, extreme);
 }
 
 TEST(LineCodec, EveryTruncationOrDamagedByteIsAnErrorNotARead) {
-  LineBatchEncoder encoder;
+  LineBatch encoder;
   for (const OrderLine& line : MixedLines(3)) encoder.Add(line);
   const std::string whole(encoder.bytes());
   for (std::size_t cut = 0; cut < whole.size(); ++cut) {
-    LineBatchDecoder decoder(std::string_view(whole).substr(0, cut));
+    LineBatchReader decoder(std::string_view(whole).substr(0, cut));
     OrderLine line;
     int lines = 0;
     while (decoder.Next(line)) ++lines;
@@ -156,7 +156,7 @@ TEST(LineCodec, EveryTruncationOrDamagedByteIsAnErrorNotARead) {
       EXPECT_EQ(decoder.status().code(), absl::StatusCode::kDataLoss) << cut;
     }
   }
-  LineBatchDecoder bad_version(std::string("\x07") + whole.substr(1));
+  LineBatchReader bad_version(std::string("\x07") + whole.substr(1));
   OrderLine line;
   EXPECT_FALSE(bad_version.Next(line));
   EXPECT_EQ(bad_version.status().code(), absl::StatusCode::kDataLoss);
@@ -179,9 +179,9 @@ TEST(WriteLog, LoggedWritesFoldIntoTheSameRowsAndCountsAsRowByRowWrites) {
     EXPECT_EQ(via_log->inserted, row_by_row->inserted);
     EXPECT_EQ(via_log->updated, row_by_row->updated);
   }
-  // 10,000 lines went in as batches of kLinesPerLoggedBatch (unless the
+  // 10,000 lines went in as batches of kLinesPerBatch (unless the
   // folder has already taken some: at most as many as were written).
-  const std::int64_t most = 1 + (10'000 + kLinesPerLoggedBatch - 1) / kLinesPerLoggedBatch + 1 + 1;
+  const std::int64_t most = 1 + (10'000 + kLinesPerBatch - 1) / kLinesPerBatch + 1 + 1;
   EXPECT_LE(QueryIntUnfolded(*logged, "SELECT COUNT(*) FROM line_batches"), most);
   EXPECT_EQ(Rows(*logged), Rows(*direct));
   EXPECT_EQ(QueryIntUnfolded(*logged, "SELECT COUNT(*) FROM line_batches"), 0);

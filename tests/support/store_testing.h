@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "store/line_codec.h"
+#include "common/line_batch.h"
 #include "store/order_store.h"
 #include "store/sqlite.h"
 
@@ -73,7 +73,7 @@ inline std::int64_t QueryIntUnfolded(OrderStore& store, const std::string& sql) 
 // Appends `lines` to the write log as one batch, the way the store logs them.
 inline absl::Status AppendLoggedBatch(sqlite::Connection& connection,
                                       const std::vector<OrderLine>& lines) {
-  LineBatchEncoder encoder;
+  LineBatch encoder;
   for (const OrderLine& line : lines) encoder.Add(line);
   absl::StatusOr<sqlite::Statement> append =
       connection.Prepare("INSERT INTO line_batches (line_count, lines) VALUES (?1, ?2)");

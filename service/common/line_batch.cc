@@ -1,4 +1,6 @@
-#include "store/line_codec.h"
+#include "common/line_batch.h"
+
+#include <utility>
 
 namespace analytics {
 namespace {
@@ -41,14 +43,40 @@ bool GetSigned(std::string_view& in, std::int64_t& value) {
 
 }  // namespace
 
-void LineBatchEncoder::Clear() {
+OrderLineView ViewOf(const OrderLine& line) {
+  OrderLineView view;
+  for (std::size_t i = 0; i < kOrderLineTexts.size(); ++i) {
+    view.*kOrderLineViewTexts[i] = line.*kOrderLineTexts[i];
+  }
+  view.order_date = line.order_date;
+  view.ship_date = line.ship_date;
+  view.sales = line.sales;
+  view.quantity = line.quantity;
+  view.discount = line.discount;
+  view.profit = line.profit;
+  return view;
+}
+
+void AssignLine(const OrderLineView& view, OrderLine& line) {
+  for (std::size_t i = 0; i < kOrderLineTexts.size(); ++i) {
+    line.*kOrderLineTexts[i] = view.*kOrderLineViewTexts[i];
+  }
+  line.order_date = view.order_date;
+  line.ship_date = view.ship_date;
+  line.sales = view.sales;
+  line.quantity = view.quantity;
+  line.discount = view.discount;
+  line.profit = view.profit;
+}
+
+void LineBatch::Clear() {
   bytes_.assign(1, kFormatVersion);
   lines_ = 0;
 }
 
-void LineBatchEncoder::Add(const OrderLine& line) {
-  for (std::string OrderLine::*field : kOrderLineTexts) {
-    const std::string& text = line.*field;
+void LineBatch::Add(const OrderLineView& line) {
+  for (std::string_view OrderLineView::*field : kOrderLineViewTexts) {
+    const std::string_view text = line.*field;
     PutVarint(bytes_, text.size());
     bytes_.append(text);
   }
@@ -62,7 +90,7 @@ void LineBatchEncoder::Add(const OrderLine& line) {
   ++lines_;
 }
 
-LineBatchDecoder::LineBatchDecoder(std::string_view bytes) : rest_(bytes) {
+LineBatchReader::LineBatchReader(std::string_view bytes) : rest_(bytes) {
   if (rest_.empty() || rest_.front() != kFormatVersion) {
     Fail();
   } else {
@@ -70,18 +98,18 @@ LineBatchDecoder::LineBatchDecoder(std::string_view bytes) : rest_(bytes) {
   }
 }
 
-bool LineBatchDecoder::Fail() {
-  if (status_.ok()) status_ = absl::DataLossError("a logged line batch is damaged");
+bool LineBatchReader::Fail() {
+  if (status_.ok()) status_ = absl::DataLossError("a line batch is damaged");
   rest_ = {};
   return false;
 }
 
-bool LineBatchDecoder::Next(OrderLine& line) {
+bool LineBatchReader::Next(OrderLineView& line) {
   if (rest_.empty()) return false;
-  for (std::string OrderLine::*field : kOrderLineTexts) {
+  for (std::string_view OrderLineView::*field : kOrderLineViewTexts) {
     std::uint64_t size = 0;
     if (!GetVarint(rest_, size) || size > rest_.size()) return Fail();
-    (line.*field).assign(rest_.data(), size);
+    line.*field = rest_.substr(0, size);
     rest_.remove_prefix(size);
   }
   std::int64_t order_date = 0;
@@ -102,6 +130,20 @@ bool LineBatchDecoder::Next(OrderLine& line) {
     return Fail();
   }
   return true;
+}
+
+bool LineBatchReader::Next(OrderLine& line) {
+  OrderLineView view;
+  if (!Next(view)) return false;
+  AssignLine(view, line);
+  return true;
+}
+
+bool LineSource::NextBatch(LineBatch& batch) {
+  batch.Clear();
+  OrderLine line;
+  while (batch.line_count() < kLinesPerBatch && Next(line)) batch.Add(line);
+  return !batch.empty();
 }
 
 }  // namespace analytics
