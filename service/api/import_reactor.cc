@@ -107,12 +107,18 @@ ImportReactor::ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsv
 }
 
 void ImportReactor::OnDone() {
-  // Its thread may have finished the call itself, so OnDone may run on it.
+  // Its threads may have finished the call themselves, so OnDone may run on
+  // one of them.
   JoinUnlessCurrent(gate_waiter_);
+  JoinUnlessCurrent(writer_);
   delete this;
 }
 
 void ImportReactor::OnReadDone(bool ok) {
+  if (queue_ != nullptr) {
+    OnStreamedRead(ok);
+    return;
+  }
   if (!ok) {
     Complete(context_->IsCancelled()
                  ? absl::CancelledError("the client cancelled; nothing was written")
@@ -120,10 +126,85 @@ void ImportReactor::OnReadDone(bool ok) {
     return;
   }
   if (absl::Status status = TakeMessage(); !status.ok()) {
-    Complete(status);
+    if (queue_ != nullptr) {
+      queue_->Close(status);  // the writer thread ends the call
+    } else {
+      Complete(status);
+    }
     return;
   }
+  if (queue_ != nullptr && !PushLines()) return;  // the first message started streaming
   StartRead(&request_);
+}
+
+void ImportReactor::OnStreamedRead(bool ok) {
+  // The writer thread ends the call: every outcome goes through the queue.
+  if (!ok) {
+    if (context_->IsCancelled()) {
+      queue_->Close(absl::CancelledError("the client cancelled; nothing was written"));
+      return;
+    }
+    absl::StatusOr<CsvImportSummary> summary = import_->Finish();
+    if (!summary.ok()) {
+      queue_->Close(summary.status());
+      return;
+    }
+    PushLines();
+    const bool commit = summary->rejected == 0 || skip_invalid_;
+    {
+      std::lock_guard lock(summary_mutex_);
+      summary_ = *std::move(summary);
+      commit_ = commit;
+    }
+    // All-or-nothing: a rejected line rolls the whole write back.
+    queue_->Close(commit ? absl::OkStatus()
+                         : absl::AbortedError("some lines were rejected; nothing was written"));
+    return;
+  }
+  if (absl::Status status = TakeMessage(); !status.ok()) {
+    queue_->Close(status);
+    return;
+  }
+  if (PushLines()) StartRead(&request_);
+}
+
+bool ImportReactor::PushLines() {
+  import_->TakeLines(batches_);
+  return queue_->Push(batches_);
+}
+
+void ImportReactor::WriteStreamed() {
+  CallAwareSource guarded(*queue_, *context_);
+  absl::StatusOr<WriteResult> written = store_.Upsert(guarded);
+  if (!written.ok()) queue_->Abandon();  // the reader stops
+  std::optional<CsvImportSummary> summary;
+  bool commit = false;
+  {
+    std::lock_guard lock(summary_mutex_);
+    summary = summary_;
+    commit = commit_;
+  }
+  if (summary && !commit) {
+    // Rolled back on purpose: the reply says what to fix.
+    SetSummary(*summary);
+    observer_.OnLinesWritten(0, summary->rejected);
+    Complete(absl::OkStatus());
+    return;
+  }
+  if (!written.ok()) {
+    Complete(written.status());
+    return;
+  }
+  if (!summary) {  // committed without Finish: cannot happen
+    Complete(absl::InternalError("the import ended without a summary"));
+    return;
+  }
+  SetSummary(*summary);
+  response_->set_inserted(written->inserted);
+  response_->set_updated(written->updated);
+  response_->set_committed(true);
+  observer_.OnLinesWritten(summary->accepted, summary->rejected);
+  Complete(absl::OkStatus());
 }
 
 absl::Status ImportReactor::TakeMessage() {
@@ -135,7 +216,19 @@ absl::Status ImportReactor::TakeMessage() {
     if (!options.ok()) return options.status();
     dry_run_ = request_.options().dry_run();
     skip_invalid_ = options->skip_invalid;
+    // Lines whose final form is known at once (encoding and date order
+    // given) are written while the file arrives; a dry run writes nothing.
+    options->stream_lines = !dry_run_;
     import_ = std::make_unique<CsvImport>(*options);
+    if (import_->streaming()) {
+      queue_ = std::make_unique<LineQueue>(kQueuedLines, [this] { StartRead(&request_); });
+      try {
+        writer_ = std::thread([this] { WriteStreamed(); });
+      } catch (const std::system_error&) {
+        queue_.reset();
+        return absl::ResourceExhaustedError("cannot start a writer thread; nothing was written");
+      }
+    }
   }
   first_message_ = false;
   if (import_ == nullptr) import_ = std::make_unique<CsvImport>(CsvImportOptions{});
@@ -143,22 +236,26 @@ absl::Status ImportReactor::TakeMessage() {
   return absl::OkStatus();
 }
 
-absl::Status ImportReactor::FinishImport() {
-  if (import_ == nullptr) import_ = std::make_unique<CsvImport>(CsvImportOptions{});
-  absl::StatusOr<CsvImportSummary> summary = import_->Finish();
-  if (!summary.ok()) return summary.status();
-  response_->set_lines_read(summary->lines_read);
-  response_->set_accepted(summary->accepted);
-  response_->set_rejected(summary->rejected);
-  for (const RejectedLine& line : summary->rejected_lines) {
+void ImportReactor::SetSummary(const CsvImportSummary& summary) {
+  response_->set_lines_read(summary.lines_read);
+  response_->set_accepted(summary.accepted);
+  response_->set_rejected(summary.rejected);
+  for (const RejectedLine& line : summary.rejected_lines) {
     v1::RejectedLine& out = *response_->add_rejected_lines();
     out.set_line_number(line.line_number);
     out.set_field(line.field);
     out.set_reason(line.reason);
   }
-  for (const std::string& column : summary->unknown_columns) response_->add_unknown_columns(column);
-  response_->set_encoding(EncodingToProto(summary->encoding));
-  response_->set_date_order(DateOrderToProto(summary->date_order));
+  for (const std::string& column : summary.unknown_columns) response_->add_unknown_columns(column);
+  response_->set_encoding(EncodingToProto(summary.encoding));
+  response_->set_date_order(DateOrderToProto(summary.date_order));
+}
+
+absl::Status ImportReactor::FinishImport() {
+  if (import_ == nullptr) import_ = std::make_unique<CsvImport>(CsvImportOptions{});
+  absl::StatusOr<CsvImportSummary> summary = import_->Finish();
+  if (!summary.ok()) return summary.status();
+  SetSummary(*summary);
 
   std::unique_ptr<LineSource> lines = import_->AcceptedLines();
   if (dry_run_) {

@@ -5,17 +5,27 @@
 // size. At the end of the stream the reply reports what was read, and the
 // accepted lines are upserted in one transaction — unless it is a dry run, or
 // a line was rejected and skip_invalid is off (all-or-nothing: committed =
-// false, nothing written). Structural problems (missing required columns,
-// undecidable date order, broken quoting) fail the call with INVALID_ARGUMENT.
-// A cancelled or broken stream writes nothing.
+// false, nothing written).
+//
+// When the options give the encoding and the date order, each accepted line
+// is final as soon as it is read: the lines then stream into the store's
+// transaction while the file still arrives (a writer thread, fed through a
+// LineQueue, as IngestTransactions does), and the transaction commits or
+// rolls back at the end by the same rule. Otherwise (kAuto) the lines wait in
+// the import's spool until the end decides their form, and are written then. Structural problems
+// (missing required columns, undecidable date order, broken quoting) fail the call with
+// INVALID_ARGUMENT. A cancelled or broken stream writes nothing.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "api/rpc_observer.h"
 #include "api/write_gate.h"
+#include "common/line_queue.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "import/csv_import.h"
 #include "store/order_store.h"
@@ -38,6 +48,12 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCsvRequest>
  private:
   absl::Status TakeMessage();
   absl::Status FinishImport();
+  void SetSummary(const CsvImportSummary& summary);
+  // Streaming (queue_ set): reads feed the queue, the writer ends the call.
+  void OnStreamedRead(bool ok);
+  // Queues the lines accepted so far; false when the queue is full.
+  bool PushLines();
+  void WriteStreamed();
   void Complete(const absl::Status& status);
 
   grpc::CallbackServerContext* const context_;
@@ -54,6 +70,16 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCsvRequest>
   bool dry_run_ = false;
   bool skip_invalid_ = false;
   std::unique_ptr<CsvImport> import_;
+
+  // Streaming only (see above). Up to 16,384 lines (~3 MB) wait.
+  static constexpr std::size_t kQueuedLines = 16'384;
+  std::unique_ptr<LineQueue> queue_;
+  std::vector<LineBatch> batches_;
+  std::thread writer_;
+  // Set by the reader at the end of the stream, before it closes the queue.
+  std::mutex summary_mutex_;
+  std::optional<CsvImportSummary> summary_;  // guarded by summary_mutex_
+  bool commit_ = false;                      // guarded by summary_mutex_
 };
 
 }  // namespace analytics::api

@@ -83,6 +83,25 @@ class SpooledLineSource final : public LineSource {
   // A spool that cannot be read back (disk failure) ends the stream early;
   // status() then says why, so that the store commits nothing.
   bool Next(OrderLine& line) override {
+    OrderLineView view;
+    if (!NextView(view)) return false;
+    AssignLine(view, line);
+    return true;
+  }
+
+  bool NextBatch(LineBatch& batch) override {
+    batch.Clear();
+    OrderLineView view;
+    while (batch.line_count() < kLinesPerBatch && NextView(view)) batch.Add(view);
+    return !batch.empty();
+  }
+
+  absl::Status status() const override { return status_; }
+
+ private:
+  // The view points into the spool's buffer and converted_: valid until the
+  // next call.
+  bool NextView(OrderLineView& line) {
     if (!status_.ok()) return false;
     std::string_view record;
     absl::StatusOr<bool> more = reader_.Next(record);
@@ -96,24 +115,26 @@ class SpooledLineSource final : public LineSource {
       status_ = raw.status();
       return false;
     }
-    status_ = ToOrderLine(*raw, encoding_, order_, keys_, line);
+    status_ = ToOrderLineView(*raw, encoding_, order_, keys_, converted_, line);
     return status_.ok();
   }
 
-  absl::Status status() const override { return status_; }
-
- private:
   SpoolReader reader_;
   TextEncoding encoding_;
   DateOrder order_;
   LineKeyAssigner keys_;
+  ConvertedTexts converted_;
   absl::Status status_;
 };
 
 }  // namespace
 
 struct CsvImport::State {
-  explicit State(CsvImportOptions opts) : options(opts), encoding(opts.encoding) {}
+  explicit State(CsvImportOptions opts)
+      : options(opts),
+        streaming(opts.stream_lines && opts.encoding != TextEncoding::kAuto &&
+                  opts.date_order != DateOrder::kAuto),
+        encoding(opts.encoding) {}
 
   absl::Status Feed(std::string_view chunk);
   absl::Status FeedBody(std::string_view bytes);
@@ -129,6 +150,7 @@ struct CsvImport::State {
   absl::StatusOr<CsvImportSummary> Finish();
 
   const CsvImportOptions options;
+  const bool streaming;
   absl::Status failure;
   std::optional<CsvImportSummary> summary;  // set by a successful Finish
 
@@ -149,6 +171,12 @@ struct CsvImport::State {
   RowIdSet row_ids;
   std::shared_ptr<Spool> spool;
   std::string encoded;  // reused for every spooled line
+  // Streaming: the lines accepted and not taken yet, and the default keys
+  // (assigned in file order, as AcceptedLines() does).
+  std::vector<LineBatch> ready;
+  LineBatch filling;
+  LineKeyAssigner keys;
+  ConvertedTexts converted;  // reused for every streamed line
 
   std::int64_t lines_read = 0;
   std::int64_t accepted = 0;
@@ -389,6 +417,17 @@ absl::Status CsvImport::State::OnData(const CsvRecord& record) {
       return absl::OkStatus();
     }
   }
+  if (streaming) {
+    OrderLineView line;
+    if (absl::Status s = ToOrderLineView(raw, encoding, options.date_order, keys, converted, line);
+        !s.ok()) {
+      return s;
+    }
+    filling.Add(line);
+    if (filling.line_count() == kLinesPerBatch) ready.push_back(std::move(filling));
+    ++accepted;
+    return absl::OkStatus();
+  }
   if (spool == nullptr) {
     absl::StatusOr<std::shared_ptr<Spool>> created = Spool::Create();
     if (!created.ok()) return created.status();
@@ -435,6 +474,7 @@ absl::StatusOr<CsvImportSummary> CsvImport::State::Finish() {
   if (spool != nullptr) {
     if (absl::Status s = spool->Flush(); !s.ok()) return fail(s);
   }
+  if (!filling.empty()) ready.push_back(std::move(filling));
   result.lines_read = lines_read;
   result.accepted = accepted;
   result.rejected = rejected;
@@ -457,6 +497,13 @@ CsvImport::~CsvImport() = default;
 absl::Status CsvImport::Feed(std::string_view chunk) { return state_->Feed(chunk); }
 
 absl::StatusOr<CsvImportSummary> CsvImport::Finish() { return state_->Finish(); }
+
+bool CsvImport::streaming() const { return state_->streaming; }
+
+void CsvImport::TakeLines(std::vector<LineBatch>& batches) {
+  for (LineBatch& batch : state_->ready) batches.push_back(std::move(batch));
+  state_->ready.clear();
+}
 
 std::unique_ptr<LineSource> CsvImport::AcceptedLines() {
   if (!state_->summary || state_->spool == nullptr) return std::make_unique<EmptySource>();

@@ -57,6 +57,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/line_batch.h"
 #include "common/order_line.h"
 #include "common/rejected_line.h"
 #include "import/date_parser.h"
@@ -70,6 +71,12 @@ struct CsvImportOptions {
   // Only advice to the caller (write the accepted lines even when some were
   // rejected); the import itself validates and counts the same way.
   bool skip_invalid = false;
+  // Hand the accepted lines out as they are read (TakeLines) instead of
+  // spooling them for AcceptedLines(), so that the caller can write them
+  // while the file still arrives. Possible only when the encoding and the
+  // date order are given: in kAuto a line's final form is known only once
+  // the whole file was seen, and this is ignored (see streaming()).
+  bool stream_lines = false;
 };
 
 struct CsvImportSummary {
@@ -106,8 +113,18 @@ class CsvImport {
   // After a successful Finish: the accepted lines in file order, read back
   // from the spool. Each call starts again from the first line; before a
   // successful Finish the source is empty. Sources keep the spool alive and
-  // may outlive this object.
+  // may outlive this object. Empty when streaming().
   std::unique_ptr<LineSource> AcceptedLines();
+
+  // True when accepted lines are handed out by TakeLines (stream_lines, and
+  // both encoding and date order given).
+  bool streaming() const;
+  // Streaming: appends the lines accepted since the last call to `batches`,
+  // in file order, as full batches of kLinesPerBatch lines (the last, partial
+  // one only after Finish). Accepted lines are final: a later rejection of
+  // another line does not change them (the caller decides whether to commit
+  // them, from the summary).
+  void TakeLines(std::vector<LineBatch>& batches);
 
  private:
   struct State;

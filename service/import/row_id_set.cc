@@ -1,43 +1,47 @@
 #include "import/row_id_set.h"
 
-#include "absl/hash/hash.h"
+#include <algorithm>
+#include <cstring>
+
+#include "common/text_hash.h"
 
 namespace analytics {
+namespace {
 
-std::string_view RowIdSet::View(const std::string& arena, const Entry& entry) {
-  const std::uint64_t length = entry.where & ((std::uint64_t{1} << kLengthBits) - 1);
-  return std::string_view(arena).substr(entry.where >> kLengthBits, length);
+// Blocks of 1 MiB: a million typical IDs fill about ten.
+constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+
+}  // namespace
+
+std::string_view RowIdSet::View(const Entry& entry) const {
+  return std::string_view(blocks_[entry.block].get() + entry.offset, entry.length);
 }
 
-std::size_t RowIdSet::Hash::operator()(std::string_view id) const {
-  return absl::Hash<std::string_view>()(id);
+RowIdSet::Entry RowIdSet::Store(std::string_view id, std::uint32_t hash, std::int64_t line) {
+  if (blocks_.empty() || block_used_ + id.size() > block_size_) {
+    // An ID larger than a block gets a block of its own.
+    block_size_ = std::max(kBlockBytes, id.size());
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_size_));
+    block_used_ = 0;
+  }
+  const Entry entry{.block = static_cast<std::uint32_t>(blocks_.size() - 1),
+                    .offset = static_cast<std::uint32_t>(block_used_),
+                    .length = static_cast<std::uint32_t>(id.size()),
+                    .hash = hash,
+                    .line = line};
+  if (!id.empty()) std::memcpy(blocks_.back().get() + block_used_, id.data(), id.size());
+  block_used_ += id.size();
+  return entry;
 }
 
-std::size_t RowIdSet::Hash::operator()(const Entry& entry) const {
-  return (*this)(View(*arena, entry));
-}
-
-bool RowIdSet::Eq::operator()(const Entry& a, const Entry& b) const {
-  return View(*arena, a) == View(*arena, b);
-}
-
-bool RowIdSet::Eq::operator()(const Entry& a, std::string_view b) const {
-  return View(*arena, a) == b;
-}
-
-bool RowIdSet::Eq::operator()(std::string_view a, const Entry& b) const {
-  return a == View(*arena, b);
-}
-
-RowIdSet::RowIdSet() : entries_(0, Hash{&arena_}, Eq{&arena_}) {}
+RowIdSet::RowIdSet() : entries_(0, Hash{}, Eq{this}) {}
 
 std::optional<std::int64_t> RowIdSet::Insert(std::string_view id, std::int64_t line) {
   if (id.size() > kMaxIdBytes) return std::nullopt;  // see the header
   bool inserted = false;
-  const auto it = entries_.lazy_emplace(id, [&](const auto& construct) {
-    const std::uint64_t offset = arena_.size();
-    arena_.append(id);
-    construct(Entry{offset << kLengthBits | id.size(), line});
+  const Probe probe{id, HashText(id)};
+  const auto it = entries_.lazy_emplace(probe, [&](const auto& construct) {
+    construct(Store(id, probe.hash, line));
     inserted = true;
   });
   if (inserted) return std::nullopt;

@@ -99,29 +99,23 @@ absl::StatusOr<RawLine> DecodeRawLine(std::string_view bytes) {
   return line;
 }
 
-absl::Status ToOrderLine(const RawLine& raw, TextEncoding encoding, DateOrder order,
-                         LineKeyAssigner& keys, OrderLine& line) {
-  const auto text = [&](TextField field, std::string& out) {
-    AssignText(raw[field], encoding, out);
-  };
-  text(TextField::kOrderId, line.order_id);
-  text(TextField::kShipMode, line.ship_mode);
-  text(TextField::kCustomerId, line.customer_id);
-  text(TextField::kCustomerName, line.customer_name);
-  text(TextField::kSegment, line.segment);
-  text(TextField::kCountry, line.country);
-  text(TextField::kRegion, line.region);
-  text(TextField::kState, line.state);
-  text(TextField::kCity, line.city);
-  text(TextField::kPostalCode, line.postal_code);
-  text(TextField::kProductId, line.product_id);
-  text(TextField::kCategory, line.category);
-  text(TextField::kSubCategory, line.sub_category);
-  text(TextField::kProductName, line.product_name);
-  if (raw[TextField::kRowId].empty()) {
-    line.line_key = keys.NextKey(line.order_id, line.product_id);
-  } else {
-    text(TextField::kRowId, line.line_key);
+absl::Status ToOrderLineView(const RawLine& raw, TextEncoding encoding, DateOrder order,
+                             LineKeyAssigner& keys, ConvertedTexts& converted,
+                             OrderLineView& line) {
+  // TextField's order is OrderLine's, the Row ID in the key's place.
+  static_assert(kTextFieldCount == kOrderLineViewTexts.size());
+  const bool as_is = !IsSingleByteEncoding(encoding);  // UTF-8 already
+  for (std::size_t i = 0; i < kTextFieldCount; ++i) {
+    if (as_is) {
+      line.*kOrderLineViewTexts[i] = raw.text[i];
+    } else {
+      AssignText(raw.text[i], encoding, converted.texts[i]);
+      line.*kOrderLineViewTexts[i] = converted.texts[i];
+    }
+  }
+  if (line.line_key.empty()) {
+    converted.key = keys.NextKey(line.order_id, line.product_id);
+    line.line_key = converted.key;
   }
   // Dates were checked against `order` before spooling; failing here means
   // the order changed under us, which is a bug, not bad input.
@@ -138,6 +132,17 @@ absl::Status ToOrderLine(const RawLine& raw, TextEncoding encoding, DateOrder or
   line.quantity = raw.quantity;
   line.discount = raw.discount;
   line.profit = raw.profit;
+  return absl::OkStatus();
+}
+
+absl::Status ToOrderLine(const RawLine& raw, TextEncoding encoding, DateOrder order,
+                         LineKeyAssigner& keys, OrderLine& line) {
+  ConvertedTexts converted;
+  OrderLineView view;
+  if (absl::Status s = ToOrderLineView(raw, encoding, order, keys, converted, view); !s.ok()) {
+    return s;
+  }
+  AssignLine(view, line);
   return absl::OkStatus();
 }
 

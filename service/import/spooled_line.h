@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/line_batch.h"
 #include "common/line_key.h"
 #include "common/money.h"
 #include "common/order_line.h"
@@ -67,9 +68,21 @@ void EncodeRawLine(const RawLine& line, std::string& out);
 // Reads back EncodeRawLine's output; the views point into `bytes`.
 absl::StatusOr<RawLine> DecodeRawLine(std::string_view bytes);
 
+// Where a line's texts go when they cannot stay in the raw line's bytes
+// (converted from a single-byte encoding, or the default key); reused from
+// line to line.
+struct ConvertedTexts {
+  std::array<std::string, kTextFieldCount> texts;
+  std::string key;
+};
+
 // Converts to the service's form: text to UTF-8 from `encoding`, dates in
 // `order`, and the line key (the Row ID when present, else the default key
-// from `keys`, which must see the file's lines in order).
+// from `keys`, which must see the file's lines in order). The view's texts
+// point into `raw`'s bytes (UTF-8 needs no conversion) or into `converted`.
+absl::Status ToOrderLineView(const RawLine& raw, TextEncoding encoding, DateOrder order,
+                             LineKeyAssigner& keys, ConvertedTexts& converted, OrderLineView& line);
+// The same into an OrderLine of its own.
 absl::Status ToOrderLine(const RawLine& raw, TextEncoding encoding, DateOrder order,
                          LineKeyAssigner& keys, OrderLine& line);
 

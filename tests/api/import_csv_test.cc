@@ -149,6 +149,84 @@ TEST_F(ImportCsvTest, StructuralProblemsFailTheCallAndLeaveTheStoreUnchanged) {
   EXPECT_EQ(Kpis().current().revenue_micros(), before);
 }
 
+// Told the encoding and date order, the server writes lines while the file
+// still arrives; the transaction still commits or rolls back as a whole.
+TEST_F(ImportCsvTest, AStreamedImportCommitsOrRollsBackAsAWhole) {
+  v1::ImportCsvOptions told;
+  told.set_encoding(v1::ENCODING_UTF8);
+  told.set_date_order(v1::DATE_ORDER_YMD);
+  // Many batches' worth of lines, so that some are in the transaction before
+  // the end decides.
+  std::string big = "Row ID,Order ID,Order Date,Customer ID,Sales,Profit\n";
+  for (int i = 0; i < 6000; ++i) {
+    big += "r" + std::to_string(i) + ",O" + std::to_string(i) + ",2024-03-01,C1,1,0\n";
+  }
+  const std::string bad_at_end = big + "x,O9,2024-02-30,C1,1,0\n";
+  v1::ImportCsvResponse response;
+
+  ASSERT_TRUE(Import(bad_at_end, told, &response, 4096).ok());
+  EXPECT_FALSE(response.committed());
+  EXPECT_EQ(response.accepted(), 6000);
+  EXPECT_EQ(response.rejected(), 1);
+  ASSERT_EQ(response.rejected_lines_size(), 1);
+  EXPECT_EQ(response.rejected_lines(0).line_number(), 6002);
+  EXPECT_EQ(response.rejected_lines(0).field(), "Order Date");
+  EXPECT_EQ(response.date_order(), v1::DATE_ORDER_YMD);
+  EXPECT_EQ(Kpis().current().orders(), 0);
+
+  const grpc::Status fatal =
+      Import(big + "y,O9,2024-03-01,C\xff,1,0\n" + big, told, &response, 4096);
+  EXPECT_EQ(fatal.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(fatal.error_message().find("invalid UTF-8"), std::string::npos)
+      << fatal.error_message();
+  EXPECT_EQ(Kpis().current().orders(), 0);
+
+  v1::ImportCsvOptions dry_run = told;
+  dry_run.set_dry_run(true);
+  ASSERT_TRUE(Import(big, dry_run, &response, 4096).ok());
+  EXPECT_FALSE(response.committed());
+  EXPECT_EQ(response.inserted(), 6000);
+  EXPECT_EQ(Kpis().current().orders(), 0);
+
+  v1::ImportCsvOptions skip = told;
+  skip.set_skip_invalid(true);
+  ASSERT_TRUE(Import(bad_at_end, skip, &response, 4096).ok());
+  EXPECT_TRUE(response.committed());
+  EXPECT_EQ(response.inserted(), 6000);
+  EXPECT_EQ(response.rejected(), 1);
+  EXPECT_EQ(Kpis().current().orders(), 6000);
+
+  ASSERT_TRUE(Import(kSmallCsv, told, &response).ok());
+  EXPECT_TRUE(response.committed());
+  EXPECT_EQ(response.inserted(), 3);
+  EXPECT_EQ(response.encoding(), v1::ENCODING_UTF8);
+  // Its orders O1 and O2 exist already: only the revenue grows.
+  EXPECT_EQ(Kpis().current().orders(), 6000);
+  EXPECT_EQ(Kpis().current().revenue_micros(), 6'000'000'000 + 350'105'000);
+}
+
+// A stream cancelled halfway writes nothing, even though lines already went
+// into the transaction.
+TEST_F(ImportCsvTest, ACancelledStreamedImportWritesNothing) {
+  grpc::ClientContext context;
+  v1::ImportCsvResponse response;
+  auto writer = stub_->ImportCsv(&context, &response);
+  v1::ImportCsvRequest first;
+  first.mutable_options()->set_encoding(v1::ENCODING_UTF8);
+  first.mutable_options()->set_date_order(v1::DATE_ORDER_YMD);
+  ASSERT_TRUE(writer->Write(first));
+  std::string csv = "Row ID,Order ID,Order Date,Customer ID,Sales\n";
+  for (int i = 0; i < 3000; ++i) {
+    csv += std::to_string(i) + ",O" + std::to_string(i) + ",2024-03-01,C1,1\n";
+  }
+  v1::ImportCsvRequest chunk;
+  chunk.set_chunk(csv);
+  ASSERT_TRUE(writer->Write(chunk));
+  context.TryCancel();
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(Kpis().current().orders(), 0);
+}
+
 TEST_F(ImportCsvTest, OptionsOnlyInTheFirstMessage) {
   grpc::ClientContext context;
   v1::ImportCsvResponse response;

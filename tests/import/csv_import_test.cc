@@ -27,6 +27,7 @@ using ::analytics::testing::Collect;
 using ::analytics::testing::Import;
 using ::analytics::testing::ImportInPieces;
 using ::analytics::testing::ImportResult;
+using ::analytics::testing::ImportStreamed;
 using ::analytics::testing::ImportWithCuts;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -715,6 +716,41 @@ TEST(CsvImportTest, AcceptedLinesOutliveTheImport) {
   EXPECT_EQ(Collect(*source).size(), 2u);
 }
 
+TEST(CsvImportTest, StreamsOnlyWhenEncodingAndDateOrderAreGiven) {
+  const auto streams = [](DateOrder order, TextEncoding encoding) {
+    CsvImportOptions options = Options(order, encoding);
+    options.stream_lines = true;
+    return CsvImport(options).streaming();
+  };
+  EXPECT_TRUE(streams(DateOrder::kYmd, TextEncoding::kUtf8));
+  EXPECT_TRUE(streams(DateOrder::kDmy, TextEncoding::kLatin1));
+  EXPECT_FALSE(streams(DateOrder::kAuto, TextEncoding::kUtf8));
+  EXPECT_FALSE(streams(DateOrder::kYmd, TextEncoding::kAuto));
+  EXPECT_FALSE(CsvImport(Options(DateOrder::kYmd, TextEncoding::kUtf8)).streaming());
+}
+
+void ExpectSame(const ImportResult& actual, const ImportResult& expected, const std::string& how);
+
+// Thousands of lines, with and without Row IDs: full batches as they are
+// read, the same lines and keys as the spooled import's.
+TEST(CsvImportTest, StreamedLinesAreTheSpooledLines) {
+  for (const bool row_ids : {true, false}) {
+    std::string csv = absl::StrCat(row_ids ? "Row ID," : "",
+                                   "Order ID,Order Date,Customer ID,Product ID,Sales,Profit\n");
+    for (int i = 0; i < 5000; ++i) {
+      absl::StrAppend(&csv, row_ids ? absl::StrCat("r", i, ",") : "", "O", i / 3, ",2017-01-02,C",
+                      i % 97, ",P", i % 2, ",", i, ".25,-", i % 5, "\n");
+    }
+    absl::StrAppend(&csv, row_ids ? "x," : "", "O1,2017-02-30,C1,P1,1,1\n");  // rejected
+    const CsvImportOptions options = Options(DateOrder::kYmd, TextEncoding::kUtf8);
+    const ImportResult spooled = ImportInPieces(csv, options, 4096);
+    ASSERT_TRUE(spooled.summary.ok()) << spooled.summary.status();
+    EXPECT_EQ(spooled.summary->accepted, 5000);
+    EXPECT_EQ(spooled.summary->rejected, 1);
+    ExpectSame(ImportStreamed(csv, options, 4096), spooled, "streamed");
+  }
+}
+
 // The descriptor of the (nameless) spool file created in `dir`, found through
 // /proc: the link of an O_TMPFILE or unlinked file still names its directory.
 std::optional<int> SpoolFdIn(const std::string& dir) {
@@ -834,6 +870,13 @@ TEST_P(TrickyFileTest, SameResultWhereverTheInputIsCut) {
   }
   ExpectSame(ImportInPieces(c.csv, {}, 1), whole, "one byte at a time");
   ExpectSame(ImportInPieces(c.csv, {}, 7), whole, "seven bytes at a time");
+
+  // Told the encoding and date order, the import streams its lines: the
+  // same lines, wherever the input is cut.
+  const CsvImportOptions told = Options(summary.date_order, summary.encoding);
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{7}, c.csv.size()}) {
+    ExpectSame(ImportStreamed(c.csv, told, piece), whole, absl::StrCat("streamed by ", piece));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

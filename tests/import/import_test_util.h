@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/line_batch.h"
 #include "common/order_line.h"
 #include "gtest/gtest.h"
 #include "import/csv_import.h"
@@ -65,6 +66,45 @@ inline ImportResult ImportInPieces(std::string_view bytes, const CsvImportOption
   std::vector<std::size_t> cuts;
   for (std::size_t at = piece; at < bytes.size(); at += piece) cuts.push_back(at);
   return ImportWithCuts(bytes, options, cuts);
+}
+
+// Like ImportWithCuts (in pieces of `piece` bytes), streaming: the lines come
+// from TakeLines after every Feed and after Finish. The options must allow
+// streaming (encoding and date order given).
+inline ImportResult ImportStreamed(std::string_view bytes, CsvImportOptions options,
+                                   std::size_t piece) {
+  options.stream_lines = true;
+  ImportResult result;
+  CsvImport import(options);
+  EXPECT_TRUE(import.streaming());
+  std::vector<LineBatch> batches;
+  const auto take = [&] {
+    import.TakeLines(batches);
+    for (const LineBatch& batch : batches) {
+      EXPECT_LE(batch.line_count(), kLinesPerBatch);
+      LineBatchReader reader(batch.bytes());
+      OrderLine line;
+      while (reader.Next(line)) result.lines.push_back(line);
+      EXPECT_TRUE(reader.status().ok()) << reader.status();
+    }
+    batches.clear();
+  };
+  for (std::size_t begin = 0; begin < bytes.size(); begin += piece) {
+    absl::Status status = import.Feed(bytes.substr(begin, piece));
+    if (!status.ok()) {
+      result.feed_status = status;
+      result.summary = status;
+      return result;
+    }
+    take();
+  }
+  result.summary = import.Finish();
+  take();
+  // Streamed lines are not spooled as well.
+  if (result.summary.ok()) {
+    EXPECT_TRUE(Collect(*import.AcceptedLines()).empty());
+  }
+  return result;
 }
 
 inline std::optional<std::string> ReadFile(const std::string& path) {
