@@ -50,6 +50,8 @@ class CsvRecord {
   // Physical line on which the record starts.
   std::int64_t line() const { return line_; }
   std::size_t size() const { return ends_.size(); }
+  // Every field's bytes, back to back (what the fields are views into).
+  std::string_view bytes() const { return bytes_; }
   std::string_view operator[](std::size_t i) const {
     const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
     return bytes_.substr(begin, ends_[i] - begin);

@@ -107,6 +107,19 @@ std::string_view TextEncodingName(TextEncoding encoding) {
 
 bool IsSingleByteEncoding(TextEncoding encoding) { return Utf8Table(encoding) != nullptr; }
 
+bool IsAscii(std::string_view text) {
+  // Eight bytes at a time, high bits gathered and tested once at the end.
+  std::uint64_t high = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    high |= word;
+  }
+  for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
+  return (high & 0x8080808080808080ULL) == 0;
+}
+
 std::optional<std::size_t> FindInvalidUtf8(std::string_view text) {
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
   std::size_t i = 0;

@@ -44,6 +44,9 @@ inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 // (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF, no
 // truncated sequence at the end), or nullopt when `text` is valid UTF-8.
 std::optional<std::size_t> FindInvalidUtf8(std::string_view text);
+// True when every byte is below 0x80: text that is the same in every
+// supported encoding, and valid UTF-8.
+bool IsAscii(std::string_view text);
 
 // Whether `text` holds a byte in 0x80-0x9F (see the top of this file).
 bool HasC1Byte(std::string_view text);

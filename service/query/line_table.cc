@@ -205,6 +205,8 @@ void StagedWrite::AddBatch(const LineBatch& batch) {
         d.orders.Prefetch(ahead.order);
         ahead.customer = StringDictionary::HashOf(ahead.line.customer_id);
         d.customers.Prefetch(ahead.customer);
+        ahead.name = StringDictionary::HashOf(ahead.line.customer_name);
+        d.names.Prefetch(ahead.name);
       }
       ++read;
     }
@@ -233,7 +235,7 @@ void StagedWrite::AddLine(const OrderLineView& line, const Ahead* ahead) {
       .order = last_[0].Intern(d.orders, line.order_id, hashed_order ? &ahead->order : nullptr),
       .customer =
           last_[1].Intern(d.customers, line.customer_id, hashed_order ? &ahead->customer : nullptr),
-      .name = last_[2].Intern(d.names, line.customer_name),
+      .name = last_[2].Intern(d.names, line.customer_name, hashed_order ? &ahead->name : nullptr),
       .day = line.order_date,
       .dims = {dim(Dimension::kRegion, line.region), dim(Dimension::kCategory, line.category),
                dim(Dimension::kSubCategory, line.sub_category),

@@ -149,10 +149,11 @@ class StagedWrite {
   struct Ahead {
     OrderLineView line;
     bool hashed_key = false;
-    bool hashed_order = false;  // order (and customer) differ from the line before
+    bool hashed_order = false;  // order (customer, name) differ from the line before
     StringDictionary::Hashed key;
     StringDictionary::Hashed order;
     StringDictionary::Hashed customer;
+    StringDictionary::Hashed name;
   };
   void AddLine(const OrderLineView& line, const Ahead* ahead);
 
