@@ -2,38 +2,125 @@
 
 #include <cstring>
 
-#include "google/protobuf/wire_format_lite.h"
-
 namespace analytics::api {
 namespace {
 
-using google::protobuf::internal::WireFormatLite;
+// Wire types (protobuf encoding spec).
+constexpr int kVarint = 0;
+constexpr int kFixed64 = 1;
+constexpr int kLengthDelimited = 2;
+constexpr int kStartGroup = 3;
+constexpr int kEndGroup = 4;
+constexpr int kFixed32 = 5;
 
-constexpr int kLinesField = 1;  // IngestTransactionsRequest.lines
+constexpr std::uint32_t kLinesField = 1;  // IngestTransactionsRequest.lines
 // OrderLine's fields: 1-17 texts, then these.
-constexpr int kLastTextField = 17;
-constexpr int kSalesField = 18;
-constexpr int kQuantityField = 19;
-constexpr int kDiscountField = 20;
-constexpr int kProfitField = 21;
+constexpr std::uint32_t kLastTextField = 17;
+constexpr std::uint32_t kSalesField = 18;
+constexpr std::uint32_t kQuantityField = 19;
+constexpr std::uint32_t kDiscountField = 20;
+constexpr std::uint32_t kProfitField = 21;
 
-const std::uint8_t* Bytes(std::string_view bytes) {
-  return reinterpret_cast<const std::uint8_t*>(bytes.data());
-}
-
-// Protobuf's streams count in int: a message is far smaller (gRPC's
-// receive limit), but clamp rather than overflow.
-int Size(std::string_view bytes) {
-  return bytes.size() > static_cast<std::size_t>(INT32_MAX) ? INT32_MAX
-                                                            : static_cast<int>(bytes.size());
-}
+// Groups nest; protobuf's parser gives up at this depth, and so do we.
+constexpr int kMaxGroupDepth = 100;
 
 }  // namespace
 
+// A cursor over the bytes. Each read checks the end, so malformed bytes are
+// a failed read, never a read past the message.
+class IngestMessageReader::Cursor {
+ public:
+  Cursor(const char* begin, const char* end) : p_(begin), end_(end) {}
+
+  bool AtEnd() const { return p_ == end_; }
+  const char* position() const { return p_; }
+
+  // Up to ten bytes, as protobuf reads a varint.
+  bool Varint(std::uint64_t& value) {
+    if (p_ < end_ && static_cast<unsigned char>(*p_) < 0x80) {  // one byte: most
+      value = static_cast<unsigned char>(*p_++);
+      return true;
+    }
+    std::uint64_t result = 0;
+    for (int shift = 0; shift < 64 && p_ < end_; shift += 7) {
+      const auto byte = static_cast<unsigned char>(*p_++);
+      result |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        value = result;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A tag: field number and wire type. Field number 0 is malformed.
+  bool Tag(std::uint32_t& field, int& type) {
+    std::uint64_t tag = 0;
+    if (!Varint(tag)) return false;
+    const auto tag32 = static_cast<std::uint32_t>(tag);  // protobuf keeps 32 bits
+    field = tag32 >> 3;
+    type = static_cast<int>(tag32 & 7);
+    return field != 0;
+  }
+
+  // A length-delimited payload.
+  bool Bytes(std::string_view& bytes) {
+    std::uint64_t size = 0;
+    if (!Varint(size) || size > static_cast<std::uint64_t>(end_ - p_)) return false;
+    bytes = std::string_view(p_, size);
+    p_ += size;
+    return true;
+  }
+
+  bool Fixed64(std::uint64_t& value) {
+    if (end_ - p_ < 8) return false;
+    std::memcpy(&value, p_, 8);  // little-endian, as the wire is (x86, ARM)
+    p_ += 8;
+    return true;
+  }
+
+  bool Skip(std::size_t bytes) {
+    if (static_cast<std::size_t>(end_ - p_) < bytes) return false;
+    p_ += bytes;
+    return true;
+  }
+
+  // Skips a field whose tag was just read.
+  bool SkipField(std::uint32_t field, int type, int depth = 0) {
+    std::uint64_t ignored = 0;
+    std::string_view bytes;
+    switch (type) {
+      case kVarint:
+        return Varint(ignored);
+      case kFixed64:
+        return Skip(8);
+      case kLengthDelimited:
+        return Bytes(bytes);
+      case kFixed32:
+        return Skip(4);
+      case kStartGroup:
+        if (depth >= kMaxGroupDepth) return false;
+        for (;;) {
+          std::uint32_t inner = 0;
+          int inner_type = 0;
+          if (!Tag(inner, inner_type)) return false;
+          if (inner_type == kEndGroup) return inner == field;
+          if (!SkipField(inner, inner_type, depth + 1)) return false;
+        }
+      default:  // an end-group without its start, or wire types 6 and 7
+        return false;
+    }
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
 IngestMessageReader::IngestMessageReader(std::string_view bytes)
-    : in_(Bytes(bytes), Size(bytes)), size_(Size(bytes)) {
-  if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) Fail();
-}
+    : cursor_(std::make_unique<Cursor>(bytes.data(), bytes.data() + bytes.size())) {}
+
+IngestMessageReader::~IngestMessageReader() = default;
 
 bool IngestMessageReader::Fail() {
   ok_ = false;
@@ -42,68 +129,51 @@ bool IngestMessageReader::Fail() {
 }
 
 bool IngestMessageReader::Next(WireLine& line) {
+  Cursor& in = *cursor_;
   while (!done_) {
-    if (in_.ExpectAtEnd()) {
+    if (in.AtEnd()) {
       done_ = true;
       return false;
     }
-    const std::uint32_t tag = in_.ReadTag();
-    if (tag == 0) return Fail();
-    if (WireFormatLite::GetTagFieldNumber(tag) == kLinesField &&
-        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      std::uint32_t length = 0;
-      if (!in_.ReadVarint32(&length)) return Fail();
-      return ReadLine(length, line) || Fail();
+    std::uint32_t field = 0;
+    int type = 0;
+    if (!in.Tag(field, type)) return Fail();
+    if (field == kLinesField && type == kLengthDelimited) {
+      std::string_view bytes;
+      if (!in.Bytes(bytes)) return Fail();
+      return ReadLine(bytes, line) || Fail();
     }
-    if (!WireFormatLite::SkipField(&in_, tag)) return Fail();
+    if (!in.SkipField(field, type)) return Fail();
   }
   return false;
 }
 
-bool IngestMessageReader::ReadLine(std::uint32_t length, WireLine& line) {
-  if (length > static_cast<std::uint32_t>(size_ - in_.CurrentPosition())) return false;
+bool IngestMessageReader::ReadLine(std::string_view bytes, WireLine& line) {
   line = WireLine();
-  const auto limit = in_.PushLimit(static_cast<int>(length));
-  while (in_.BytesUntilLimit() > 0) {
-    const std::uint32_t tag = in_.ReadTag();
-    if (tag == 0) return false;
-    const int field = WireFormatLite::GetTagFieldNumber(tag);
-    const WireFormatLite::WireType type = WireFormatLite::GetTagWireType(tag);
-    if (field >= 1 && field <= kLastTextField &&
-        type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      std::uint32_t size = 0;
-      if (!in_.ReadVarint32(&size)) return false;
-      std::string_view& text = line.texts[field - 1];
-      if (size == 0) {
-        text = {};
-        continue;
-      }
-      const void* data = nullptr;
-      int available = 0;
-      if (!in_.GetDirectBufferPointer(&data, &available) ||
-          static_cast<std::uint32_t>(available) < size) {
-        return false;
-      }
-      text = std::string_view(static_cast<const char*>(data), size);
-      if (!in_.Skip(static_cast<int>(size))) return false;
+  Cursor in(bytes.data(), bytes.data() + bytes.size());
+  while (!in.AtEnd()) {
+    std::uint32_t field = 0;
+    int type = 0;
+    if (!in.Tag(field, type)) return false;
+    if (field <= kLastTextField && type == kLengthDelimited) {
+      if (!in.Bytes(line.texts[field - 1])) return false;
     } else if ((field == kSalesField || field == kDiscountField || field == kProfitField) &&
-               type == WireFormatLite::WIRETYPE_FIXED64) {
+               type == kFixed64) {
       std::uint64_t bits = 0;
-      if (!in_.ReadLittleEndian64(&bits)) return false;
+      if (!in.Fixed64(bits)) return false;
       double value = 0;
       std::memcpy(&value, &bits, sizeof value);
       (field == kSalesField      ? line.sales
        : field == kDiscountField ? line.discount
                                  : line.profit) = value;
-    } else if (field == kQuantityField && type == WireFormatLite::WIRETYPE_VARINT) {
+    } else if (field == kQuantityField && type == kVarint) {
       std::uint64_t value = 0;
-      if (!in_.ReadVarint64(&value)) return false;
+      if (!in.Varint(value)) return false;
       line.quantity = static_cast<std::int64_t>(value);
-    } else if (!WireFormatLite::SkipField(&in_, tag)) {
+    } else if (!in.SkipField(field, type)) {
       return false;
     }
   }
-  in_.PopLimit(limit);
   return true;
 }
 

@@ -191,11 +191,6 @@ void StagedWrite::AddBatch(const LineBatch& batch) {
     while (more && read - added < kAhead) {
       Ahead& ahead = ring[read % kAhead];
       if (!(more = reader.Next(ahead.line))) break;
-      ahead.hashed_key = replace_ && !unique_keys_;
-      if (ahead.hashed_key) {
-        ahead.key = StringDictionary::HashOf(ahead.line.line_key);
-        d.keys.Prefetch(ahead.key);
-      }
       // The lines of one order follow each other: only a new order id
       // (and with it, usually, a new customer) needs a lookup.
       ahead.hashed_order = ahead.line.order_id != previous_order;
@@ -220,9 +215,9 @@ void StagedWrite::AddLine(const OrderLineView& line, const Ahead* ahead) {
   Dictionaries& d = *local_;
   const bool hashed_order = ahead != nullptr && ahead->hashed_order;
   if (replace_) {
-    key_ids_.push_back(unique_keys_                            ? d.keys.AppendUnique(line.line_key)
-                       : ahead != nullptr && ahead->hashed_key ? d.keys.Intern(ahead->key)
-                                                               : d.keys.Intern(line.line_key));
+    // Appended as if unique; Apply indexes them all at once and only then
+    // looks for repeats (IndexAppendedIfUnique).
+    key_ids_.push_back(d.keys.AppendUnique(line.line_key));
   } else {
     key_text_.insert(key_text_.end(), line.line_key.begin(), line.line_key.end());
     key_end_.push_back(key_text_.size());
@@ -304,6 +299,12 @@ absl::StatusOr<std::int64_t> LineTable::Apply(StagedWrite& staged, WriteChanges*
     name_map = identity(d.names.size());
     for (std::size_t i = 0; i < kDimCount; ++i) dim_maps[i] = identity(d.dims[i].size());
     key_ids = std::move(staged.key_ids_);
+    if (!staged.unique_keys_ && !dictionaries_->keys.IndexAppendedIfUnique()) {
+      // The write repeats a key: its lines must share one id (the last wins).
+      std::vector<std::uint32_t> remap;
+      dictionaries_->keys.Deduplicate(remap);
+      for (std::uint32_t& key : key_ids) key = remap[key];
+    }
   } else {
     Dictionaries& d = *dictionaries_;
     const Dictionaries& local = *staged.local_;

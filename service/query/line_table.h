@@ -37,6 +37,7 @@
 #include "common/line_batch.h"
 #include "common/money.h"
 #include "common/order_line.h"
+#include "common/text_hash.h"
 #include "query/huge_page_allocator.h"
 #include "query/query_engine.h"
 #include "query/string_dictionary.h"
@@ -109,7 +110,7 @@ class StagedWrite {
   void Add(const OrderLineView& line) { AddLine(line, nullptr); }
   void Add(const OrderLine& line) { Add(ViewOf(line)); }
   // Adds a batch's lines, starting each line's lookups in the big
-  // dictionaries (keys, orders, customers) a few lines early.
+  // dictionaries (orders, customers, names) a few lines early.
   void AddBatch(const LineBatch& batch);
   bool replace() const { return replace_; }
   std::size_t size() const { return lines_.size(); }
@@ -137,7 +138,7 @@ class StagedWrite {
     // `hashed`, when given, is `value` hashed already.
     std::uint32_t Intern(StringDictionary& dictionary, std::string_view value,
                          const StringDictionary::Hashed* hashed = nullptr) {
-      if (!valid || value != text) {
+      if (!valid || !SameText(value, text)) {
         text = value;
         id = hashed != nullptr ? dictionary.Intern(*hashed) : dictionary.Intern(value);
         valid = true;
@@ -148,9 +149,7 @@ class StagedWrite {
   // A line read ahead: its big lookups hashed (and prefetched) already.
   struct Ahead {
     OrderLineView line;
-    bool hashed_key = false;
     bool hashed_order = false;  // order (customer, name) differ from the line before
-    StringDictionary::Hashed key;
     StringDictionary::Hashed order;
     StringDictionary::Hashed customer;
     StringDictionary::Hashed name;

@@ -38,14 +38,91 @@ std::string_view StringDictionary::Store(std::string_view value) {
   return {at, value.size()};
 }
 
+namespace {
+
+// (hash, id) pairs of ids [first, end), sorted by hash (then id): an LSD
+// radix sort, 11 bits a pass.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> SortedByHash(
+    const BigVector<std::uint32_t>& hashes, std::uint32_t first) {
+  const std::size_t n = hashes.size() - first;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs(n);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    pairs[i] = {hashes[first + i], static_cast<std::uint32_t>(first + i)};
+  }
+  constexpr int kBits = 11;
+  constexpr std::uint32_t kBuckets = 1u << kBits;
+  for (int shift = 0; shift < 32; shift += kBits) {
+    std::vector<std::size_t> start(kBuckets + 1, 0);
+    for (const auto& pair : pairs) ++start[((pair.first >> shift) & (kBuckets - 1)) + 1];
+    for (std::uint32_t b = 0; b < kBuckets; ++b) start[b + 1] += start[b];
+    for (const auto& pair : pairs) scratch[start[(pair.first >> shift) & (kBuckets - 1)]++] = pair;
+    pairs.swap(scratch);
+  }
+  return pairs;
+}
+
+}  // namespace
+
 void StringDictionary::CatchUp() const {
   if (indexed_ == views_.size()) return;
-  ids_.reserve(views_.size());
   hashes_.reserve(views_.size());
-  for (; indexed_ < views_.size(); ++indexed_) {
-    hashes_.push_back(HashText(views_[indexed_]));
-    ids_.insert(indexed_);
+  for (std::uint32_t id = static_cast<std::uint32_t>(hashes_.size()); id < views_.size(); ++id) {
+    hashes_.push_back(HashText(views_[id]));
   }
+  IndexSorted(SortedByHash(hashes_, indexed_));
+}
+
+void StringDictionary::IndexSorted(
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& sorted) const {
+  ids_.reserve(views_.size());
+  for (const auto& [hash, id] : sorted) {
+    ids_.lazy_emplace(Probe{views_[id], hash}, [id = id](const auto& place) { place(id); });
+  }
+  indexed_ = static_cast<std::uint32_t>(views_.size());
+}
+
+bool StringDictionary::IndexAppendedIfUnique() {
+  if (indexed_ == views_.size()) return true;
+  hashes_.reserve(views_.size());
+  for (std::uint32_t id = static_cast<std::uint32_t>(hashes_.size()); id < views_.size(); ++id) {
+    hashes_.push_back(HashText(views_[id]));
+  }
+  const auto sorted = SortedByHash(hashes_, indexed_);
+  // Equal values have equal hashes: they sit next to each other (within a
+  // run of one hash; such runs are short).
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    for (std::size_t j = i + 1; j < sorted.size() && sorted[j].first == sorted[i].first; ++j) {
+      if (views_[sorted[i].second] == views_[sorted[j].second]) return false;
+    }
+  }
+  // The new values must not repeat indexed ones either.
+  for (const auto& [hash, id] : sorted) {
+    if (indexed_ > 0 && ids_.find(Probe{views_[id], hash}) != ids_.end()) return false;
+  }
+  IndexSorted(sorted);
+  return true;
+}
+
+void StringDictionary::Deduplicate(std::vector<std::uint32_t>& remap) {
+  // The texts stay where they are in the arena: only the views move.
+  const BigVector<std::string_view> old = std::move(views_);
+  views_ = {};
+  hashes_.clear();
+  ids_.clear();
+  indexed_ = 0;
+  remap.resize(old.size());
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    const Probe probe{old[i], HashText(old[i])};
+    const auto it = ids_.lazy_emplace(probe, [&](const auto& place) {
+      const auto id = static_cast<std::uint32_t>(views_.size());
+      views_.push_back(probe.text);
+      hashes_.push_back(probe.hash);
+      place(id);
+    });
+    remap[i] = *it;
+  }
+  indexed_ = static_cast<std::uint32_t>(views_.size());
 }
 
 StringDictionary::Hashed StringDictionary::HashOf(std::string_view value) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "common/text_hash.h"
 #include "query/huge_page_allocator.h"
 
 namespace analytics::columnar {
@@ -51,6 +52,18 @@ class StringDictionary {
   // costs no hash probes at all until the first write needs them.
   std::uint32_t AppendUnique(std::string_view value);
   std::optional<std::uint32_t> Find(std::string_view value) const;
+
+  // For a bulk write's line keys, appended with AppendUnique though they may
+  // repeat: indexes them all at once and returns true, or returns false,
+  // leaving the dictionary as it was, when two of them are equal. Indexing
+  // in the order of the hashes fills the index front to back: on a million
+  // keys several times faster than hashing them in one by one, which is a
+  // cache miss each (and a regrowth now and then).
+  bool IndexAppendedIfUnique();
+  // Makes the values unique after IndexAppendedIfUnique said they are not:
+  // `remap[old id]` is the new id (the first occurrence's). Slow (one probe
+  // per value); for the rare write that repeats a key.
+  void Deduplicate(std::vector<std::uint32_t>& remap);
   // Makes room for `more` new values, so that adding them never rehashes
   // (a rehash re-reads every stored string, a cache miss each).
   void Reserve(std::size_t more);
@@ -71,16 +84,18 @@ class StringDictionary {
     const StringDictionary* dictionary;
     bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
     bool operator()(std::uint32_t id, const Probe& probe) const {
-      return dictionary->views_[id] == probe.text;
+      return SameText(dictionary->views_[id], probe.text);
     }
     bool operator()(const Probe& probe, std::uint32_t id) const {
-      return dictionary->views_[id] == probe.text;
+      return SameText(dictionary->views_[id], probe.text);
     }
   };
 
   std::string_view Store(std::string_view value);
   // Indexes the values added by AppendUnique.
   void CatchUp() const;
+  // Indexes views_[indexed_, end) given their (hash, id) pairs sorted.
+  void IndexSorted(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& sorted) const;
 
   // Big ones in huge pages (huge_page_allocator.h), and not zeroed: a
   // million new line keys otherwise cost ~15,000 page faults, each several
