@@ -74,11 +74,14 @@ class EmptySource final : public LineSource {
 // Reads the spool back as OrderLines.
 class SpooledLineSource final : public LineSource {
  public:
-  SpooledLineSource(std::shared_ptr<const Spool> spool, TextEncoding encoding, DateOrder order)
+  // `left_out`: records (by place, ascending) to skip; may be null.
+  SpooledLineSource(std::shared_ptr<const Spool> spool, TextEncoding encoding, DateOrder order,
+                    std::shared_ptr<const std::vector<std::int64_t>> left_out)
       : reader_(spool),
         encoding_(encoding),
         order_(order),
-        keys_(static_cast<std::size_t>(spool->records())) {}
+        keys_(static_cast<std::size_t>(spool->records())),
+        left_out_(std::move(left_out)) {}
 
   // A spool that cannot be read back (disk failure) ends the stream early;
   // status() then says why, so that the store commits nothing.
@@ -104,12 +107,20 @@ class SpooledLineSource final : public LineSource {
   bool NextView(OrderLineView& line) {
     if (!status_.ok()) return false;
     std::string_view record;
-    absl::StatusOr<bool> more = reader_.Next(record);
-    if (!more.ok()) {
-      status_ = more.status();
-      return false;
+    for (;;) {
+      absl::StatusOr<bool> more = reader_.Next(record);
+      if (!more.ok()) {
+        status_ = more.status();
+        return false;
+      }
+      if (!*more) return false;
+      const std::int64_t place = place_++;
+      if (left_out_ == nullptr || skipped_ == left_out_->size() ||
+          (*left_out_)[skipped_] != place) {
+        break;
+      }
+      ++skipped_;
     }
-    if (!*more) return false;
     absl::StatusOr<RawLine> raw = DecodeRawLine(record);
     if (!raw.ok()) {
       status_ = raw.status();
@@ -124,6 +135,9 @@ class SpooledLineSource final : public LineSource {
   DateOrder order_;
   LineKeyAssigner keys_;
   ConvertedTexts converted_;
+  std::shared_ptr<const std::vector<std::int64_t>> left_out_;
+  std::int64_t place_ = 0;   // records read so far
+  std::size_t skipped_ = 0;  // left_out_ entries passed
   absl::Status status_;
 };
 
@@ -132,7 +146,7 @@ class SpooledLineSource final : public LineSource {
 struct CsvImport::State {
   explicit State(CsvImportOptions opts)
       : options(opts),
-        streaming(opts.stream_lines && opts.encoding != TextEncoding::kAuto &&
+        streaming(opts.stream_lines && !opts.skip_invalid && opts.encoding != TextEncoding::kAuto &&
                   opts.date_order != DateOrder::kAuto),
         encoding(opts.encoding) {}
 
@@ -147,6 +161,8 @@ struct CsvImport::State {
   std::optional<Problem> ParseDateField(Column column, std::string_view text, std::int64_t line,
                                         std::optional<DateText>& out);
   void Reject(std::int64_t line, int field_index, std::string reason);
+  // At Finish: rejects the lines that repeat an earlier line's Row ID.
+  void RejectRepeatedRowIds();
   absl::StatusOr<CsvImportSummary> Finish();
 
   const CsvImportOptions options;
@@ -169,6 +185,9 @@ struct CsvImport::State {
   std::optional<ColumnMap> columns;
   DateOrderDetector dates;
   RowIdSet row_ids;
+  // Accepted lines (by place) that a repeated Row ID rejected at Finish:
+  // AcceptedLines() leaves them out.
+  std::shared_ptr<const std::vector<std::int64_t>> left_out;
   std::shared_ptr<Spool> spool;
   std::string encoded;  // reused for every spooled line
   // Streaming: the lines accepted and not taken yet, and the default keys
@@ -413,12 +432,10 @@ absl::Status CsvImport::State::OnData(const CsvRecord& record) {
     Reject(record.line(), (*columns)[problem->column], std::move(problem->reason));
     return absl::OkStatus();
   }
+  // Repeats are looked for at the end (row_id_set.h): the line counts as
+  // accepted until then. `accepted` is its place among accepted lines.
   if (const std::string_view row_id = raw[TextField::kRowId]; !row_id.empty()) {
-    if (const std::optional<std::int64_t> first = row_ids.Insert(row_id, record.line())) {
-      Reject(record.line(), (*columns)[Column::kRowId],
-             absl::StrCat("duplicate Row ID ", Quoted(row_id), " (first on line ", *first, ")"));
-      return absl::OkStatus();
-    }
+    row_ids.Add(row_id, record.line(), accepted);
   }
   if (streaming) {
     OrderLineView line;
@@ -440,6 +457,31 @@ absl::Status CsvImport::State::OnData(const CsvRecord& record) {
   if (absl::Status s = spool->Append(encoded); !s.ok()) return s;
   ++accepted;
   return absl::OkStatus();
+}
+
+void CsvImport::State::RejectRepeatedRowIds() {
+  RowIdSet::Repeats repeats = row_ids.FindRepeats(kMaxReportedRejections);
+  if (repeats.tags.empty()) return;
+  const int column = (*columns)[Column::kRowId];
+  for (const RowIdSet::Repeat& repeat : repeats.first) {
+    rejections.push_back(RejectedLine{
+        .line_number = repeat.line,
+        .field = column >= 0 && static_cast<std::size_t>(column) < header.size() ? header[column]
+                                                                                 : std::string(),
+        .reason = absl::StrCat("duplicate Row ID ", Quoted(repeat.id), " (first on line ",
+                               repeat.first_line, ")")});
+  }
+  // In file order, the first kMaxReportedRejections of both kinds: those
+  // found as lines arrived are complete up to where their list filled up,
+  // and any later one is not among the first.
+  std::stable_sort(
+      rejections.begin(), rejections.end(),
+      [](const RejectedLine& a, const RejectedLine& b) { return a.line_number < b.line_number; });
+  if (rejections.size() > kMaxReportedRejections) rejections.resize(kMaxReportedRejections);
+  const auto count = static_cast<std::int64_t>(repeats.tags.size());
+  rejected += count;
+  accepted -= count;
+  left_out = std::make_shared<const std::vector<std::int64_t>>(std::move(repeats.tags));
 }
 
 absl::StatusOr<CsvImportSummary> CsvImport::State::Finish() {
@@ -478,6 +520,7 @@ absl::StatusOr<CsvImportSummary> CsvImport::State::Finish() {
     if (absl::Status s = spool->Flush(); !s.ok()) return fail(s);
   }
   if (!filling.empty()) ready.push_back(std::move(filling));
+  RejectRepeatedRowIds();
   result.lines_read = lines_read;
   result.accepted = accepted;
   result.rejected = rejected;
@@ -511,7 +554,7 @@ void CsvImport::TakeLines(std::vector<LineBatch>& batches) {
 std::unique_ptr<LineSource> CsvImport::AcceptedLines() {
   if (!state_->summary || state_->spool == nullptr) return std::make_unique<EmptySource>();
   return std::make_unique<SpooledLineSource>(state_->spool, state_->summary->encoding,
-                                             state_->summary->date_order);
+                                             state_->summary->date_order, state_->left_out);
 }
 
 }  // namespace analytics

@@ -29,7 +29,8 @@
 // field is not empty; otherwise the default key of common/line_key.h
 // ("<order id>/<product id>/<n>", n counting accepted lines with that pair in
 // file order). A Row ID seen twice in one file rejects the later line: it
-// would silently replace the earlier one.
+// would silently replace the earlier one. (Repeats are found at Finish,
+// row_id_set.h says why.)
 //
 // Records whose fields are all empty (blank lines, ",,,,") are skipped and
 // not counted. Line numbers are physical lines of the file, header = 1.
@@ -74,8 +75,11 @@ struct CsvImportOptions {
   // Hand the accepted lines out as they are read (TakeLines) instead of
   // spooling them for AcceptedLines(), so that the caller can write them
   // while the file still arrives. Possible only when the encoding and the
-  // date order are given: in kAuto a line's final form is known only once
-  // the whole file was seen, and this is ignored (see streaming()).
+  // date order are given (in kAuto a line's final form is known only once
+  // the whole file was seen) and skip_invalid is off (a repeated Row ID is
+  // only found at the end, when its line was handed out already: the caller
+  // must then write nothing, which all-or-nothing does). Otherwise this is
+  // ignored (see streaming()).
   bool stream_lines = false;
 };
 
@@ -116,14 +120,14 @@ class CsvImport {
   // may outlive this object. Empty when streaming().
   std::unique_ptr<LineSource> AcceptedLines();
 
-  // True when accepted lines are handed out by TakeLines (stream_lines, and
-  // both encoding and date order given).
+  // True when accepted lines are handed out by TakeLines (stream_lines,
+  // both encoding and date order given, skip_invalid off).
   bool streaming() const;
   // Streaming: appends the lines accepted since the last call to `batches`,
   // in file order, as full batches of kLinesPerBatch lines (the last, partial
-  // one only after Finish). Accepted lines are final: a later rejection of
-  // another line does not change them (the caller decides whether to commit
-  // them, from the summary).
+  // one only after Finish). A line handed out may still be rejected at
+  // Finish (a repeated Row ID); the caller commits the lines only when the
+  // summary rejects none.
   void TakeLines(std::vector<LineBatch>& batches);
 
  private:

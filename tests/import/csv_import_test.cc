@@ -563,6 +563,40 @@ TEST(CsvImportTest, RepeatedRowIdRejectsTheLaterLine) {
   EXPECT_EQ(result.lines[0].order_id, "O1");
 }
 
+// Repeats are found at Finish; their rejections still come in file order
+// among the others, and a streamed import counts them too.
+TEST(CsvImportTest, RepeatedRowIdsFoundAtTheEndTakeTheirPlaceInFileOrder) {
+  const std::string csv =
+      "Row ID,Order ID,Order Date,Customer ID,Sales\n"
+      "1,O1,2017-01-02,C1,1\n"
+      "1,O2,2017-01-02,C1,2\n"   // line 3: repeat
+      "2,O3,2017-02-30,C1,3\n"   // line 4: no such day
+      "2,O4,2017-01-02,C1,4\n"   // line 5: first "2" (line 4 was rejected)
+      "1,O5,2017-01-02,C1,5\n"   // line 6: repeat
+      "3,O6,2017-01-02,C1,x\n";  // line 7: bad sales
+  const CsvImportOptions options = Options(DateOrder::kYmd, TextEncoding::kUtf8);
+  const ImportResult spooled = Import(csv, options);
+  ASSERT_TRUE(spooled.summary.ok()) << spooled.summary.status();
+  EXPECT_EQ(spooled.summary->accepted, 2);
+  EXPECT_EQ(spooled.summary->rejected, 4);
+  std::vector<std::int64_t> lines;
+  for (const RejectedLine& rejected : spooled.summary->rejected_lines) {
+    lines.push_back(rejected.line_number);
+  }
+  EXPECT_THAT(lines, ElementsAre(3, 4, 6, 7));
+  EXPECT_THAT(spooled.summary->rejected_lines[2].reason, HasSubstr("first on line 2"));
+  ASSERT_EQ(spooled.lines.size(), 2u);
+  EXPECT_EQ(spooled.lines[0].order_id, "O1");
+  EXPECT_EQ(spooled.lines[1].order_id, "O4");
+
+  // Streamed, the repeats were handed out before Finish found them: the
+  // summary rejects them all the same (the caller then commits nothing).
+  const ImportResult streamed = ImportStreamed(csv, options, 16);
+  ASSERT_TRUE(streamed.summary.ok());
+  EXPECT_EQ(streamed.summary->rejected, 4);
+  EXPECT_EQ(streamed.summary->rejected_lines, spooled.summary->rejected_lines);
+}
+
 // ---------------------------------------------------------------------------
 // Counting and reporting.
 
@@ -726,6 +760,12 @@ TEST(CsvImportTest, StreamsOnlyWhenEncodingAndDateOrderAreGiven) {
   EXPECT_TRUE(streams(DateOrder::kDmy, TextEncoding::kLatin1));
   EXPECT_FALSE(streams(DateOrder::kAuto, TextEncoding::kUtf8));
   EXPECT_FALSE(streams(DateOrder::kYmd, TextEncoding::kAuto));
+  {
+    CsvImportOptions skipping = Options(DateOrder::kYmd, TextEncoding::kUtf8);
+    skipping.stream_lines = true;
+    skipping.skip_invalid = true;  // a late rejection could not be left out
+    EXPECT_FALSE(CsvImport(skipping).streaming());
+  }
   EXPECT_FALSE(CsvImport(Options(DateOrder::kYmd, TextEncoding::kUtf8)).streaming());
 }
 
