@@ -38,6 +38,7 @@
 #include "common/money.h"
 #include "common/order_line.h"
 #include "common/text_hash.h"
+#include "query/chunked_vector.h"
 #include "query/huge_page_allocator.h"
 #include "query/query_engine.h"
 #include "query/string_dictionary.h"
@@ -166,7 +167,7 @@ class StagedWrite {
   BigVector<std::size_t> key_end_;
   // Replacing: each line's key id in local_->keys.
   BigVector<std::uint32_t> key_ids_;
-  BigVector<Line> lines_;
+  ChunkedVector<Line> lines_;
 };
 
 // A row a write removed or added, as answers kept across writes need it.

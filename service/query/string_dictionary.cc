@@ -76,8 +76,9 @@ void StringDictionary::CatchUp() const {
 void StringDictionary::IndexSorted(
     const std::vector<std::pair<std::uint32_t, std::uint32_t>>& sorted) const {
   ids_.reserve(views_.size());
+  // Callers guarantee the values are unique and not indexed yet.
   for (const auto& [hash, id] : sorted) {
-    ids_.lazy_emplace(Probe{views_[id], hash}, [id = id](const auto& place) { place(id); });
+    ids_.lazy_emplace(Absent{hash}, [id = id](const auto& place) { place(id); });
   }
   indexed_ = static_cast<std::uint32_t>(views_.size());
 }

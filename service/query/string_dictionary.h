@@ -73,11 +73,18 @@ class StringDictionary {
 
  private:
   using Probe = Hashed;
+  // For indexing a value known not to be indexed yet: equality with it is
+  // false without reading any text (the bulk index's inserts then touch
+  // only the index, in order).
+  struct Absent {
+    std::uint32_t hash;
+  };
   struct Hash {
     using is_transparent = void;
     const StringDictionary* dictionary;
     std::size_t operator()(std::uint32_t id) const;
     std::size_t operator()(const Probe& probe) const { return probe.hash; }
+    std::size_t operator()(const Absent& absent) const { return absent.hash; }
   };
   struct Eq {
     using is_transparent = void;
@@ -89,6 +96,8 @@ class StringDictionary {
     bool operator()(const Probe& probe, std::uint32_t id) const {
       return SameText(dictionary->views_[id], probe.text);
     }
+    bool operator()(std::uint32_t, const Absent&) const { return false; }
+    bool operator()(const Absent&, std::uint32_t) const { return false; }
   };
 
   std::string_view Store(std::string_view value);
