@@ -3,10 +3,13 @@
 #include <cstring>
 #include <utility>
 
+#include "common/text_hash.h"
+
 namespace analytics {
 namespace {
 
-constexpr char kFormatVersion = 1;
+constexpr char kFormatVersion = 2;
+constexpr char kFirstFormatVersion = 1;  // every text spelled out
 
 // Raw writes into room made beforehand: a line's twenty-odd appends, each
 // checking capacity and calling memcpy, were the encoder's main cost.
@@ -89,9 +92,15 @@ void LineBatch::Add(const OrderLineView& line) {
   bytes_.resize(start + most);
   char* const begin = bytes_.data();
   char* out = begin + start;
-  for (std::string_view OrderLineView::*field : kOrderLineViewTexts) {
-    const std::string_view text = line.*field;
-    out = PutVarintRaw(out, text.size());
+  for (std::size_t i = 0; i < kOrderLineViewTexts.size(); ++i) {
+    const std::string_view text = line.*kOrderLineViewTexts[i];
+    Span& previous = previous_[i];
+    if (lines_ > 0 && SameText(text, std::string_view(begin + previous.offset, previous.size))) {
+      *out++ = 0;
+      continue;
+    }
+    out = PutVarintRaw(out, text.size() + 1);
+    previous = {static_cast<std::size_t>(out - begin), text.size()};
     if (!text.empty()) std::memcpy(out, text.data(), text.size());
     out += text.size();
   }
@@ -107,9 +116,10 @@ void LineBatch::Add(const OrderLineView& line) {
 }
 
 LineBatchReader::LineBatchReader(std::string_view bytes) : rest_(bytes) {
-  if (rest_.empty() || rest_.front() != kFormatVersion) {
+  if (rest_.empty() || (rest_.front() != kFormatVersion && rest_.front() != kFirstFormatVersion)) {
     Fail();
   } else {
+    version_ = rest_.front();
     rest_.remove_prefix(1);
   }
 }
@@ -120,14 +130,26 @@ bool LineBatchReader::Fail() {
   return false;
 }
 
-bool LineBatchReader::Next(OrderLineView& line) {
+bool LineBatchReader::Next(OrderLineView& out) {
   if (rest_.empty()) return false;
-  for (std::string_view OrderLineView::*field : kOrderLineViewTexts) {
+  OrderLineView& line = current_;
+  repeated_ = 0;
+  for (std::size_t i = 0; i < kOrderLineViewTexts.size(); ++i) {
     std::uint64_t size = 0;
-    if (!GetVarint(rest_, size) || size > rest_.size()) return Fail();
-    line.*field = rest_.substr(0, size);
+    if (!GetVarint(rest_, size)) return Fail();
+    if (version_ == kFormatVersion) {
+      if (size == 0) {  // the same as the line before's: left as it is
+        if (first_) return Fail();
+        repeated_ |= 1u << i;
+        continue;
+      }
+      --size;
+    }
+    if (size > rest_.size()) return Fail();
+    line.*kOrderLineViewTexts[i] = rest_.substr(0, size);
     rest_.remove_prefix(size);
   }
+  first_ = false;
   std::int64_t order_date = 0;
   if (!GetSigned(rest_, order_date) || rest_.empty()) return Fail();
   line.order_date = static_cast<Day>(order_date);
@@ -145,6 +167,7 @@ bool LineBatchReader::Next(OrderLineView& line) {
       !GetSigned(rest_, line.discount) || !GetSigned(rest_, line.profit)) {
     return Fail();
   }
+  out = line;
   return true;
 }
 

@@ -39,29 +39,31 @@ void RowIdSet::Add(std::string_view id, std::int64_t line, std::int64_t tag) {
 
 RowIdSet::Repeats RowIdSet::FindRepeats(std::size_t max_reported) const {
   // Entry indexes sorted by hash, then index (an LSD radix sort is stable),
-  // so that within a run of one hash the file's order holds.
+  // so that within a run of one hash the file's order holds. The hashes
+  // travel with the indexes: looking them up in entries_ would be a cache
+  // miss per entry and pass.
   const std::size_t n = entries_.size();
-  std::vector<std::uint32_t> order(n);
-  std::vector<std::uint32_t> scratch(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> sorted(n);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch(n);
+  for (std::size_t i = 0; i < n; ++i) sorted[i] = {entries_[i].hash, static_cast<std::uint32_t>(i)};
   constexpr int kBits = 11;
   constexpr std::uint32_t kBuckets = 1u << kBits;
   for (int shift = 0; shift < 32; shift += kBits) {
     std::vector<std::size_t> start(kBuckets + 1, 0);
-    const auto bucket = [&](std::uint32_t i) {
-      return (entries_[i].hash >> shift) & (kBuckets - 1);
-    };
-    for (const std::uint32_t i : order) ++start[bucket(i) + 1];
+    for (const auto& pair : sorted) ++start[((pair.first >> shift) & (kBuckets - 1)) + 1];
     for (std::uint32_t b = 0; b < kBuckets; ++b) start[b + 1] += start[b];
-    for (const std::uint32_t i : order) scratch[start[bucket(i)]++] = i;
-    order.swap(scratch);
+    for (const auto& pair : sorted) scratch[start[(pair.first >> shift) & (kBuckets - 1)]++] = pair;
+    sorted.swap(scratch);
   }
+  std::vector<std::uint32_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = sorted[i].second;
+  const auto hash_at = [&](std::size_t i) { return sorted[i].first; };
 
   // (repeat, first occurrence) pairs, as entry indexes.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> found;
   for (std::size_t begin = 0; begin < n;) {
     std::size_t end = begin + 1;
-    while (end < n && entries_[order[end]].hash == entries_[order[begin]].hash) ++end;
+    while (end < n && hash_at(end) == hash_at(begin)) ++end;
     if (end - begin > kPairwiseRun) {
       std::stable_sort(
           order.begin() + static_cast<std::ptrdiff_t>(begin),

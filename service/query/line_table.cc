@@ -191,6 +191,7 @@ void StagedWrite::AddBatch(const LineBatch& batch) {
     while (more && read - added < kAhead) {
       Ahead& ahead = ring[read % kAhead];
       if (!(more = reader.Next(ahead.line))) break;
+      ahead.repeated = reader.repeated();
       // The lines of one order follow each other: only a new order id
       // (and with it, usually, a new customer) needs a lookup.
       ahead.hashed_order = ahead.line.order_id != previous_order;
@@ -222,20 +223,28 @@ void StagedWrite::AddLine(const OrderLineView& line, const Ahead* ahead) {
     key_text_.insert(key_text_.end(), line.line_key.begin(), line.line_key.end());
     key_end_.push_back(key_text_.size());
   }
-  const auto dim = [&](Dimension dimension, std::string_view value) {
-    const std::size_t i = DimIndex(dimension);
-    return last_[3 + i].Intern(d.dims[i], value);
+  // Texts the batch marked the same as the line before's keep its ids.
+  const std::uint32_t repeated = ahead != nullptr ? ahead->repeated : 0;
+  const auto same = [&](std::string_view OrderLineView::*field) {
+    return (repeated >> TextIndex(field) & 1) != 0;
   };
+  const auto dim = [&](Dimension dimension, std::string_view OrderLineView::*field) {
+    const std::size_t i = DimIndex(dimension);
+    return last_[3 + i].Intern(d.dims[i], line.*field, nullptr, same(field));
+  };
+  using V = OrderLineView;
   lines_.push_back(Line{
-      .order = last_[0].Intern(d.orders, line.order_id, hashed_order ? &ahead->order : nullptr),
-      .customer =
-          last_[1].Intern(d.customers, line.customer_id, hashed_order ? &ahead->customer : nullptr),
-      .name = last_[2].Intern(d.names, line.customer_name, hashed_order ? &ahead->name : nullptr),
+      .order = last_[0].Intern(d.orders, line.order_id, hashed_order ? &ahead->order : nullptr,
+                               same(&V::order_id)),
+      .customer = last_[1].Intern(d.customers, line.customer_id,
+                                  hashed_order ? &ahead->customer : nullptr, same(&V::customer_id)),
+      .name = last_[2].Intern(d.names, line.customer_name, hashed_order ? &ahead->name : nullptr,
+                              same(&V::customer_name)),
       .day = line.order_date,
-      .dims = {dim(Dimension::kRegion, line.region), dim(Dimension::kCategory, line.category),
-               dim(Dimension::kSubCategory, line.sub_category),
-               dim(Dimension::kSegment, line.segment), dim(Dimension::kState, line.state),
-               dim(Dimension::kShipMode, line.ship_mode)},
+      .dims = {dim(Dimension::kRegion, &V::region), dim(Dimension::kCategory, &V::category),
+               dim(Dimension::kSubCategory, &V::sub_category),
+               dim(Dimension::kSegment, &V::segment), dim(Dimension::kState, &V::state),
+               dim(Dimension::kShipMode, &V::ship_mode)},
       .sales = line.sales,
       .profit = line.profit,
       .quantity = line.quantity,

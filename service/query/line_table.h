@@ -136,9 +136,11 @@ class StagedWrite {
     std::string text;
     std::uint32_t id = 0;
     bool valid = false;
-    // `hashed`, when given, is `value` hashed already.
+    // `hashed`, when given, is `value` hashed already; `repeated`: the
+    // batch marked it the same as the line before's (this one's value).
     std::uint32_t Intern(StringDictionary& dictionary, std::string_view value,
-                         const StringDictionary::Hashed* hashed = nullptr) {
+                         const StringDictionary::Hashed* hashed = nullptr, bool repeated = false) {
+      if (repeated && valid) return id;
       if (!valid || !SameText(value, text)) {
         text = value;
         id = hashed != nullptr ? dictionary.Intern(*hashed) : dictionary.Intern(value);
@@ -150,7 +152,8 @@ class StagedWrite {
   // A line read ahead: its big lookups hashed (and prefetched) already.
   struct Ahead {
     OrderLineView line;
-    bool hashed_order = false;  // order (customer, name) differ from the line before
+    std::uint32_t repeated = 0;  // LineBatchReader::repeated()
+    bool hashed_order = false;   // order (customer, name) differ from the line before
     StringDictionary::Hashed order;
     StringDictionary::Hashed customer;
     StringDictionary::Hashed name;

@@ -139,6 +139,82 @@ TEST(LineCodec, RoundTripsEveryField) {
   EXPECT_EQ(line, extreme);
 }
 
+TEST(LineCodec, TextsLikeTheLineBeforesAreMarkedNotRepeated) {
+  OrderLine first = SampleLines()[0];
+  first.city = "";
+  OrderLine second = first;  // every text the same but the key and product
+  second.line_key = "other";
+  second.product_name = "another product";
+  OrderLine third = second;
+  third.city = "Lyon";  // a change after an empty text
+  LineBatch batch;
+  batch.Add(first);
+  const std::size_t one_line = batch.bytes().size();
+  batch.Add(second);
+  batch.Add(third);
+  // The second line costs its two new texts and a byte for each other one.
+  EXPECT_LT(batch.bytes().size() - one_line, one_line);
+  LineBatchReader reader(batch.bytes());
+  OrderLine line;
+  ASSERT_TRUE(reader.Next(line));
+  EXPECT_EQ(line, first);
+  EXPECT_EQ(reader.repeated(), 0u);
+  ASSERT_TRUE(reader.Next(line));
+  EXPECT_EQ(line, second);
+  const std::uint32_t all = (1u << kOrderLineViewTexts.size()) - 1;
+  EXPECT_EQ(reader.repeated(), all & ~(1u << TextIndex(&OrderLineView::line_key)) &
+                                   ~(1u << TextIndex(&OrderLineView::product_name)));
+  ASSERT_TRUE(reader.Next(line));
+  EXPECT_EQ(line, third);
+  EXPECT_EQ(reader.repeated() >> TextIndex(&OrderLineView::city) & 1, 0u);
+  EXPECT_FALSE(reader.Next(line));
+  EXPECT_TRUE(reader.status().ok());
+}
+
+// Logs written before version 2 spell every text out; they must still read.
+TEST(LineCodec, ReadsVersionOneBatches) {
+  const auto varint = [](std::string& out, std::uint64_t value) {
+    while (value >= 0x80) {
+      out.push_back(static_cast<char>(value | 0x80));
+      value >>= 7;
+    }
+    out.push_back(static_cast<char>(value));
+  };
+  const auto zigzag = [&](std::string& out, std::int64_t value) {
+    varint(out, (static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63));
+  };
+  std::string bytes(1, '\x01');
+  const OrderLine expected = SampleLines()[1];
+  for (int copy = 0; copy < 2; ++copy) {  // twice: version 1 has no repeat marks
+    for (std::string OrderLine::*field : kOrderLineTexts) {
+      varint(bytes, (expected.*field).size());
+      bytes += expected.*field;
+    }
+    zigzag(bytes, expected.order_date);
+    bytes.push_back(expected.ship_date ? 1 : 0);
+    if (expected.ship_date) zigzag(bytes, *expected.ship_date);
+    zigzag(bytes, expected.sales);
+    zigzag(bytes, expected.quantity);
+    zigzag(bytes, expected.discount);
+    zigzag(bytes, expected.profit);
+  }
+  LineBatchReader reader(bytes);
+  OrderLine line;
+  for (int copy = 0; copy < 2; ++copy) {
+    ASSERT_TRUE(reader.Next(line)) << reader.status();
+    EXPECT_EQ(line, expected);
+  }
+  EXPECT_FALSE(reader.Next(line));
+  EXPECT_TRUE(reader.status().ok());
+}
+
+TEST(LineCodec, ARepeatMarkOnTheFirstLineIsDamage) {
+  LineBatchReader reader(std::string("\x02\x00", 2));
+  OrderLine line;
+  EXPECT_FALSE(reader.Next(line));
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kDataLoss);
+}
+
 TEST(LineCodec, EveryTruncationOrDamagedByteIsAnErrorNotARead) {
   LineBatch encoder;
   for (const OrderLine& line : MixedLines(3)) encoder.Add(line);
