@@ -365,11 +365,11 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::IngestTransactions(
                            limits_.max_lines_per_ingest_message, guards_.write_gate);
 }
 
-grpc::ServerReadReactor<v1::ImportCsvRequest>* AnalyticsService::ImportCsv(
-    grpc::CallbackServerContext* context, v1::ImportCsvResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::ImportCsv(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
   // The reactor waits for the write gate on a thread of its own.
   if (absl::Status checked = CheckCall(guards_, *context, "ImportCsv"); !checked.ok()) {
-    return new RefusedStream<v1::ImportCsvRequest>(context, observer_, "ImportCsv", checked);
+    return new RefusedStream<grpc::ByteBuffer>(context, observer_, "ImportCsv", checked);
   }
   return new ImportReactor(context, response, store_, observer_, guards_.write_gate);
 }

@@ -23,12 +23,13 @@ struct ServiceLimits {
   int max_lines_per_ingest_message = 10'000;
 };
 
-// IngestTransactions is registered raw (its messages arrive as bytes, read
-// by ingest_decoder.h; see ingest_reactor.h for why); every other method is
-// typed.
+// The two client streams, IngestTransactions and ImportCsv, are registered
+// raw (their messages arrive as bytes: raw_message.h says why); every
+// other method is typed.
 class AnalyticsService final
     : public v1::AnalyticsService::WithRawCallbackMethod_IngestTransactions<
-          v1::AnalyticsService::CallbackService> {
+          v1::AnalyticsService::WithRawCallbackMethod_ImportCsv<
+              v1::AnalyticsService::CallbackService>> {
  public:
   // `guards` (auth, one writer at a time) are checked before every call.
   AnalyticsService(OrderStore& store, QueryEngine& engine, RpcObserver& observer,
@@ -40,8 +41,8 @@ class AnalyticsService final
                                          v1::SeedDemoDataResponse* response) override;
   grpc::ServerReadReactor<grpc::ByteBuffer>* IngestTransactions(
       grpc::CallbackServerContext* context, grpc::ByteBuffer* response) override;
-  grpc::ServerReadReactor<v1::ImportCsvRequest>* ImportCsv(
-      grpc::CallbackServerContext* context, v1::ImportCsvResponse* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportCsv(grpc::CallbackServerContext* context,
+                                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetKpis(grpc::CallbackServerContext* context,
                                     const v1::GetKpisRequest* request,
                                     v1::GetKpisResponse* response) override;

@@ -3,7 +3,9 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "api/call_guard.h"
+#include "api/raw_message.h"
 #include "api/status.h"
 
 namespace analytics::api {
@@ -82,12 +84,12 @@ v1::Encoding EncodingToProto(TextEncoding encoding) {
 
 }  // namespace
 
-ImportReactor::ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsvResponse* response,
+ImportReactor::ImportReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
                              OrderStore& store, RpcObserver& observer, WriteGate* gate)
-    : context_(context), response_(response), store_(store), observer_(observer) {
+    : context_(context), response_bytes_(response), store_(store), observer_(observer) {
   observer_.OnStart("ImportCsv");
   if (gate == nullptr) {
-    StartRead(&request_);
+    StartRead(&raw_request_);
     return;
   }
   const auto wait = [this, gate] {
@@ -97,7 +99,7 @@ ImportReactor::ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsv
       return;
     }
     lease_ = *std::move(lease);
-    StartRead(&request_);
+    StartRead(&raw_request_);
   };
   try {
     gate_waiter_ = std::thread(wait);
@@ -134,7 +136,7 @@ void ImportReactor::OnReadDone(bool ok) {
     return;
   }
   if (queue_ != nullptr && !PushLines()) return;  // the first message started streaming
-  StartRead(&request_);
+  StartRead(&raw_request_);
 }
 
 void ImportReactor::OnStreamedRead(bool ok) {
@@ -165,7 +167,7 @@ void ImportReactor::OnStreamedRead(bool ok) {
     queue_->Close(status);
     return;
   }
-  if (PushLines()) StartRead(&request_);
+  if (PushLines()) StartRead(&raw_request_);
 }
 
 bool ImportReactor::PushLines() {
@@ -208,6 +210,16 @@ void ImportReactor::WriteStreamed() {
 }
 
 absl::Status ImportReactor::TakeMessage() {
+  ++message_number_;
+  bool readable = false;
+  const std::string_view bytes = ContiguousBytes(raw_request_, slices_, joined_, readable);
+  if (!readable) return absl::InternalError("cannot read a received message; nothing was written");
+  if (!request_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("message ", message_number_,
+                     " of the stream is not a valid ImportCsvRequest (malformed bytes); nothing "
+                     "was written"));
+  }
   if (request_.has_options()) {
     if (!first_message_) {
       return absl::InvalidArgumentError("options: allowed only in the first message");
@@ -221,7 +233,7 @@ absl::Status ImportReactor::TakeMessage() {
     options->stream_lines = !dry_run_;
     import_ = std::make_unique<CsvImport>(*options);
     if (import_->streaming()) {
-      queue_ = std::make_unique<LineQueue>(kQueuedLines, [this] { StartRead(&request_); });
+      queue_ = std::make_unique<LineQueue>(kQueuedLines, [this] { StartRead(&raw_request_); });
       try {
         writer_ = std::thread([this] { WriteStreamed(); });
       } catch (const std::system_error&) {
@@ -282,6 +294,7 @@ absl::Status ImportReactor::FinishImport() {
 void ImportReactor::Complete(const absl::Status& status) {
   lease_ = WriteGate::Lease();  // the store's part is over: the next writer may start
   grpc::Status grpc_status = ToGrpcStatus(status, "ImportCsv");
+  if (grpc_status.ok()) SetResponse(response_message_, *response_bytes_);
   observer_.OnFinish({.method = "ImportCsv",
                       .peer = context_->peer(),
                       .code = grpc_status.error_code(),

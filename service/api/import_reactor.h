@@ -34,18 +34,22 @@ namespace analytics::api {
 
 namespace v1 = ::customer_analytics::v1;
 
-class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCsvRequest> {
+// Registered raw (raw_message.h): a message that is not a readable
+// ImportCsvRequest fails the call with INVALID_ARGUMENT, nothing written.
+class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   // With a `gate`, a thread of the reactor's waits for it before the first
   // read (a gRPC callback thread must not block in that wait, see
   // IngestReactor) and the lease is held until the import is over.
-  ImportReactor(grpc::CallbackServerContext* context, v1::ImportCsvResponse* response,
-                OrderStore& store, RpcObserver& observer, WriteGate* gate = nullptr);
+  // `response`: where the serialized ImportCsvResponse goes.
+  ImportReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response, OrderStore& store,
+                RpcObserver& observer, WriteGate* gate = nullptr);
 
   void OnReadDone(bool ok) override;
   void OnDone() override;
 
  private:
+  // Parses raw_request_ into request_, then acts on it.
   absl::Status TakeMessage();
   absl::Status FinishImport();
   void SetSummary(const CsvImportSummary& summary);
@@ -57,7 +61,9 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCsvRequest>
   void Complete(const absl::Status& status);
 
   grpc::CallbackServerContext* const context_;
-  v1::ImportCsvResponse* const response_;
+  grpc::ByteBuffer* const response_bytes_;
+  v1::ImportCsvResponse response_message_;
+  v1::ImportCsvResponse* const response_ = &response_message_;
   OrderStore& store_;
   RpcObserver& observer_;
   // The one-writer gate: waited for by gate_waiter_, held until Complete.
@@ -65,6 +71,10 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportCsvRequest>
   std::thread gate_waiter_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
+  grpc::ByteBuffer raw_request_;
+  std::vector<grpc::Slice> slices_;
+  std::string joined_;
+  std::int64_t message_number_ = 0;
   v1::ImportCsvRequest request_;
   bool first_message_ = true;
   bool dry_run_ = false;

@@ -7,6 +7,7 @@
 #include "api/call_guard.h"
 #include "api/convert.h"
 #include "api/ingest_decoder.h"
+#include "api/raw_message.h"
 #include "api/status.h"
 #include "common/rejected_line.h"
 
@@ -57,20 +58,9 @@ void IngestReactor::OnReadDone(bool ok) {
 
 absl::Status IngestReactor::TakeMessage() {
   ++message_number_;
-  slices_.clear();
-  if (!request_.Dump(&slices_).ok()) {
-    return absl::InternalError("cannot read a received message; nothing was written");
-  }
-  std::string_view bytes;
-  if (slices_.size() == 1) {
-    bytes = std::string_view(reinterpret_cast<const char*>(slices_[0].begin()), slices_[0].size());
-  } else {
-    joined_.clear();
-    for (const grpc::Slice& slice : slices_) {
-      joined_.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-    bytes = joined_;
-  }
+  bool readable = false;
+  const std::string_view bytes = ContiguousBytes(request_, slices_, joined_, readable);
+  if (!readable) return absl::InternalError("cannot read a received message; nothing was written");
   IngestMessageReader reader(bytes);
   // Filled in place: a recycled batch keeps its buffer's capacity.
   LineBatch batch = queue_.TakeSpare();
@@ -143,9 +133,7 @@ void IngestReactor::Write() {
   response.set_inserted(written->inserted);
   response.set_updated(written->updated);
   observer_.OnLinesWritten(response.accepted(), response.rejected());
-  const std::string bytes = response.SerializeAsString();
-  grpc::Slice slice(bytes);
-  *response_ = grpc::ByteBuffer(&slice, 1);
+  SetResponse(response, *response_);
   Complete(absl::OkStatus());
 }
 

@@ -10,10 +10,8 @@
 // When the client closes the stream the transaction commits; a cancelled or
 // broken stream rolls it back and writes nothing. A message over the
 // per-message line limit, or one that is not a readable
-// IngestTransactionsRequest, fails the whole stream with INVALID_ARGUMENT.
-// (The method is registered raw, as bytes, for that reason too: with a
-// typed method gRPC reports a message it cannot parse to the reactor as an
-// ordinary end of stream, which would commit what came before.)
+// IngestTransactionsRequest, fails the whole stream with INVALID_ARGUMENT
+// (the method is registered raw: raw_message.h says why).
 //
 // Threads: gRPC's callback threads run OnReadDone (conversion, validation,
 // Push); the writer thread waits for the write gate, runs the Upsert and is

@@ -1,7 +1,6 @@
 // Every RPC through a real channel to the real server, on hand-computed data
 // (the sample of support/sample_lines.h, sent through IngestTransactions),
 // and the error codes of bad requests.
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,6 +15,7 @@
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "support/process.h"
+#include "support/raw_stream.h"
 
 namespace analytics {
 namespace {
@@ -271,47 +271,13 @@ TEST_F(ApiTest, AnOversizedIngestMessageFailsTheWholeStream) {
 }
 
 // Sends each of `messages` as one message's bytes on one IngestTransactions
-// stream (a generic call: the only way to send bytes the generated stubs
-// would not produce), half-closes, and returns the status and the response.
+// stream and parses the response.
 grpc::Status IngestRaw(grpc::Channel& channel, const std::vector<std::string>& messages,
                        v1::IngestTransactionsResponse* response) {
-  grpc::GenericStub stub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  grpc::CompletionQueue queue;
-  const auto await = [&] {
-    void* tag = nullptr;
-    bool ok = false;
-    return queue.Next(&tag, &ok) && ok;
-  };
-  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(
-      &context, "/customer_analytics.v1.AnalyticsService/IngestTransactions", &queue);
-  call->StartCall(nullptr);
-  EXPECT_TRUE(await());
-  for (const std::string& bytes : messages) {
-    grpc::Slice slice(bytes);
-    call->Write(grpc::ByteBuffer(&slice, 1), nullptr);
-    if (!await()) break;  // the server ended the call
-  }
-  call->WritesDone(nullptr);
-  await();
-  grpc::ByteBuffer reply;
-  call->Read(&reply, nullptr);
-  const bool replied = await();
-  grpc::Status status;
-  call->Finish(&status, nullptr);
-  await();
-  queue.Shutdown();
-  void* tag = nullptr;
-  bool ok = false;
-  while (queue.Next(&tag, &ok)) {
-  }
-  std::vector<grpc::Slice> slices;
-  if (replied && reply.Dump(&slices).ok()) {
-    std::string bytes;
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
+  std::string bytes;
+  const grpc::Status status = testing::RawClientStream(
+      channel, "/customer_analytics.v1.AnalyticsService/IngestTransactions", messages, bytes);
+  if (!bytes.empty()) {
     EXPECT_TRUE(response->ParseFromString(bytes));
   }
   return status;

@@ -14,6 +14,7 @@
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "store/sqlite.h"
 #include "support/process.h"
+#include "support/raw_stream.h"
 
 namespace analytics {
 namespace {
@@ -225,6 +226,36 @@ TEST_F(ImportCsvTest, ACancelledStreamedImportWritesNothing) {
   context.TryCancel();
   EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_EQ(Kpis().current().orders(), 0);
+}
+
+// With a typed method gRPC would hand the server an unreadable message as
+// an ordinary end of stream, and a file cut there could be committed.
+TEST_F(ImportCsvTest, AnUnreadableMessageFailsTheCallAndWritesNothing) {
+  std::shared_ptr<grpc::Channel> owned =
+      grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  v1::ImportCsvRequest options;
+  options.mutable_options()->set_encoding(v1::ENCODING_UTF8);
+  v1::ImportCsvRequest chunk;
+  chunk.set_chunk(kSmallCsv);  // whole records: a cut here would be a valid file
+  std::string cut = chunk.SerializeAsString();
+  cut.pop_back();  // the chunk now runs past the message's end
+  std::string response;
+  const grpc::Status status = testing::RawClientStream(
+      *owned, "/customer_analytics.v1.AnalyticsService/ImportCsv",
+      {options.SerializeAsString(), chunk.SerializeAsString(), cut}, response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("message 3 "), std::string::npos) << status.error_message();
+  EXPECT_EQ(Kpis().current().orders(), 0);
+
+  // The same stream without the broken message imports (the raw path works).
+  ASSERT_TRUE(testing::RawClientStream(*owned, "/customer_analytics.v1.AnalyticsService/ImportCsv",
+                                       {options.SerializeAsString(), chunk.SerializeAsString()},
+                                       response)
+                  .ok());
+  v1::ImportCsvResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(response));
+  EXPECT_TRUE(parsed.committed());
+  EXPECT_EQ(parsed.inserted(), 3);
 }
 
 TEST_F(ImportCsvTest, OptionsOnlyInTheFirstMessage) {
