@@ -209,7 +209,8 @@ TEST(LineCodec, ReadsVersionOneBatches) {
 }
 
 TEST(LineCodec, ARepeatMarkOnTheFirstLineIsDamage) {
-  LineBatchReader reader(std::string("\x02\x00", 2));
+  const std::string bytes("\x02\x00", 2);  // the reader keeps a view: keep the bytes
+  LineBatchReader reader(bytes);
   OrderLine line;
   EXPECT_FALSE(reader.Next(line));
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kDataLoss);
@@ -232,7 +233,8 @@ TEST(LineCodec, EveryTruncationOrDamagedByteIsAnErrorNotARead) {
       EXPECT_EQ(decoder.status().code(), absl::StatusCode::kDataLoss) << cut;
     }
   }
-  LineBatchReader bad_version(std::string("\x07") + whole.substr(1));
+  const std::string bad_bytes = std::string("\x07") + whole.substr(1);
+  LineBatchReader bad_version(bad_bytes);
   OrderLine line;
   EXPECT_FALSE(bad_version.Next(line));
   EXPECT_EQ(bad_version.status().code(), absl::StatusCode::kDataLoss);
