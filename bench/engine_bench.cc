@@ -2,7 +2,6 @@
 // without gRPC, for profiling (perf record / callgrind) and quick checks.
 //
 // Usage: engine-bench DB [columnar|sql] [repetitions]
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,17 +18,10 @@
 #include "reports/kpi_report.h"
 #include "reports/trend_report.h"
 #include "store/order_store.h"
+#include "thread_cpu.h"
 
 namespace analytics {
 namespace {
-
-// CPU time of this thread: on a shared machine, wall time also counts the
-// time other processes held the core.
-double ThreadCpuMs() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
-}
 
 double Ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();

@@ -5,7 +5,6 @@
 // for profiling the write path (perf record) and quick before/after checks.
 //
 // Usage: staging-bench [lines] [repetitions]
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,15 +14,10 @@
 #include "common/line_batch.h"
 #include "demo/demo_generator.h"
 #include "query/line_table.h"
+#include "thread_cpu.h"
 
 namespace analytics {
 namespace {
-
-double ThreadCpuMs() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
-}
 
 int Main(int argc, char** argv) {
   DemoOptions options;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/hash_sort.h"
 #include "common/text_hash.h"
 
 namespace analytics {
@@ -43,18 +44,9 @@ RowIdSet::Repeats RowIdSet::FindRepeats(std::size_t max_reported) const {
   // travel with the indexes: looking them up in entries_ would be a cache
   // miss per entry and pass.
   const std::size_t n = entries_.size();
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> sorted(n);
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch(n);
+  std::vector<HashAndIndex> sorted(n);
   for (std::size_t i = 0; i < n; ++i) sorted[i] = {entries_[i].hash, static_cast<std::uint32_t>(i)};
-  constexpr int kBits = 11;
-  constexpr std::uint32_t kBuckets = 1u << kBits;
-  for (int shift = 0; shift < 32; shift += kBits) {
-    std::vector<std::size_t> start(kBuckets + 1, 0);
-    for (const auto& pair : sorted) ++start[((pair.first >> shift) & (kBuckets - 1)) + 1];
-    for (std::uint32_t b = 0; b < kBuckets; ++b) start[b + 1] += start[b];
-    for (const auto& pair : sorted) scratch[start[(pair.first >> shift) & (kBuckets - 1)]++] = pair;
-    sorted.swap(scratch);
-  }
+  SortByHash(sorted);
   std::vector<std::uint32_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = sorted[i].second;
   const auto hash_at = [&](std::size_t i) { return sorted[i].first; };

@@ -31,7 +31,6 @@ class ChunkedVector {
   const T& operator[](std::size_t i) const {
     return chunks_[i / kChunkElements][i % kChunkElements];
   }
-  void reserve(std::size_t) {}  // chunks need no room made ahead
 
  private:
   std::vector<BigVector<T>> chunks_;

@@ -165,7 +165,7 @@ StagedWrite StagedWrite::WithUniqueKeys() {
 }
 
 void StagedWrite::Reserve(std::size_t lines) {
-  lines_.reserve(lines_.size() + lines);
+  // lines_ needs no room made ahead: its chunks never move.
   if (replace_) {
     key_ids_.reserve(key_ids_.size() + lines);
     local_->keys.Reserve(lines);

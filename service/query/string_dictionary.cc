@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/hash_sort.h"
 #include "common/text_hash.h"
 
 namespace analytics::columnar {
@@ -40,25 +41,14 @@ std::string_view StringDictionary::Store(std::string_view value) {
 
 namespace {
 
-// (hash, id) pairs of ids [first, end), sorted by hash (then id): an LSD
-// radix sort, 11 bits a pass.
-std::vector<std::pair<std::uint32_t, std::uint32_t>> SortedByHash(
-    const BigVector<std::uint32_t>& hashes, std::uint32_t first) {
-  const std::size_t n = hashes.size() - first;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs(n);
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch(n);
-  for (std::size_t i = 0; i < n; ++i) {
+// (hash, id) pairs of ids [first, end), sorted by hash (then id).
+std::vector<HashAndIndex> SortedByHash(const BigVector<std::uint32_t>& hashes,
+                                       std::uint32_t first) {
+  std::vector<HashAndIndex> pairs(hashes.size() - first);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
     pairs[i] = {hashes[first + i], static_cast<std::uint32_t>(first + i)};
   }
-  constexpr int kBits = 11;
-  constexpr std::uint32_t kBuckets = 1u << kBits;
-  for (int shift = 0; shift < 32; shift += kBits) {
-    std::vector<std::size_t> start(kBuckets + 1, 0);
-    for (const auto& pair : pairs) ++start[((pair.first >> shift) & (kBuckets - 1)) + 1];
-    for (std::uint32_t b = 0; b < kBuckets; ++b) start[b + 1] += start[b];
-    for (const auto& pair : pairs) scratch[start[(pair.first >> shift) & (kBuckets - 1)]++] = pair;
-    pairs.swap(scratch);
-  }
+  SortByHash(pairs);
   return pairs;
 }
 
