@@ -52,7 +52,15 @@ import threading
 import time
 import urllib.request
 
-import grpc
+# Before grpc is imported: this script forks (the server, each Job attempt)
+# after its probes have run gRPC calls, and grpcio's fork support joins
+# gRPC's threads in a pre-fork handler — which hung forever now and then
+# (gdb: __libc_fork -> __run_prefork_handlers -> cygrpc -> pthread_join),
+# the deploy.k8s.run timeouts seen in CI. The children exec at once and
+# need no gRPC state, so the support is not needed.
+os.environ["GRPC_ENABLE_FORK_SUPPORT"] = "false"
+
+import grpc  # noqa: E402 (after the environment above)
 from prometheus_client.parser import text_string_to_metric_families
 
 from k8s_manifests import (ManifestError, container_port, host_port, of_kind, one, render,
