@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "query/columnar_engine.h"
+#include "query/columnar/columnar_engine.h"
 #include "query/sql_query_engine.h"
 #include "reports/breakdown_report.h"
 #include "reports/customer_report.h"

@@ -13,7 +13,7 @@
 
 #include "common/line_batch.h"
 #include "demo/demo_generator.h"
-#include "query/line_table.h"
+#include "query/columnar/line_table.h"
 #include "thread_cpu.h"
 
 namespace analytics {

@@ -4,7 +4,7 @@
 // for the life of the server and never see the switch, except in speed.
 #pragma once
 
-#include "query/columnar_engine.h"
+#include "query/columnar/columnar_engine.h"
 #include "query/query_engine.h"
 
 namespace analytics {

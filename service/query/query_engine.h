@@ -20,7 +20,7 @@
 #include "common/civil_day.h"
 #include "common/filter.h"
 #include "common/measures.h"
-#include "query/huge_page_allocator.h"
+#include "query/columnar/huge_page_allocator.h"
 
 namespace analytics {
 

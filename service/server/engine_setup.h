@@ -13,7 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "query/columnar_engine.h"
+#include "query/columnar/columnar_engine.h"
 #include "query/fallback_engine.h"
 #include "query/sql_query_engine.h"
 #include "store/order_store.h"

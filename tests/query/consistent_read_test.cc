@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "query/columnar_engine.h"
+#include "query/columnar/columnar_engine.h"
 #include "query/fallback_engine.h"
 #include "query/sql_query_engine.h"
 #include "support/sample_lines.h"

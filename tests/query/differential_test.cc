@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "query/columnar_engine.h"
+#include "query/columnar/columnar_engine.h"
 #include "query/fallback_engine.h"
-#include "query/rank_scoring.h"
+#include "query/columnar/rank_scoring.h"
 #include "query/sql_query_engine.h"
 #include "reports/breakdown_report.h"
 #include "reports/customer_report.h"

@@ -1,4 +1,4 @@
-#include "query/string_dictionary.h"
+#include "query/columnar/string_dictionary.h"
 
 #include <algorithm>
 #include <cstring>

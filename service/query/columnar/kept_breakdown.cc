@@ -1,10 +1,10 @@
-#include "query/kept_breakdown.h"
+#include "query/columnar/kept_breakdown.h"
 
 #include <algorithm>
 #include <bit>
 #include <utility>
 
-#include "query/dense_bitset.h"
+#include "query/columnar/dense_bitset.h"
 
 namespace analytics::columnar {
 

@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "query/huge_page_allocator.h"
+#include "query/columnar/huge_page_allocator.h"
 
 namespace analytics::columnar {
 

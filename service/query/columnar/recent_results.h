@@ -11,16 +11,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
-#include <mutex>
 #include <optional>
 
-namespace analytics {
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
+namespace analytics::columnar {
 
 template <typename Key, typename Value, std::size_t kEntries>
 class RecentResults {
  public:
   std::optional<Value> Find(const Key& key, std::uint64_t generation) const {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
       if (it->generation == generation && it->key == key) {
         entries_.splice(entries_.begin(), entries_, it);  // most recently used first
@@ -31,7 +33,7 @@ class RecentResults {
   }
 
   void Keep(const Key& key, std::uint64_t generation, Value value) const {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     for (const Entry& entry : entries_) {
       if (entry.generation == generation && entry.key == key) return;  // a racing twin
     }
@@ -41,7 +43,7 @@ class RecentResults {
 
   // Frees the memory of answers a write made stale.
   void Clear() const {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     entries_.clear();
   }
 
@@ -51,8 +53,8 @@ class RecentResults {
     std::uint64_t generation;
     Value value;
   };
-  mutable std::mutex mutex_;
-  mutable std::list<Entry> entries_;
+  mutable absl::Mutex mutex_;
+  mutable std::list<Entry> entries_ ABSL_GUARDED_BY(mutex_);
 };
 
-}  // namespace analytics
+}  // namespace analytics::columnar

@@ -1,4 +1,4 @@
-#include "query/rank_scoring.h"
+#include "query/columnar/rank_scoring.h"
 
 #include <algorithm>
 #include <array>

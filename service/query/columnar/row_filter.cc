@@ -1,4 +1,4 @@
-#include "query/row_filter.h"
+#include "query/columnar/row_filter.h"
 
 namespace analytics::columnar {
 namespace {

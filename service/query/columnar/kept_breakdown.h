@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "common/measures.h"
-#include "query/line_table.h"
+#include "query/columnar/line_table.h"
 
 namespace analytics::columnar {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/filter.h"
-#include "query/line_table.h"
+#include "query/columnar/line_table.h"
 
 namespace analytics::columnar {
 

@@ -22,7 +22,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "common/text_hash.h"
-#include "query/huge_page_allocator.h"
+#include "query/columnar/huge_page_allocator.h"
 
 namespace analytics::columnar {
 

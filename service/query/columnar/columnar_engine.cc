@@ -1,0 +1,429 @@
+#include "query/columnar/columnar_engine.h"
+
+#include <malloc.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "query/columnar/breakdown.h"
+#include "query/columnar/pending_write.h"
+#include "query/columnar/row_filter.h"
+#include "query/columnar/totals.h"
+#include "query/columnar/trend.h"
+
+namespace analytics {
+
+using columnar::LineTable;
+using columnar::RowFilter;
+using columnar::StagedWrite;
+
+namespace {
+
+constexpr char kLoadSql[] = R"sql(
+SELECT line_key, order_id, order_date, customer_id, customer_name, region, category,
+       sub_category, segment, state, ship_mode, sales, profit, quantity
+FROM order_lines)sql";
+
+// Writes smaller than this leave the allocator alone; after larger ones the
+// freed merge buffers are handed back to the system, so RSS tracks the data.
+constexpr std::size_t kTrimAfterRows = 100'000;
+
+// Writes of more lines than this drop the answers kept across writes
+// rather than list the rows they changed (bringing the answers up to date
+// would read every row anyway).
+constexpr std::size_t kMaxTrackedLines = 4096;
+
+absl::Status Unavailable() {
+  return absl::UnavailableError("the columnar engine stopped serving; see the server log");
+}
+
+// Reads every stored line into one staged write.
+absl::Status LoadAll(sqlite::Connection& connection, StagedWrite& staged) {
+  {
+    absl::StatusOr<sqlite::Statement> count =
+        connection.Prepare("SELECT COUNT(*) FROM order_lines");
+    if (!count.ok()) return count.status();
+    absl::StatusOr<bool> row = count->Step();
+    if (!row.ok()) return row.status();
+    staged.Reserve(static_cast<std::size_t>(count->Int(0)));
+  }
+  absl::StatusOr<sqlite::Statement> statement = connection.Prepare(kLoadSql);
+  if (!statement.ok()) return statement.status();
+  OrderLine line;
+  for (;;) {
+    absl::StatusOr<bool> row = statement->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    const sqlite::Statement& s = *statement;
+    line.line_key.assign(s.TextView(0));
+    line.order_id.assign(s.TextView(1));
+    line.order_date = static_cast<Day>(s.Int(2));
+    line.customer_id.assign(s.TextView(3));
+    line.customer_name.assign(s.TextView(4));
+    line.region.assign(s.TextView(5));
+    line.category.assign(s.TextView(6));
+    line.sub_category.assign(s.TextView(7));
+    line.segment.assign(s.TextView(8));
+    line.state.assign(s.TextView(9));
+    line.ship_mode.assign(s.TextView(10));
+    line.sales = s.Int(11);
+    line.profit = s.Int(12);
+    line.quantity = s.Int(13);
+    staged.Add(line);
+  }
+}
+
+}  // namespace
+
+class ColumnarEngine::RecordsPool {
+ public:
+  CustomerRfmRecords Take() {
+    absl::MutexLock lock(&mutex_);
+    return std::exchange(spare_, {});
+  }
+  // Keeps the larger of the spare and `records`.
+  void Give(CustomerRfmRecords records) {
+    absl::MutexLock lock(&mutex_);
+    if (records.capacity() > spare_.capacity()) spare_ = std::move(records);
+  }
+
+ private:
+  absl::Mutex mutex_;
+  CustomerRfmRecords spare_ ABSL_GUARDED_BY(mutex_);
+};
+
+// The engine as seen while its caller holds the read lock: every call goes
+// straight to the locked implementations, so no write lands in between.
+class ColumnarEngine::View final : public QueryEngine {
+ public:
+  explicit View(const ColumnarEngine& engine) : engine_(engine) {}
+
+  absl::StatusOr<Measures> Totals(const Filter& filter) override {
+    engine_.mutex_.AssertReaderHeld();
+    return engine_.TotalsLocked(filter);
+  }
+  absl::StatusOr<std::vector<GroupMeasures>> Breakdown(const Filter& filter,
+                                                       Dimension dimension) override {
+    engine_.mutex_.AssertReaderHeld();
+    return engine_.BreakdownLocked(filter, dimension);
+  }
+  absl::StatusOr<std::vector<TrendPoint>> Trend(const Filter& filter,
+                                                Granularity granularity) override {
+    engine_.mutex_.AssertReaderHeld();
+    return engine_.TrendLocked(filter, granularity);
+  }
+  absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override {
+    engine_.mutex_.AssertReaderHeld();
+    return engine_.SpanLocked(filter);
+  }
+  absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override {
+    engine_.mutex_.AssertReaderHeld();
+    return engine_.ScoreCustomersLocked(filter, as_of);
+  }
+  absl::Status ReadConsistently(
+      const std::function<absl::Status(QueryEngine& view)>& read) override {
+    return read(*this);
+  }
+
+ private:
+  const ColumnarEngine& engine_;
+};
+
+ColumnarEngine::ColumnarEngine(OrderStore& store, ColumnarEngineOptions options)
+    : store_(store),
+      options_(std::move(options)),
+      table_(std::make_unique<LineTable>()),
+      records_pool_(std::make_shared<RecordsPool>()) {}
+
+ColumnarEngine::~ColumnarEngine() {
+  if (subscribed_) store_.Unsubscribe(*this);
+}
+
+absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
+    OrderStore& store, ColumnarEngineOptions options) {
+  std::unique_ptr<ColumnarEngine> engine(new ColumnarEngine(store, std::move(options)));
+  absl::Status status = store.Subscribe(
+      *engine, [&](sqlite::Connection& connection) { return engine->Load(connection); });
+  if (!status.ok()) return status;
+  engine->subscribed_ = true;
+  malloc_trim(0);
+  return engine;
+}
+
+absl::Status ColumnarEngine::Load(sqlite::Connection& connection) {
+  // Nobody else holds the engine yet: the lock is for the rules' sake.
+  absl::MutexLock lock(&mutex_);
+  StagedWrite staged = StagedWrite::WithUniqueKeys();
+  if (absl::Status s = LoadAll(connection, staged); !s.ok()) return s;
+  if (absl::Status s = table_->Apply(staged).status(); !s.ok()) return s;
+  // Then what the store logged and has not folded yet, as the upserts they
+  // are (into an empty table, as a replace: see BeginWrite).
+  absl::StatusOr<std::int64_t> logged = LoggedLineCount(connection);
+  if (!logged.ok()) return logged.status();
+  if (*logged > 0) {
+    StagedWrite replay(table_->columns().size() == 0);
+    replay.Reserve(static_cast<std::size_t>(*logged));
+    if (absl::Status s =
+            ReadLoggedLines(connection, [&](const OrderLine& line) { replay.Add(line); });
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = table_->Apply(replay).status(); !s.ok()) return s;
+  }
+  return Servable();
+}
+
+std::unique_ptr<PendingWrite> ColumnarEngine::BeginWrite(bool replace) {
+  absl::ReaderMutexLock lock(&mutex_);
+  if (table_ == nullptr) return std::make_unique<columnar::IgnoredWrite>();
+  // Into an empty table a write is a replace, whose staging interns keys
+  // and dictionaries on the encoding thread and whose Apply adopts them
+  // as they are instead of mapping every id again under the lock. (Writes
+  // are serialised by the store, so the table stays empty until Apply.)
+  return std::make_unique<columnar::StagingWrite>(
+      replace || table_->columns().size() == 0,
+      [this](StagedWrite& staged) { return Apply(staged); });
+}
+
+absl::Status ColumnarEngine::Servable() const {
+  if (!table_->SumsFit()) {
+    return absl::FailedPreconditionError(
+        "the stored amounts are large enough that sums could overflow 64 bits");
+  }
+  const std::size_t budget = options_.memory_budget_bytes;
+  const std::size_t bytes = table_->MemoryBytes();
+  if (budget != 0 && bytes > budget) {
+    return absl::ResourceExhaustedError(absl::StrCat("the lines need ", bytes >> 20,
+                                                     " MiB in memory, over the budget of ",
+                                                     budget >> 20, " MiB"));
+  }
+  return absl::OkStatus();
+}
+
+void ColumnarEngine::Stop() {
+  table_.reset();
+  ClearAnswers();
+  MarkChanged(nullptr);
+}
+
+std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
+  std::string stopped_because;
+  std::optional<WriteResult> counts;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (table_ == nullptr) return std::nullopt;
+    // What a small write changed, for the answers kept across writes; a
+    // large one (or one replacing everything) drops them instead.
+    columnar::WriteChanges changes;
+    const bool track = !staged.replace() && staged.size() <= kMaxTrackedLines;
+    if (absl::StatusOr<std::int64_t> inserted = table_->Apply(staged, track ? &changes : nullptr);
+        !inserted.ok()) {
+      stopped_because = std::string(inserted.status().message());
+    } else {
+      counts = WriteResult{.inserted = *inserted,
+                           .updated = static_cast<std::int64_t>(staged.size()) - *inserted};
+      MarkChanged(track ? &changes : nullptr);
+      stopped_because = std::string(Servable().message());
+    }
+    ++generation_;
+    if (!stopped_because.empty()) {
+      Stop();
+    } else {
+      ClearAnswers();
+    }
+  }
+  if (staged.size() >= kTrimAfterRows || !stopped_because.empty()) malloc_trim(0);
+  if (!stopped_because.empty() && options_.on_stop) options_.on_stop(stopped_because);
+  return counts;
+}
+
+absl::Status ColumnarEngine::ReadConsistently(
+    const std::function<absl::Status(QueryEngine& view)>& read) {
+  absl::ReaderMutexLock lock(&mutex_);
+  // A stopped engine answers nothing: one Unavailable for the whole read,
+  // which the fallback engine then serves.
+  if (table_ == nullptr) return Unavailable();
+  View view(*this);
+  return read(view);
+}
+
+absl::StatusOr<Measures> ColumnarEngine::Totals(const Filter& filter) {
+  absl::ReaderMutexLock lock(&mutex_);
+  return TotalsLocked(filter);
+}
+
+absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::Breakdown(const Filter& filter,
+                                                                     Dimension dimension) {
+  absl::ReaderMutexLock lock(&mutex_);
+  return BreakdownLocked(filter, dimension);
+}
+
+absl::StatusOr<std::vector<TrendPoint>> ColumnarEngine::Trend(const Filter& filter,
+                                                              Granularity granularity) {
+  absl::ReaderMutexLock lock(&mutex_);
+  return TrendLocked(filter, granularity);
+}
+
+absl::StatusOr<std::optional<DateSpan>> ColumnarEngine::Span(const Filter& filter) {
+  absl::ReaderMutexLock lock(&mutex_);
+  return SpanLocked(filter);
+}
+
+absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomers(const Filter& filter, Day as_of) {
+  absl::ReaderMutexLock lock(&mutex_);
+  return ScoreCustomersLocked(filter, as_of);
+}
+
+bool ColumnarEngine::serving() const {
+  absl::ReaderMutexLock lock(&mutex_);
+  return table_ != nullptr;
+}
+
+std::size_t ColumnarEngine::MemoryBytes() const {
+  absl::ReaderMutexLock lock(&mutex_);
+  return table_ == nullptr ? 0 : table_->MemoryBytes();
+}
+
+std::int64_t ColumnarEngine::LineCount() const {
+  absl::ReaderMutexLock lock(&mutex_);
+  return table_ == nullptr ? 0 : static_cast<std::int64_t>(table_->columns().size());
+}
+
+absl::StatusOr<Measures> ColumnarEngine::TotalsLocked(const Filter& filter) const {
+  if (table_ == nullptr) return Unavailable();
+  if (std::optional<Measures> known = totals_.Find(filter, generation_)) return *known;
+  const RowFilter rows(*table_, filter);
+  if (rows.empty()) return Measures{};
+  const Measures totals = columnar::ScanTotals(*table_, rows, options_.parallel_min_rows);
+  KeepTotals(filter, totals);
+  return totals;
+}
+
+void ColumnarEngine::KeepTotals(const Filter& filter, const Measures& totals) const {
+  totals_.Keep(filter, generation_, totals);
+}
+
+void ColumnarEngine::ClearAnswers() const {
+  totals_.Clear();
+  breakdowns_.Clear();
+  trends_.Clear();
+  scored_.Clear();
+}
+
+absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::BreakdownLocked(
+    const Filter& filter, Dimension dimension) const {
+  if (table_ == nullptr) return Unavailable();
+  const std::pair<Filter, Dimension> key{filter, dimension};
+  if (auto known = breakdowns_.Find(key, generation_)) return *std::move(known);
+  std::vector<GroupMeasures> groups;
+  if (dimension == Dimension::kCustomer) {
+    groups = columnar::ScanCustomerBreakdown(*table_, RowFilter(*table_, filter));
+  } else if (filter == Filter{} &&
+             table_->dictionaries().dims[columnar::DimIndex(dimension)].size() <=
+                 columnar::KeptBreakdown::kMaxGroups) {
+    // The dashboard's question, answered from what is kept across writes.
+    groups = BreakdownFromBase(dimension);
+  } else {
+    const RowFilter rows(*table_, filter);
+    columnar::DimensionGroups scanned =
+        columnar::ScanDimensionBreakdown(*table_, rows, dimension, options_.parallel_min_rows);
+    if (!rows.empty()) KeepTotals(filter, scanned.total);
+    groups = std::move(scanned.groups);
+  }
+  breakdowns_.Keep(key, generation_, groups);
+  return groups;
+}
+
+std::vector<GroupMeasures> ColumnarEngine::BreakdownFromBase(Dimension dimension) const {
+  const LineTable& table = *table_;
+  const std::size_t dim = columnar::DimIndex(dimension);
+  const columnar::StringDictionary& values = table.dictionaries().dims[dim];
+  absl::MutexLock lock(&breakdown_bases_mutex_);
+  std::unique_ptr<columnar::KeptBreakdown>& base = breakdown_bases_[dim];
+  if (base == nullptr) {
+    base = std::make_unique<columnar::KeptBreakdown>(table, dim);
+  } else {
+    base->Refresh(table);
+  }
+  std::vector<GroupMeasures> result;
+  bool any_lines = false;
+  for (std::uint32_t g = 0; g < base->groups().size(); ++g) {
+    const columnar::KeptBreakdown::Group& group = base->groups()[g];
+    if (group.lines == 0) continue;
+    any_lines = true;
+    const std::string key(values.Get(g));
+    result.push_back({.key = key, .label = key, .measures = group.measures});
+  }
+  if (any_lines) KeepTotals({}, base->Total());
+  return result;
+}
+
+absl::StatusOr<std::vector<TrendPoint>> ColumnarEngine::TrendLocked(const Filter& filter,
+                                                                    Granularity granularity) const {
+  if (table_ == nullptr) return Unavailable();
+  const std::pair<Filter, Granularity> key{filter, granularity};
+  if (auto known = trends_.Find(key, generation_)) return *std::move(known);
+  std::vector<TrendPoint> points =
+      columnar::ScanTrend(*table_, RowFilter(*table_, filter), granularity);
+  trends_.Keep(key, generation_, points);
+  return points;
+}
+
+absl::StatusOr<std::optional<DateSpan>> ColumnarEngine::SpanLocked(const Filter& filter) const {
+  if (table_ == nullptr) return Unavailable();
+  return columnar::ScanSpan(*table_, RowFilter(*table_, filter));
+}
+
+absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomersLocked(const Filter& filter,
+                                                                     Day as_of) const {
+  if (table_ == nullptr) return Unavailable();
+  const std::pair<Filter, Day> key{filter, as_of};
+  if (auto known = scored_.Find(key, generation_)) return *std::move(known);
+  // The records' texts are views into the dictionaries, which the list keeps.
+  CustomerRfmList customers = MakeCustomerRfmList(
+      ComputeScores(filter, as_of), table_->shared_dictionaries(),
+      [pool = records_pool_](CustomerRfmRecords records) { pool->Give(std::move(records)); });
+  scored_.Keep(key, generation_, customers);
+  return customers;
+}
+
+CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of) const {
+  const LineTable& table = *table_;
+  const std::uint32_t parallel_min_rows = options_.parallel_min_rows;
+  CustomerRfmRecords records = records_pool_->Take();
+  if (filter != Filter{}) {
+    columnar::ScoreCustomerRecords(
+        table,
+        columnar::AccumulateCustomers(table, RowFilter(table, filter), as_of, parallel_min_rows),
+        as_of, parallel_min_rows, records);
+    return records;
+  }
+  absl::MutexLock lock(&score_base_mutex_);
+  if (score_base_ == nullptr || score_base_->as_of != as_of) {
+    score_base_ = std::make_unique<columnar::ScoreBase>(columnar::ScoreBase{
+        .as_of = as_of,
+        .acc = columnar::AccumulateCustomers(table, RowFilter(table, {}), as_of, parallel_min_rows),
+        .dirty = {}});
+  } else {
+    columnar::RefreshScoreBase(table, *score_base_, parallel_min_rows);
+  }
+  columnar::ScoreCustomerRecords(table, score_base_->acc, as_of, parallel_min_rows, records);
+  return records;
+}
+
+void ColumnarEngine::MarkChanged(const columnar::WriteChanges* changes) {
+  {
+    absl::MutexLock lock(&score_base_mutex_);
+    if (changes == nullptr) {
+      score_base_.reset();
+    } else if (score_base_ != nullptr) {
+      columnar::NoteChanges(*score_base_, *changes);
+    }
+  }
+  absl::MutexLock lock(&breakdown_bases_mutex_);
+  for (std::unique_ptr<columnar::KeptBreakdown>& base : breakdown_bases_) {
+    if (base != nullptr && (changes == nullptr || !base->Note(*changes))) base.reset();
+  }
+}
+
+}  // namespace analytics

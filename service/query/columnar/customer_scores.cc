@@ -1,0 +1,263 @@
+#include "query/columnar/customer_scores.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <optional>
+#include <utility>
+
+#include "query/columnar/rank_scoring.h"
+#include "query/columnar/scan.h"
+
+namespace analytics::columnar {
+namespace {
+
+// One matching row into its customer's accumulator. Rows must come in row
+// order (ascending day): the first row met has the first date and the last
+// is the latest line (ties on date: greatest key last). `last` is the order
+// of the previous matching row: a compact order (consecutive rows, one
+// customer, one day) counts at its first row; spread orders' rows are set
+// aside, their distinct counting needs one set over all rows.
+struct RowAdder {
+  const Day* day_of;
+  const Micros* sales;
+  const Micros* profit;
+  const std::uint32_t* order_of;
+  const std::uint32_t* name_of;
+  const std::uint16_t* segment_of;
+  const std::uint16_t* region_of;
+  Day as_of;
+
+  RowAdder(const Columns& c, Day as_of_day)
+      : day_of(c.day.data()),
+        sales(c.sales.data()),
+        profit(c.profit.data()),
+        order_of(c.order.data()),
+        name_of(c.name.data()),
+        segment_of(c.dims[DimIndex(Dimension::kSegment)].data()),
+        region_of(c.dims[DimIndex(Dimension::kRegion)].data()),
+        as_of(as_of_day) {}
+
+  template <typename Acc>
+  void Add(Acc& a, std::uint32_t r, std::uint32_t& last,
+           std::vector<std::uint32_t>& spread_rows) const {
+    const std::uint32_t order = order_of[r];
+    const Day day = day_of[r];
+    const bool scored = day <= as_of;
+    if (!a.seen) a.first = day;
+    a.seen = true;
+    a.last = day;
+    a.name = name_of[r];
+    a.segment = segment_of[r];
+    a.region = region_of[r];
+    a.life_revenue += sales[r];
+    a.life_profit += profit[r];
+    if (order & kSpreadOrder) [[unlikely]] {
+      spread_rows.push_back(r);
+    } else {
+      const bool first = order != last;
+      a.life_orders += first;
+      a.frequency += first && scored;
+    }
+    last = order;
+    if (scored) {
+      a.scored = true;
+      a.last_scored = day;
+      a.monetary += sales[r];
+    }
+  }
+};
+
+// Counts the spread orders of `spread_rows` (in row order) into `acc`.
+template <typename Acc>
+void AddSpreadOrders(const LineTable& table, const std::vector<std::uint32_t>& spread_rows,
+                     Day as_of, std::vector<Acc>& acc) {
+  if (spread_rows.empty()) return;
+  const Columns& c = table.columns();
+  CustomerOrders life_spread(table);
+  CustomerOrders scored_spread(table);
+  for (const std::uint32_t r : spread_rows) {
+    const std::uint32_t customer = c.customer[r];
+    const std::uint32_t id = c.order[r] & kOrderIdMask;
+    Acc& a = acc[customer];
+    a.life_orders += life_spread.FirstTime(customer, id) ? 1 : 0;
+    if (c.day[r] <= as_of) a.frequency += scored_spread.FirstTime(customer, id) ? 1 : 0;
+  }
+}
+
+}  // namespace
+
+std::vector<CustomerAcc> AccumulateCustomers(const LineTable& table, const RowFilter& rows,
+                                             Day as_of, std::uint32_t parallel_min_rows) {
+  const Columns& c = table.columns();
+  const Dictionaries& d = table.dictionaries();
+  const RowAdder adder(c, as_of);
+  // Per half of the rows (SplitScan): the accumulators (one cache line per
+  // customer; the latest line's attributes are copied as rows go by rather
+  // than looked up at the end, three random reads per customer) and the
+  // rows of spread orders, counted once both halves are done (they are few).
+  struct Part {
+    std::vector<CustomerAcc> acc;
+    std::vector<std::uint32_t> spread_rows;
+  };
+  std::array<std::optional<Part>, 2> parts;
+  const auto scan = [&](int index, std::uint32_t lo, std::uint32_t hi) {
+    Part& part = parts[index].emplace(
+        Part{.acc = std::vector<CustomerAcc>(d.customers.size()), .spread_rows = {}});
+    std::uint32_t last_order = kNoRow;
+    rows.ForEachBlockIn(lo, hi, [&](const auto& block) {
+      CustomerAcc* const customers_acc = part.acc.data();
+      const std::uint32_t* const customer_of = c.customer.data();
+      std::uint32_t last = last_order;
+      const std::uint32_t count = block.size();
+      for (std::uint32_t i = 0; i < count; ++i) {
+        // The accumulators (~6 MB for 100k customers) do not fit in cache and
+        // rows meet customers in no useful order: fetch a few rows ahead.
+        if (i + kPrefetchRows < count) {
+          __builtin_prefetch(&customers_acc[customer_of[block[i + kPrefetchRows]]], 1);
+        }
+        const std::uint32_t r = block[i];
+        adder.Add(customers_acc[customer_of[r]], r, last, part.spread_rows);
+      }
+      last_order = last;
+    });
+  };
+  SplitScan(c, rows, parallel_min_rows, scan);
+  std::vector<CustomerAcc>& acc = parts[0]->acc;
+  if (parts[1]) {
+    // The second half's rows come later: its first/last decide accordingly.
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      CustomerAcc& a = acc[i];
+      const CustomerAcc& b = parts[1]->acc[i];
+      if (!b.seen) continue;
+      if (!a.seen) a.first = b.first;
+      a.seen = true;
+      a.last = b.last;
+      a.name = b.name;
+      a.segment = b.segment;
+      a.region = b.region;
+      a.life_revenue += b.life_revenue;
+      a.life_profit += b.life_profit;
+      a.life_orders += b.life_orders;
+      a.frequency += b.frequency;
+      a.monetary += b.monetary;
+      if (b.scored) {
+        a.scored = true;
+        a.last_scored = b.last_scored;
+      }
+    }
+    std::vector<std::uint32_t>& spread_rows = parts[0]->spread_rows;
+    spread_rows.insert(spread_rows.end(), parts[1]->spread_rows.begin(),
+                       parts[1]->spread_rows.end());
+  }
+  AddSpreadOrders(table, parts[0]->spread_rows, as_of, acc);
+  return std::move(acc);
+}
+
+void NoteChanges(ScoreBase& base, const WriteChanges& changes) {
+  for (const auto* rows : {&changes.removed, &changes.added}) {
+    for (const ChangedRow& row : *rows) SetBitGrowing(base.dirty, row.customer);
+  }
+}
+
+void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t parallel_min_rows) {
+  const Columns& c = table.columns();
+  const std::uint32_t customers = table.dictionaries().customers.size();
+  // New customers came with the lines that marked them changed.
+  base.dirty.resize((std::size_t{customers} + 63) / 64, 0);
+  base.acc.resize(customers);
+  std::size_t dirty = 0;
+  for (const std::uint64_t word : base.dirty)
+    dirty += static_cast<std::size_t>(std::popcount(word));
+  if (dirty == 0) return;
+  // Past a sixteenth of the customers (and a few hundred), picking out
+  // their rows costs about what a pass over every row does.
+  if (dirty > 256 && dirty > customers / 16) {
+    base.acc =
+        AccumulateCustomers(table, RowFilter(table, Filter{}), base.as_of, parallel_min_rows);
+    std::fill(base.dirty.begin(), base.dirty.end(), 0);
+    return;
+  }
+  ForEachSetBit(base.dirty, [&](std::uint32_t customer) { base.acc[customer] = CustomerAcc{}; });
+  const std::uint64_t* const dirty_words = base.dirty.data();
+  // Their rows, in row order: a sequential pass over the customer column.
+  // A compact order's rows are consecutive and all its customer's, so the
+  // run rule of RowAdder holds over the picked rows too.
+  const RowAdder adder(c, base.as_of);
+  const std::uint32_t* const customer_of = c.customer.data();
+  std::vector<std::uint32_t> spread_rows;
+  std::uint32_t last = kNoRow;
+  const auto rows = static_cast<std::uint32_t>(c.size());
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    const std::uint32_t customer = customer_of[r];
+    if (TestBit(dirty_words, customer)) [[unlikely]] {
+      adder.Add(base.acc[customer], r, last, spread_rows);
+    }
+  }
+  AddSpreadOrders(table, spread_rows, base.as_of, base.acc);
+  std::fill(base.dirty.begin(), base.dirty.end(), 0);
+}
+
+void ScoreCustomerRecords(const LineTable& table, const std::vector<CustomerAcc>& acc, Day as_of,
+                          std::uint32_t parallel_min_rows, CustomerRfmRecords& result) {
+  const Dictionaries& d = table.dictionaries();
+  const std::size_t region_dim = DimIndex(Dimension::kRegion);
+  const std::size_t segment_dim = DimIndex(Dimension::kSegment);
+  std::vector<std::uint32_t> scored;  // in customer_id order
+  for (const std::uint32_t customer : table.customers_by_id()) {
+    if (acc[customer].scored) scored.push_back(customer);
+  }
+  std::vector<std::int64_t> recency(scored.size());
+  std::vector<std::int64_t> frequency(scored.size());
+  std::vector<std::int64_t> monetary(scored.size());
+  for (std::size_t i = 0; i < scored.size(); ++i) {
+    const CustomerAcc& a = acc[scored[i]];
+    recency[i] = std::int64_t{as_of} - a.last_scored;
+    frequency[i] = a.frequency;
+    monetary[i] = a.monetary;
+  }
+  // Many customers: the monetary ranking (a radix sort) and then half of
+  // the records on a helper thread.
+  const bool two_threads = scored.size() >= std::max<std::uint32_t>(parallel_min_rows / 8, 2);
+  std::vector<int> r_scores;
+  std::vector<int> f_scores;
+  std::vector<int> m_scores;
+  // The records are sized meanwhile (resizing writes every one of them).
+  InParallel(
+      two_threads, [&] { m_scores = RankScores(monetary, Better::kHigher); },
+      [&] {
+        r_scores = RankScores(recency, Better::kLower);
+        f_scores = RankScores(frequency, Better::kHigher);
+        result.clear();
+        result.resize(scored.size());
+      });
+
+  // The texts are views into the dictionaries (the list keeps them).
+  const auto fill = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const CustomerAcc& a = acc[scored[i]];
+      result[i] = CustomerRfm{
+          .customer_id = d.customers.Get(scored[i]),
+          .customer_name = d.names.Get(a.name),
+          .segment = d.dims[segment_dim].Get(a.segment),
+          .region = d.dims[region_dim].Get(a.region),
+          .recency_days = recency[i],
+          .frequency = frequency[i],
+          .monetary = monetary[i],
+          .recency_score = r_scores[i],
+          .frequency_score = f_scores[i],
+          .monetary_score = m_scores[i],
+          .lifetime_revenue = a.life_revenue,
+          .lifetime_profit = a.life_profit,
+          .lifetime_orders = a.life_orders,
+          .first_order = a.first,
+          .last_order = a.last,
+      };
+    }
+  };
+  const std::size_t middle = scored.size() / 2;
+  InParallel(
+      two_threads, [&] { fill(0, middle); }, [&] { fill(middle, scored.size()); });
+}
+
+}  // namespace analytics::columnar

@@ -1,0 +1,69 @@
+// The customers kernel: per-customer RFM accumulators from the filtered rows
+// in one pass, then scores and records from the accumulators (one rank
+// scoring per measure, rank_scoring.h).
+//
+// The accumulators of the unfiltered rows can be kept across writes
+// (ScoreBase): a customer's accumulator depends on that customer's lines
+// only, so after a small write only the customers it touched are
+// accumulated again.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/civil_day.h"
+#include "common/money.h"
+#include "query/columnar/line_table.h"
+#include "query/columnar/row_filter.h"
+#include "query/query_engine.h"
+
+namespace analytics::columnar {
+
+// What RFM needs of one customer's matching lines: lifetime figures over
+// all of them, scored figures over those on or before the as-of day. A pure
+// function of the customer's own lines (their row order among themselves is
+// (day, key), whatever else the table holds).
+struct CustomerAcc {
+  Micros life_revenue = 0;
+  Micros life_profit = 0;
+  Micros monetary = 0;
+  std::uint32_t life_orders = 0;
+  std::uint32_t frequency = 0;
+  Day first = 0;
+  Day last = 0;
+  Day last_scored = 0;
+  std::uint32_t name = 0;
+  std::uint16_t segment = 0;
+  std::uint16_t region = 0;
+  bool seen = false;
+  bool scored = false;
+};
+
+// The unfiltered accumulators of a scoring as of `as_of`, and which
+// customers' lines changed since (bit per customer id; ids beyond acc's size
+// are new customers).
+struct ScoreBase {
+  Day as_of = 0;
+  std::vector<CustomerAcc> acc;
+  std::vector<std::uint64_t> dirty;
+};
+
+// Every customer's accumulator (indexed by customer id) over the filtered
+// rows. From `parallel_min_rows` rows on, in two halves on two threads.
+std::vector<CustomerAcc> AccumulateCustomers(const LineTable& table, const RowFilter& rows,
+                                             Day as_of, std::uint32_t parallel_min_rows);
+
+// Marks the customers whose rows a write removed or added.
+void NoteChanges(ScoreBase& base, const WriteChanges& changes);
+
+// Brings `base` up to date with `table`: the marked customers' accumulators
+// again (all of them in one pass when many are marked).
+void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t parallel_min_rows);
+
+// The scored customers (those with a line on or before `as_of`) in
+// customer_id order, written into `result` (cleared first; its memory is
+// reused). The texts are views into the table's dictionaries.
+void ScoreCustomerRecords(const LineTable& table, const std::vector<CustomerAcc>& acc, Day as_of,
+                          std::uint32_t parallel_min_rows, CustomerRfmRecords& result);
+
+}  // namespace analytics::columnar
