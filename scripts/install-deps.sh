@@ -13,7 +13,7 @@ packages=(
   clang-14 libclang-rt-14-dev openssl
   # tests
   libgtest-dev libgmock-dev sqlite3 nodejs npm
-  python3 python3-grpcio python3-protobuf python3-prometheus-client
+  python3 python3-grpcio python3-protobuf python3-prometheus-client python3-h2
 )
 if [[ ${1:-} == --sanitizers ]]; then
   packages+=(clang-14 libclang-rt-14-dev)
