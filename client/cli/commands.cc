@@ -11,6 +11,7 @@
 #include "cli/handlers.h"
 #include "cli/requests.h"
 #include "customer_analytics/credentials.h"
+#include "customer_analytics/error_details.h"
 
 namespace analytics::cli {
 namespace {
@@ -232,6 +233,24 @@ std::string CommandHelp(const Command& command) {
   return out;
 }
 
+// "error: CODE: message", then the request fields at fault one per line,
+// "  field: description" (the error details of AIP-193). A message that only
+// restates its one violation is not printed twice.
+void PrintError(const CliIo& io, const absl::Status& status) {
+  const std::vector<customer_analytics::FieldViolation> violations =
+      customer_analytics::FieldViolations(status);
+  io.err << "error: " << absl::StatusCodeToString(status.code()) << ": ";
+  if (violations.size() == 1 &&
+      status.message() == absl::StrCat(violations[0].field, ": ", violations[0].description)) {
+    io.err << "1 invalid field:\n";
+  } else {
+    io.err << status.message() << "\n";
+  }
+  for (const customer_analytics::FieldViolation& violation : violations) {
+    io.err << "  " << violation.field << ": " << violation.description << "\n";
+  }
+}
+
 int Usage(const CliIo& io, const absl::Status& status, std::string_view hint_command) {
   io.err << "error: " << status.message() << "\n"
          << "Run 'analytics-cli " << (hint_command.empty() ? "" : std::string(hint_command) + " ")
@@ -337,8 +356,7 @@ int RunCli(std::span<const std::string> args, const CliIo& io) {
   io.out.flush();
   if (status.ok()) return kExitOk;
   if (IsUsageError(status)) return Usage(io, status, command->name);
-  io.err << "error: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
-         << "\n";
+  PrintError(io, status);
   if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {
     io.err << "(server: " << server << ")\n";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "customer_analytics/error_details.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 
@@ -39,7 +40,13 @@ absl::StatusOr<Response> CallUnary(Stub& stub, UnaryMethod<Request, Response> me
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   // The gRPC and absl code enums share their numeric values by design.
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  absl::Status converted(static_cast<absl::StatusCode>(status.error_code()),
+                         status.error_message());
+  // The error details (error_details.h) travel along as a payload.
+  if (!converted.ok() && !status.error_details().empty()) {
+    converted.SetPayload(kStatusDetailsTypeUrl, absl::Cord(status.error_details()));
+  }
+  return converted;
 }
 
 AnalyticsClient::AnalyticsClient(const std::string& target, ClientOptions options)

@@ -339,31 +339,31 @@ CustomerProfile ProfileOf(std::int64_t customer_number, std::int64_t span_days) 
 
 absl::Status ValidateDemoOptions(const DemoOptions& options) {
   if (options.line_count < 1 || options.line_count > kMaxDemoLines) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("line_count must be within 1..", kMaxDemoLines, ", got ", options.line_count));
+    return absl::InvalidArgumentError(absl::StrCat("line_count: must be within 1..", kMaxDemoLines,
+                                                   ", got ", options.line_count));
   }
   if (options.customer_count < 1 || options.customer_count > options.line_count) {
-    return absl::InvalidArgumentError(absl::StrCat("customer_count must be within 1..line_count (",
+    return absl::InvalidArgumentError(absl::StrCat("customer_count: must be within 1..line_count (",
                                                    options.line_count, "), got ",
                                                    options.customer_count));
   }
   if (options.span_days < 1 || options.span_days > kMaxDemoSpanDays) {
-    return absl::InvalidArgumentError(absl::StrCat("span_days must be within 1..", kMaxDemoSpanDays,
-                                                   ", got ", options.span_days));
+    return absl::InvalidArgumentError(absl::StrCat("span_days: must be within 1..",
+                                                   kMaxDemoSpanDays, ", got ", options.span_days));
   }
   const Day min_day = *DayFromYmd(kMinYear, 1, 1);
   const Day max_day = *DayFromYmd(kMaxYear, 12, 31);
   if (options.end_day < min_day || options.end_day > max_day) {
     // The raw number: a day this far out cannot be printed as a date.
-    return absl::InvalidArgumentError(absl::StrCat("end_day must be within ", FormatIsoDay(min_day),
-                                                   "..", FormatIsoDay(max_day), ", got day number ",
-                                                   options.end_day));
+    return absl::InvalidArgumentError(
+        absl::StrCat("end_day: must be within ", FormatIsoDay(min_day), "..", FormatIsoDay(max_day),
+                     ", got day number ", options.end_day));
   }
   const std::int64_t first_day =
       std::int64_t{options.end_day} - std::int64_t{options.span_days} + 1;
   if (first_day < min_day) {
     return absl::InvalidArgumentError(
-        absl::StrCat("span_days ", options.span_days, " ending on end_day ",
+        absl::StrCat("span_days: ", options.span_days, " days ending on end_day ",
                      FormatIsoDay(options.end_day), " would start before ", FormatIsoDay(min_day)));
   }
   return absl::OkStatus();

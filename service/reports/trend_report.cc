@@ -28,8 +28,9 @@ absl::StatusOr<std::vector<TrendBucket>> BuildTrend(QueryEngine& engine, const F
   for (Day b = BucketStart(first, granularity); b <= last; b = NextBucketStart(b, granularity)) {
     if (++count > kMaxTrendBuckets) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "the date range needs more than ", kMaxTrendBuckets,
-          " buckets at this granularity; narrow the range or use a coarser granularity"));
+          "granularity: the date range needs more than ", kMaxTrendBuckets,
+          " buckets at this granularity; narrow the range (filter.start_date, filter.end_date) "
+          "or use a coarser granularity"));
     }
   }
   absl::StatusOr<std::vector<TrendPoint>> points = engine.Trend(filter, granularity);

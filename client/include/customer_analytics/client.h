@@ -76,7 +76,8 @@ inline constexpr int kMaxLinesPerBatch = 10'000;
 // Chunk size used when reading an std::istream for ImportCsv.
 inline constexpr std::size_t kDefaultChunkBytes = 64 * 1024;
 
-// Converts a gRPC status into an absl::Status with the same code and message.
+// Converts a gRPC status into an absl::Status with the same code and message,
+// keeping the error details (customer_analytics/error_details.h) as a payload.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 class AnalyticsClient {
