@@ -51,9 +51,8 @@ struct DateSpan {
 //
 // The four texts are views into text that the CustomerRfmList holding the
 // record keeps alive (an engine's dictionaries, say): building a list of
-// 100,000 customers then copies no strings, which was half the cost of
-// scoring them. A record outlives its list only as a ScoredCustomer
-// (reports/customer_report.h), which holds the list too.
+// many customers then copies no strings. A record outlives its list only as
+// a ScoredCustomer (reports/customer_report.h), which holds the list too.
 struct CustomerRfm {
   std::string_view customer_id;
   // From the customer's most recent filtered line (latest order date, then
@@ -78,12 +77,12 @@ struct CustomerRfm {
 };
 
 // Scored customers, shared and immutable: an engine may keep the list for
-// later calls and hand out the same one, so a call copies no records (100,000
-// customers are ~12 MB, and fresh memory is slow to fault in). The pointer
-// also owns the text the records' views point into (MakeCustomerRfmList).
-// The records' memory is populated up front (see PopulatedAllocator) and
-// may be recycled (MakeCustomerRfmList): faulting in ~12 MB of fresh memory
-// page by page cost more than the scoring.
+// later calls and hand out the same one, so a call copies no records (a
+// record is over a hundred bytes, and fresh memory is slow to fault in). The
+// pointer also owns the text the records' views point into
+// (MakeCustomerRfmList). The records' memory is populated up front (see
+// PopulatedAllocator) and may be recycled (MakeCustomerRfmList), so that
+// scoring does not wait for page faults one page at a time.
 using CustomerRfmRecords = std::vector<CustomerRfm, columnar::PopulatedAllocator<CustomerRfm>>;
 using CustomerRfmList = std::shared_ptr<const CustomerRfmRecords>;
 

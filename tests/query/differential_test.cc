@@ -22,8 +22,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "query/columnar/columnar_engine.h"
-#include "query/fallback_engine.h"
 #include "query/columnar/rank_scoring.h"
+#include "query/fallback_engine.h"
 #include "query/sql_query_engine.h"
 #include "reports/breakdown_report.h"
 #include "reports/customer_report.h"

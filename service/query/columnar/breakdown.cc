@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
+#include "query/columnar/expect.h"
 #include "query/columnar/scan.h"
 
 namespace analytics::columnar {
@@ -31,6 +32,8 @@ class GroupDistinct {
 
   // Adds the ids `other` (made with the same sizes) has seen.
   void Merge(const GroupDistinct& other) {
+    COLUMNAR_EXPECT(other.words_per_group_ == words_per_group_ && other.use_bits_ == use_bits_ &&
+                    other.words_.size() == words_.size());
     for (std::size_t i = 0; i < words_.size(); ++i) words_[i] |= other.words_[i];
     pairs_.insert(other.pairs_.begin(), other.pairs_.end());
   }

@@ -2,9 +2,8 @@
 // staged lines, whose count is not known until the write ends.
 //
 // Why not a vector: growing one copies everything so far into a new block
-// twice the size, so a million staged lines (64 MB) were copied and their
-// pages faulted in twice over — about a tenth of the staging thread's time.
-// Chunks never move: each page is faulted once, nothing is copied.
+// twice the size, and faults that block's pages in again. Chunks never
+// move: each page is faulted once, nothing is copied.
 #pragma once
 
 #include <cstddef>

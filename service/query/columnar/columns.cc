@@ -2,9 +2,14 @@
 
 #include <algorithm>
 
+#include "query/columnar/expect.h"
+
 namespace analytics::columnar {
 
-std::size_t DimIndex(Dimension dimension) { return static_cast<std::size_t>(dimension); }
+std::size_t DimIndex(Dimension dimension) {
+  COLUMNAR_EXPECT(dimension != Dimension::kCustomer);
+  return static_cast<std::size_t>(dimension);
+}
 
 void Columns::Resize(std::size_t rows) {
   day.resize(rows);
@@ -19,6 +24,7 @@ void Columns::Resize(std::size_t rows) {
 }
 
 void Columns::Splice(std::size_t from, const Columns& tail) {
+  COLUMNAR_EXPECT(from <= size());
   const std::size_t rows = from + tail.size();
   // Growing by an eighth at a time: appending a day's lines does not copy
   // the whole table each time, and the spare capacity stays small.

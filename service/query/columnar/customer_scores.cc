@@ -216,8 +216,8 @@ void ScoreCustomerRecords(const LineTable& table, const std::vector<CustomerAcc>
     frequency[i] = a.frequency;
     monetary[i] = a.monetary;
   }
-  // Many customers: the monetary ranking (a radix sort) and then half of
-  // the records on a helper thread.
+  // Many customers: the monetary ranking (RankScores) and then half of the
+  // records on a helper thread.
   const bool two_threads = scored.size() >= std::max<std::uint32_t>(parallel_min_rows / 8, 2);
   std::vector<int> r_scores;
   std::vector<int> f_scores;

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "query/columnar/expect.h"
+
 namespace analytics::columnar {
 
 inline void SetBit(std::uint64_t* words, std::uint32_t id) {
@@ -51,6 +53,7 @@ class DenseBitset {
   }
   // Adds `other`'s bits (the same size).
   void Or(const DenseBitset& other) {
+    COLUMNAR_EXPECT(other.words_.size() == words_.size());
     for (std::size_t i = 0; i < words_.size(); ++i) words_[i] |= other.words_[i];
   }
   // For kernels that keep the word pointer in a register.

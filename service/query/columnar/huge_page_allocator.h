@@ -90,10 +90,10 @@ template <typename T>
 using BigVector = std::vector<T, HugePageAllocator<T>>;
 
 // For short-lived big answers (a scored customer list): blocks of 1 MiB and
-// more are mapped with MAP_POPULATE, in 4 KiB pages. Faulting ~12 MB in page
-// by page cost ~10 ms; asking for huge pages on every answer stalled some
-// calls for tens of milliseconds while the kernel compacted memory to find
-// them. Populating maps and zeroes the pages in one call.
+// more are mapped with MAP_POPULATE, in 4 KiB pages. Faulting them in page
+// by page is a fault per 4 KiB, and asking for huge pages on every answer
+// can stall a call while the kernel compacts memory to find them;
+// populating maps and zeroes the pages in one call.
 template <typename T>
 struct PopulatedAllocator {
   using value_type = T;
@@ -122,7 +122,7 @@ struct PopulatedAllocator {
   }
 
   // resize() leaves new elements unwritten: the answer's builder assigns
-  // every one right after, and writing 12 MB twice showed in the profile.
+  // every one right after, so writing them twice would double the traffic.
   // Only for plain records that need no construction before assignment.
   template <typename U>
   void construct(U*) noexcept {

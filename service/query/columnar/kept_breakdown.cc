@@ -5,12 +5,14 @@
 #include <utility>
 
 #include "query/columnar/dense_bitset.h"
+#include "query/columnar/expect.h"
 
 namespace analytics::columnar {
 
 KeptBreakdown::KeptBreakdown(const LineTable& table, std::size_t dim) : dim_(dim) {
   const Columns& c = table.columns();
   const Dictionaries& d = table.dictionaries();
+  COLUMNAR_EXPECT(dim < kDimCount && d.dims[dim].size() <= kMaxGroups);
   groups_.resize(d.dims[dim].size());
   order_groups_.assign(d.orders.size(), 0);
   customer_groups_.assign(d.customers.size(), 0);

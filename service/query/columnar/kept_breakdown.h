@@ -1,7 +1,7 @@
 // An unfiltered breakdown by one dimension, kept up to date across writes.
 //
-// Dashboards ask for the same breakdown after every write. Rescanning a
-// million rows for it costs milliseconds; a write of a few lines changes
+// Dashboards ask for the same breakdown after every write. Rescanning
+// every row for it is a pass over the table; a write of a few lines changes
 // little of it. So the columnar engine keeps, per dimension of at most 32
 // values: each group's line count and sums, and for every order and every
 // customer a bitmask of the groups it has lines in (a group's distinct orders

@@ -7,9 +7,8 @@
 // the k-th worst value (ties need no care: equal values compare alike with
 // each threshold). The four thresholds come from a radix select: one
 // histogram of the values' top bits finds the bucket holding each k-th
-// worst, and only those buckets' values are searched further. Linear, a few
-// passes over the values: on 100,000 customers a fraction of a millisecond,
-// where the radix sort it replaces took three.
+// worst, and only those buckets' values are searched further. Linear: a
+// few passes over the values.
 // segmentation/rfm.h's ScoreValues is the reference this must agree with.
 #pragma once
 

@@ -58,44 +58,31 @@ RowFilter::RowFilter(const LineTable& table, const Filter& filter) {
 
 std::uint32_t RowFilter::Select(std::uint32_t block, std::uint32_t block_end,
                                 std::uint32_t* out) const {
-  std::uint32_t count = 0;
-  std::size_t next_test = 0;
-  // The first test fills the vector from the block's rows.
-  if (!tests16_.empty()) {
-    const Test16& test = tests16_[0];
-    for (std::uint32_t row = block; row < block_end; ++row) {
-      out[count] = row;
-      count += test.pass[test.column[row]];
-    }
-    next_test = 1;
-  } else {
-    const Test32& test = customer_test_;
+  // The first test fills the vector from the block's rows; each further
+  // one compacts it. Every row is written, and the count advances on a pass.
+  const auto fill = [&](const auto& test) {
+    std::uint32_t count = 0;
     for (std::uint32_t row = block; row < block_end; ++row) {
       out[count] = row;
       count += test.pass[test.column[row]];
     }
     return count;
-  }
-  for (; next_test < tests16_.size(); ++next_test) {
-    const Test16& test = tests16_[next_test];
+  };
+  const auto compact = [&](const auto& test, std::uint32_t count) {
     std::uint32_t kept = 0;
     for (std::uint32_t i = 0; i < count; ++i) {
       const std::uint32_t row = out[i];
       out[kept] = row;
       kept += test.pass[test.column[row]];
     }
-    count = kept;
+    return kept;
+  };
+  if (tests16_.empty()) return fill(customer_test_);
+  std::uint32_t count = fill(tests16_[0]);
+  for (std::size_t next_test = 1; next_test < tests16_.size(); ++next_test) {
+    count = compact(tests16_[next_test], count);
   }
-  if (customer_test_.column != nullptr) {
-    const Test32& test = customer_test_;
-    std::uint32_t kept = 0;
-    for (std::uint32_t i = 0; i < count; ++i) {
-      const std::uint32_t row = out[i];
-      out[kept] = row;
-      kept += test.pass[test.column[row]];
-    }
-    count = kept;
-  }
+  if (customer_test_.column != nullptr) count = compact(customer_test_, count);
   return count;
 }
 

@@ -6,8 +6,9 @@
 // 4-byte ids (equality looks the text up through the id; each id's 32-bit
 // hash is kept beside it, so growing the index never re-reads the text, a
 // cache miss per value), so a million line keys cost about their own length
-// plus ~30 bytes each, not a std::string and a map node each. Ids are never reused or removed: the
-// engine starts a new dictionary when a write replaces everything.
+// plus ~30 bytes each, not a std::string and a map node each. Ids are never
+// reused or removed: the engine starts a new dictionary when a write
+// replaces everything.
 //
 // Not thread-safe: the engine guards it with its own lock. The object is
 // neither copyable nor movable because the index's functors point at it.
@@ -56,9 +57,8 @@ class StringDictionary {
   // For a bulk write's line keys, appended with AppendUnique though they may
   // repeat: indexes them all at once and returns true, or returns false,
   // leaving the dictionary as it was, when two of them are equal. Indexing
-  // in the order of the hashes fills the index front to back: on a million
-  // keys several times faster than hashing them in one by one, which is a
-  // cache miss each (and a regrowth now and then).
+  // in the order of the hashes fills the index front to back, where hashing
+  // them in one by one is a cache miss each (and a regrowth now and then).
   bool IndexAppendedIfUnique();
   // Makes the values unique after IndexAppendedIfUnique said they are not:
   // `remap[old id]` is the new id (the first occurrence's). Slow (one probe
@@ -106,9 +106,9 @@ class StringDictionary {
   // Indexes views_[indexed_, end) given their (hash, id) pairs sorted.
   void IndexSorted(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& sorted) const;
 
-  // Big ones in huge pages (huge_page_allocator.h), and not zeroed: a
-  // million new line keys otherwise cost ~15,000 page faults, each several
-  // microseconds on a virtual machine, on the write's critical path.
+  // Big ones in huge pages (huge_page_allocator.h), and not zeroed: in 4 KiB
+  // pages a bulk write's keys fault in a page every few dozen keys, on the
+  // write's critical path.
   std::vector<BigVector<char>> blocks_;
   std::size_t block_used_ = 0;
   std::size_t block_capacity_ = 0;
