@@ -78,17 +78,17 @@ absl::Status LoadAll(sqlite::Connection& connection, StagedWrite& staged) {
 class ColumnarEngine::RecordsPool {
  public:
   CustomerRfmRecords Take() {
-    absl::MutexLock lock(&mutex_);
+    columnar::MutexLock lock(&mutex_);
     return std::exchange(spare_, {});
   }
   // Keeps the larger of the spare and `records`.
   void Give(CustomerRfmRecords records) {
-    absl::MutexLock lock(&mutex_);
+    columnar::MutexLock lock(&mutex_);
     if (records.capacity() > spare_.capacity()) spare_ = std::move(records);
   }
 
  private:
-  absl::Mutex mutex_;
+  columnar::Mutex mutex_;
   CustomerRfmRecords spare_ ABSL_GUARDED_BY(mutex_);
 };
 
@@ -99,25 +99,25 @@ class ColumnarEngine::View final : public QueryEngine {
   explicit View(const ColumnarEngine& engine) : engine_(engine) {}
 
   absl::StatusOr<Measures> Totals(const Filter& filter) override {
-    engine_.mutex_.AssertReaderHeld();
+    engine_.mutex_.AssertHeld();
     return engine_.TotalsLocked(filter);
   }
   absl::StatusOr<std::vector<GroupMeasures>> Breakdown(const Filter& filter,
                                                        Dimension dimension) override {
-    engine_.mutex_.AssertReaderHeld();
+    engine_.mutex_.AssertHeld();
     return engine_.BreakdownLocked(filter, dimension);
   }
   absl::StatusOr<std::vector<TrendPoint>> Trend(const Filter& filter,
                                                 Granularity granularity) override {
-    engine_.mutex_.AssertReaderHeld();
+    engine_.mutex_.AssertHeld();
     return engine_.TrendLocked(filter, granularity);
   }
   absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override {
-    engine_.mutex_.AssertReaderHeld();
+    engine_.mutex_.AssertHeld();
     return engine_.SpanLocked(filter);
   }
   absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override {
-    engine_.mutex_.AssertReaderHeld();
+    engine_.mutex_.AssertHeld();
     return engine_.ScoreCustomersLocked(filter, as_of);
   }
   absl::Status ReadConsistently(
@@ -152,7 +152,7 @@ absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
 
 absl::Status ColumnarEngine::Load(sqlite::Connection& connection) {
   // Nobody else holds the engine yet: the lock is for the rules' sake.
-  absl::MutexLock lock(&mutex_);
+  columnar::WriterLock lock(&mutex_);
   StagedWrite staged = StagedWrite::WithUniqueKeys();
   if (absl::Status s = LoadAll(connection, staged); !s.ok()) return s;
   if (absl::Status s = table_->Apply(staged).status(); !s.ok()) return s;
@@ -174,7 +174,7 @@ absl::Status ColumnarEngine::Load(sqlite::Connection& connection) {
 }
 
 std::unique_ptr<PendingWrite> ColumnarEngine::BeginWrite(bool replace) {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   if (table_ == nullptr) return std::make_unique<columnar::IgnoredWrite>();
   // Into an empty table a write is a replace, whose staging interns keys
   // and dictionaries on the encoding thread and whose Apply adopts them
@@ -210,7 +210,7 @@ std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
   std::string stopped_because;
   std::optional<WriteResult> counts;
   {
-    absl::MutexLock lock(&mutex_);
+    columnar::WriterLock lock(&mutex_);
     if (table_ == nullptr) return std::nullopt;
     // What a small write changed, for the answers kept across writes; a
     // large one (or one replacing everything) drops them instead.
@@ -239,7 +239,7 @@ std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
 
 absl::Status ColumnarEngine::ReadConsistently(
     const std::function<absl::Status(QueryEngine& view)>& read) {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   // A stopped engine answers nothing: one Unavailable for the whole read,
   // which the fallback engine then serves.
   if (table_ == nullptr) return Unavailable();
@@ -248,44 +248,44 @@ absl::Status ColumnarEngine::ReadConsistently(
 }
 
 absl::StatusOr<Measures> ColumnarEngine::Totals(const Filter& filter) {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   return TotalsLocked(filter);
 }
 
 absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::Breakdown(const Filter& filter,
                                                                      Dimension dimension) {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   return BreakdownLocked(filter, dimension);
 }
 
 absl::StatusOr<std::vector<TrendPoint>> ColumnarEngine::Trend(const Filter& filter,
                                                               Granularity granularity) {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   return TrendLocked(filter, granularity);
 }
 
 absl::StatusOr<std::optional<DateSpan>> ColumnarEngine::Span(const Filter& filter) {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   return SpanLocked(filter);
 }
 
 absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomers(const Filter& filter, Day as_of) {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   return ScoreCustomersLocked(filter, as_of);
 }
 
 bool ColumnarEngine::serving() const {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   return table_ != nullptr;
 }
 
 std::size_t ColumnarEngine::MemoryBytes() const {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   return table_ == nullptr ? 0 : table_->MemoryBytes();
 }
 
 std::int64_t ColumnarEngine::LineCount() const {
-  absl::ReaderMutexLock lock(&mutex_);
+  columnar::ReaderLock lock(&mutex_);
   return table_ == nullptr ? 0 : static_cast<std::int64_t>(table_->columns().size());
 }
 
@@ -338,7 +338,7 @@ std::vector<GroupMeasures> ColumnarEngine::BreakdownFromBase(Dimension dimension
   const LineTable& table = *table_;
   const std::size_t dim = columnar::DimIndex(dimension);
   const columnar::StringDictionary& values = table.dictionaries().dims[dim];
-  absl::MutexLock lock(&breakdown_bases_mutex_);
+  columnar::MutexLock lock(&breakdown_bases_mutex_);
   std::unique_ptr<columnar::KeptBreakdown>& base = breakdown_bases_[dim];
   if (base == nullptr) {
     base = std::make_unique<columnar::KeptBreakdown>(table, dim);
@@ -398,7 +398,7 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
         as_of, parallel_min_rows, records);
     return records;
   }
-  absl::MutexLock lock(&score_base_mutex_);
+  columnar::MutexLock lock(&score_base_mutex_);
   if (score_base_ == nullptr || score_base_->as_of != as_of) {
     score_base_ = std::make_unique<columnar::ScoreBase>(columnar::ScoreBase{
         .as_of = as_of,
@@ -413,14 +413,14 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
 
 void ColumnarEngine::MarkChanged(const columnar::WriteChanges* changes) {
   {
-    absl::MutexLock lock(&score_base_mutex_);
+    columnar::MutexLock lock(&score_base_mutex_);
     if (changes == nullptr) {
       score_base_.reset();
     } else if (score_base_ != nullptr) {
       columnar::NoteChanges(*score_base_, *changes);
     }
   }
-  absl::MutexLock lock(&breakdown_bases_mutex_);
+  columnar::MutexLock lock(&breakdown_bases_mutex_);
   for (std::unique_ptr<columnar::KeptBreakdown>& base : breakdown_bases_) {
     if (base != nullptr && (changes == nullptr || !base->Note(*changes))) base.reset();
   }

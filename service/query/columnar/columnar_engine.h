@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "query/columnar/annotated_mutex.h"
 #include "query/columnar/customer_scores.h"
 #include "query/columnar/kept_breakdown.h"
 #include "query/columnar/line_table.h"
@@ -149,7 +149,7 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   const ColumnarEngineOptions options_;
   bool subscribed_ = false;  // set by Create before the engine is shared
 
-  mutable absl::Mutex mutex_;
+  mutable columnar::SharedMutex mutex_;
   // Null once stopped.
   std::unique_ptr<columnar::LineTable> table_ ABSL_GUARDED_BY(mutex_) ABSL_PT_GUARDED_BY(mutex_);
   std::uint64_t generation_ ABSL_GUARDED_BY(mutex_) = 0;  // counts applied writes
@@ -167,7 +167,7 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // column once instead of every column of every row. Readers (shared
   // lock) take score_base_mutex_ to use or refresh it; Apply (exclusive
   // lock) to mark customers changed.
-  mutable absl::Mutex score_base_mutex_ ABSL_ACQUIRED_AFTER(mutex_);
+  mutable columnar::Mutex score_base_mutex_ ABSL_ACQUIRED_AFTER(mutex_);
   mutable std::unique_ptr<columnar::ScoreBase> score_base_ ABSL_GUARDED_BY(score_base_mutex_);
 
   // The records of the last scored list nobody holds any more, for the
@@ -177,7 +177,7 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
 
   // Per dimension, the unfiltered breakdown kept across writes, created
   // when first asked for.
-  mutable absl::Mutex breakdown_bases_mutex_ ABSL_ACQUIRED_AFTER(mutex_);
+  mutable columnar::Mutex breakdown_bases_mutex_ ABSL_ACQUIRED_AFTER(mutex_);
   mutable std::array<std::unique_ptr<columnar::KeptBreakdown>, columnar::kDimCount> breakdown_bases_
       ABSL_GUARDED_BY(breakdown_bases_mutex_);
 };

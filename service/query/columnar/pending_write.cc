@@ -35,7 +35,7 @@ void StagingWrite::Gather(LineBatch& batch) {
   gathered_lines_ += batch.line_count();
   gathered_.push_back(std::move(batch));
   {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     if (!spares_.empty()) {
       batch = std::move(spares_.back());
       spares_.pop_back();
@@ -46,28 +46,28 @@ void StagingWrite::Gather(LineBatch& batch) {
 
 void StagingWrite::Hand() {
   if (!worker_.joinable()) worker_ = std::thread([this] { Work(); });
-  absl::MutexLock lock(&mutex_);
-  while (!handed_.empty()) changed_.Wait(&mutex_);
+  MutexLock lock(&mutex_);
+  while (!handed_.empty()) mutex_.Wait(changed_);
   std::swap(gathered_, handed_);
   gathered_lines_ = 0;
-  changed_.SignalAll();
+  changed_.notify_all();
 }
 
 void StagingWrite::Work() {
   std::vector<LineBatch> mine;  // the batches being encoded, then spent
   for (;;) {
     {
-      absl::MutexLock lock(&mutex_);
+      MutexLock lock(&mutex_);
       for (LineBatch& batch : mine) {
         if (spares_.size() == kMaxSpares) break;
         batch.Clear();
         spares_.push_back(std::move(batch));
       }
       mine.clear();
-      while (handed_.empty() && !stopping_) changed_.Wait(&mutex_);
+      while (handed_.empty() && !stopping_) mutex_.Wait(changed_);
       if (handed_.empty()) return;  // stopping, and nothing left
       mine.swap(handed_);
-      changed_.SignalAll();  // Hand may give the next ones meanwhile
+      changed_.notify_all();  // Hand may give the next ones meanwhile
     }
     for (const LineBatch& batch : mine) staged_.AddBatch(batch);
   }
@@ -76,10 +76,10 @@ void StagingWrite::Work() {
 void StagingWrite::StopWorker() {
   if (!worker_.joinable()) return;
   {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  changed_.SignalAll();
+  changed_.notify_all();
   worker_.join();
 }
 

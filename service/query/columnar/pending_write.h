@@ -11,6 +11,7 @@
 // nothing. Small writes never start the thread.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -19,9 +20,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "common/line_batch.h"
 #include "common/order_line.h"
+#include "query/columnar/annotated_mutex.h"
 #include "query/columnar/staged_write.h"
 #include "store/write_listener.h"
 
@@ -63,8 +64,8 @@ class StagingWrite final : public PendingWrite {
   std::vector<LineBatch> gathered_;
   std::int64_t gathered_lines_ = 0;
 
-  absl::Mutex mutex_;
-  absl::CondVar changed_;
+  Mutex mutex_;
+  std::condition_variable changed_;
   // Empty: the worker took them.
   std::vector<LineBatch> handed_ ABSL_GUARDED_BY(mutex_);
   std::vector<LineBatch> spares_ ABSL_GUARDED_BY(mutex_);

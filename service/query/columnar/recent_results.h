@@ -14,7 +14,7 @@
 #include <optional>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "query/columnar/annotated_mutex.h"
 
 namespace analytics::columnar {
 
@@ -22,7 +22,7 @@ template <typename Key, typename Value, std::size_t kEntries>
 class RecentResults {
  public:
   std::optional<Value> Find(const Key& key, std::uint64_t generation) const {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
       if (it->generation == generation && it->key == key) {
         entries_.splice(entries_.begin(), entries_, it);  // most recently used first
@@ -33,7 +33,7 @@ class RecentResults {
   }
 
   void Keep(const Key& key, std::uint64_t generation, Value value) const {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     for (const Entry& entry : entries_) {
       if (entry.generation == generation && entry.key == key) return;  // a racing twin
     }
@@ -43,7 +43,7 @@ class RecentResults {
 
   // Frees the memory of answers a write made stale.
   void Clear() const {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     entries_.clear();
   }
 
@@ -53,7 +53,7 @@ class RecentResults {
     std::uint64_t generation;
     Value value;
   };
-  mutable absl::Mutex mutex_;
+  mutable Mutex mutex_;
   mutable std::list<Entry> entries_ ABSL_GUARDED_BY(mutex_);
 };
 
