@@ -6,11 +6,6 @@
 
 namespace analytics::columnar {
 
-std::size_t DimIndex(Dimension dimension) {
-  COLUMNAR_EXPECT(dimension != Dimension::kCustomer);
-  return static_cast<std::size_t>(dimension);
-}
-
 void Columns::Resize(std::size_t rows) {
   day.resize(rows);
   customer.resize(rows);

@@ -17,6 +17,7 @@
 
 #include "common/civil_day.h"
 #include "common/money.h"
+#include "query/columnar/expect.h"
 #include "query/columnar/huge_page_allocator.h"
 #include "query/columnar/string_dictionary.h"
 #include "query/query_engine.h"
@@ -46,8 +47,11 @@ inline constexpr std::uint32_t kSpreadOrder = 0x80000000u;
 inline constexpr std::uint32_t kOrderIdMask = 0x7fffffffu;
 
 // Index of `dimension` among the dictionary-coded dimensions; must not be
-// kCustomer.
-std::size_t DimIndex(Dimension dimension);
+// kCustomer. Inline: staging calls it per line and value, with a constant.
+inline std::size_t DimIndex(Dimension dimension) {
+  COLUMNAR_EXPECT(dimension != Dimension::kCustomer);
+  return static_cast<std::size_t>(dimension);
+}
 
 // Bytes a vector has allocated.
 template <typename Vector>
