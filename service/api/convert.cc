@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/line_validation.h"
 #include "import/text_encoding.h"
 
 namespace analytics::api {
@@ -90,6 +91,9 @@ absl::StatusOr<RfmQuery> RfmQueryFromProto(const v1::Filter& filter, const v1::R
       return FieldError("rfm.thresholds.gold_min_monetary",
                         std::string(monetary.status().message()));
     }
+    if (*monetary < 0) {
+      return FieldError("rfm.thresholds.gold_min_monetary", "must not be negative");
+    }
     query.thresholds.gold_min_monetary = *monetary;
   }
   return query;
@@ -141,11 +145,13 @@ WireLine WireLineOf(const v1::OrderLine& proto) {
 
 std::optional<LineError> LineFromWire(const WireLine& line, LineKeyAssigner& keys, std::string& key,
                                       OrderLineView& out) {
+  // Every reason is cut: a reply lists up to kMaxReportedRejections of
+  // them (common/line_validation.h bounds its size).
+  const auto error = [](std::string_view field, std::string_view reason) {
+    return LineError{std::string(field), CutForReply(reason, kMaxRejectionReasonBytes)};
+  };
   const auto& texts = line.texts;
-  for (const WireText required : {kOrderId, kCustomerId, kOrderDate}) {
-    if (texts[required].empty())
-      return LineError{std::string(kWireTextNames[required]), "is required"};
-  }
+  if (texts[kOrderDate].empty()) return error("order_date", "is required");
   // Almost every line is ASCII: one pass over its texts' bytes settles
   // their encoding, instead of a UTF-8 check per field.
   std::uint64_t high_bits = 0;
@@ -161,40 +167,29 @@ std::optional<LineError> LineFromWire(const WireLine& line, LineKeyAssigner& key
   const bool all_ascii = (high_bits & 0x8080808080808080ULL) == 0;
   for (std::size_t i = 0; i < texts.size(); ++i) {
     if (texts[i].size() > kMaxLineFieldBytes) {
-      return LineError{std::string(kWireTextNames[i]),
-                       absl::StrCat("longer than ", kMaxLineFieldBytes, " bytes")};
+      return error(kWireTextNames[i], absl::StrCat("longer than ", kMaxLineFieldBytes, " bytes"));
     }
     // Read from the wire, nobody else checked: a stored invalid string
     // would make every later response carrying it unreadable to clients.
     if (!all_ascii && FindInvalidUtf8(texts[i])) {
-      return LineError{std::string(kWireTextNames[i]), "is not valid UTF-8"};
+      return error(kWireTextNames[i], "is not valid UTF-8");
     }
   }
   absl::StatusOr<Day> order_date = ParseIsoDay(texts[kOrderDate]);
-  if (!order_date.ok()) return LineError{"order_date", std::string(order_date.status().message())};
+  if (!order_date.ok()) return error("order_date", std::string(order_date.status().message()));
   std::optional<Day> ship_date;
   if (!texts[kShipDate].empty()) {
     absl::StatusOr<Day> parsed = ParseIsoDay(texts[kShipDate]);
-    if (!parsed.ok()) return LineError{"ship_date", std::string(parsed.status().message())};
+    if (!parsed.ok()) return error("ship_date", std::string(parsed.status().message()));
     ship_date = *parsed;
   }
   absl::StatusOr<Micros> sales = MicrosFromDouble(line.sales);
-  if (!sales.ok()) return LineError{"sales", std::string(sales.status().message())};
+  if (!sales.ok()) return error("sales", std::string(sales.status().message()));
   absl::StatusOr<Micros> profit = MicrosFromDouble(line.profit);
-  if (!profit.ok()) return LineError{"profit", std::string(profit.status().message())};
+  if (!profit.ok()) return error("profit", std::string(profit.status().message()));
   absl::StatusOr<Micros> discount = MicrosFromDouble(line.discount);
-  if (!discount.ok()) return LineError{"discount", std::string(discount.status().message())};
-  if (*discount < 0 || *discount > kMicrosPerUnit) {
-    return LineError{"discount", "must be a fraction between 0 and 1"};
-  }
-  if (line.quantity < 0) return LineError{"quantity", "must not be negative"};
+  if (!discount.ok()) return error("discount", std::string(discount.status().message()));
 
-  if (texts[kLineId].empty()) {
-    key = keys.NextKey(texts[kOrderId], texts[kProductId]);
-    out.line_key = key;
-  } else {
-    out.line_key = texts[kLineId];
-  }
   out.order_id = texts[kOrderId];
   out.order_date = *order_date;
   out.ship_date = ship_date;
@@ -215,6 +210,18 @@ std::optional<LineError> LineFromWire(const WireLine& line, LineKeyAssigner& key
   out.quantity = line.quantity;
   out.discount = *discount;
   out.profit = *profit;
+  // The rules every write path shares (ids not blank, quantity, discount,
+  // amount and date ranges).
+  if (std::optional<LineProblem> problem = ValidateLine(out)) {
+    return error(LineFieldName(problem->field), problem->reason);
+  }
+  // Only accepted lines count towards default keys.
+  if (texts[kLineId].empty()) {
+    key = keys.NextKey(texts[kOrderId], texts[kProductId]);
+    out.line_key = key;
+  } else {
+    out.line_key = texts[kLineId];
+  }
   return std::nullopt;
 }
 

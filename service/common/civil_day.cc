@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/line_validation.h"
 
 namespace analytics {
 namespace {
@@ -52,8 +53,7 @@ absl::StatusOr<Day> ParseIsoDay(std::string_view text) {
                         IsDigit(text[5]) && IsDigit(text[6]) && IsDigit(text[8]) &&
                         IsDigit(text[9]);
   if (!shape_ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a YYYY-MM-DD date: \"", std::string(text), "\""));
+    return absl::InvalidArgumentError(absl::StrCat("not a YYYY-MM-DD date: ", QuoteInput(text)));
   }
   return DayFromYmd(number(0, 4), number(5, 2), number(8, 2));
 }

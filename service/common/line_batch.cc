@@ -81,6 +81,7 @@ void AssignLine(const OrderLineView& view, OrderLine& line) {
 void LineBatch::Clear() {
   bytes_.assign(1, kFormatVersion);
   lines_ = 0;
+  magnitudes_ = {};
 }
 
 void LineBatch::Add(const OrderLineView& line) {
@@ -113,6 +114,7 @@ void LineBatch::Add(const OrderLineView& line) {
   out = PutSignedRaw(out, line.profit);
   bytes_.resize(static_cast<std::size_t>(out - begin));
   ++lines_;
+  magnitudes_.Add(line.sales, line.profit, line.quantity);
 }
 
 LineBatchReader::LineBatchReader(std::string_view bytes) : rest_(bytes) {

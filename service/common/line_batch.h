@@ -30,6 +30,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "common/magnitude_totals.h"
 #include "common/order_line.h"
 
 namespace analytics {
@@ -94,13 +95,19 @@ class LineBatch {
   LineBatch(const LineBatch&) = default;
   LineBatch& operator=(const LineBatch&) = default;
   // A moved-from batch is empty (and valid).
-  LineBatch(LineBatch&& other) noexcept : bytes_(std::move(other.bytes_)), lines_(other.lines_) {
+  LineBatch(LineBatch&& other) noexcept
+      : bytes_(std::move(other.bytes_)),
+        lines_(other.lines_),
+        previous_(other.previous_),
+        magnitudes_(other.magnitudes_) {
     other.Clear();
   }
   LineBatch& operator=(LineBatch&& other) noexcept {
     if (this != &other) {
       bytes_ = std::move(other.bytes_);
       lines_ = other.lines_;
+      previous_ = other.previous_;
+      magnitudes_ = other.magnitudes_;
       other.Clear();
     }
     return *this;
@@ -112,6 +119,9 @@ class LineBatch {
   // last Clear().
   std::string_view bytes() const { return bytes_; }
   std::int64_t line_count() const { return lines_; }
+  // The magnitudes of the lines added since the last Clear(): what the
+  // store adds to its bound (magnitude_totals.h) without decoding a line.
+  const MagnitudeTotals& magnitudes() const { return magnitudes_; }
   bool empty() const { return lines_ == 0; }
   // Bytes the buffer holds without growing.
   std::size_t capacity() const { return bytes_.capacity(); }
@@ -121,6 +131,7 @@ class LineBatch {
     bytes_.swap(other.bytes_);
     std::swap(lines_, other.lines_);
     std::swap(previous_, other.previous_);
+    std::swap(magnitudes_, other.magnitudes_);
   }
 
  private:
@@ -133,6 +144,7 @@ class LineBatch {
   std::string bytes_;
   std::int64_t lines_ = 0;
   std::array<Span, kOrderLineViewTexts.size()> previous_{};
+  MagnitudeTotals magnitudes_;
 };
 
 // Reads the lines of one batch's bytes back, in the order they were added.

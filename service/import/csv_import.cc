@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/line_key.h"
+#include "common/line_validation.h"
 #include "import/column_map.h"
 #include "import/csv_reader.h"
 #include "import/row_id_set.h"
@@ -16,13 +17,6 @@
 
 namespace analytics {
 namespace {
-
-// Longest input text quoted back in a rejection reason.
-constexpr std::size_t kQuotedBytes = 64;
-
-// Largest quantity accepted on one line: anything above is a typo or an
-// amount in the wrong column.
-constexpr std::int64_t kMaxQuantity = 1'000'000'000;
 
 // Which spooled text field each text column fills.
 constexpr std::array<std::pair<Column, TextField>, kTextFieldCount> kTextColumns = {{
@@ -47,11 +41,6 @@ std::string_view TrimBlanks(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
-}
-
-std::string Quoted(std::string_view text) {
-  const std::string_view prefix = Utf8SafePrefix(text, kQuotedBytes);
-  return absl::StrCat("\"", std::string(prefix), prefix.size() < text.size() ? "...\"" : "\"");
 }
 
 // Text for messages when the file's encoding may not be known yet (header
@@ -158,6 +147,7 @@ struct CsvImport::State {
   absl::Status OnData(const CsvRecord& record);
   absl::Status CheckEncoding(const CsvRecord& record);
   std::optional<Problem> Validate(const CsvRecord& record, RawLine& raw);
+  std::optional<Problem> CheckRules(const RawLine& raw) const;
   std::optional<Problem> ParseDateField(Column column, std::string_view text, std::int64_t line,
                                         std::optional<DateText>& out);
   void Reject(std::int64_t line, int field_index, std::string reason);
@@ -301,12 +291,14 @@ absl::Status CsvImport::State::OnHeader(const CsvRecord& record) {
 void CsvImport::State::Reject(std::int64_t line, int field_index, std::string reason) {
   ++rejected;
   if (rejections.size() >= kMaxReportedRejections) return;
+  // Cut here to bound memory, and again at Finish after conversion to UTF-8
+  // (which can lengthen single-byte text) to bound the reply.
   rejections.push_back(RejectedLine{
       .line_number = line,
       .field = field_index >= 0 && static_cast<std::size_t>(field_index) < header.size()
-                   ? header[field_index]
+                   ? CutForReply(header[field_index], kMaxRejectionFieldBytes)
                    : std::string(),
-      .reason = std::move(reason)});
+      .reason = CutForReply(reason, kMaxRejectionReasonBytes)});
 }
 
 std::optional<Problem> CsvImport::State::ParseDateField(Column column, std::string_view text,
@@ -326,12 +318,12 @@ std::optional<Problem> CsvImport::State::ParseDateField(Column column, std::stri
   if (options.date_order == DateOrder::kAuto) {
     if (PossibleOrders(*parts) == 0) {
       return Problem{column,
-                     absl::StrCat(Quoted(text), " is not an existing date, ",
+                     absl::StrCat(QuoteInput(text), " is not an existing date, ",
                                   parts->year_first ? "year-first" : "day-first or month-first")};
     }
     dates.Observe(*parts, line);
   } else if (absl::StatusOr<Day> day = ResolveDate(*parts, options.date_order); !day.ok()) {
-    return Problem{column, absl::StrCat(Quoted(text), ": ", day.status().message())};
+    return Problem{column, absl::StrCat(QuoteInput(text), ": ", day.status().message())};
   }
   out = *parts;
   return std::nullopt;
@@ -360,9 +352,9 @@ std::optional<Problem> CsvImport::State::Validate(const CsvRecord& record, RawLi
     absl::StatusOr<Micros> value = ParseDecimalMicros(text);
     if (!value.ok()) {
       // The parser quotes the whole text; keep long junk out of replies.
-      return Problem{column, text.size() <= kQuotedBytes
+      return Problem{column, text.size() <= kQuotedInputBytes
                                  ? std::string(value.status().message())
-                                 : absl::StrCat("not a plain decimal number: ", Quoted(text))};
+                                 : absl::StrCat("not a plain decimal number: ", QuoteInput(text))};
     }
     out = *value;
     return std::nullopt;
@@ -394,20 +386,56 @@ std::optional<Problem> CsvImport::State::Validate(const CsvRecord& record, RawLi
       value = value * 10 + (c - '0');
     }
     if (!ok || value > kMaxQuantity) {
-      return Problem{Column::kQuantity,
-                     absl::StrCat(Quoted(text), " is not a whole number from 0 to ", kMaxQuantity)};
+      return Problem{
+          Column::kQuantity,
+          absl::StrCat(QuoteInput(text), " is not a whole number from 0 to ", kMaxQuantity)};
     }
     raw.quantity = value;
   }
 
   if (auto p = money(Column::kDiscount, raw.discount)) return p;
-  if (raw.discount < 0 || raw.discount > kMicrosPerUnit) {
-    return Problem{Column::kDiscount,
-                   absl::StrCat(Quoted(TrimBlanks(field(Column::kDiscount))),
-                                " is not a fraction from 0 to 1 (0.2 means 20 %)")};
-  }
   if (auto p = money(Column::kProfit, raw.profit)) return p;
-  return std::nullopt;
+  return CheckRules(raw);
+}
+
+std::optional<Problem> CsvImport::State::CheckRules(const RawLine& raw) const {
+  // The rules every write path shares (common/line_validation.h), on the
+  // parsed values. Ids are checked in the file's bytes: blanks are the same
+  // bytes in every encoding read here. In kAuto a date is checked as read
+  // in any order it exists in; every order gives a day DayFromYmd accepted.
+  const auto any_day = [&](const DateText& parts) -> Day {
+    for (const DateOrder order : {DateOrder::kYmd, DateOrder::kDmy, DateOrder::kMdy}) {
+      if (options.date_order != DateOrder::kAuto && order != options.date_order) continue;
+      if (absl::StatusOr<Day> day = ResolveDate(parts, order); day.ok()) return *day;
+    }
+    return 0;  // unreachable: the parse accepted the date in some order
+  };
+  OrderLineView view;
+  view.order_id = raw[TextField::kOrderId];
+  view.customer_id = raw[TextField::kCustomerId];
+  view.order_date = any_day(raw.order_date);
+  if (raw.ship_date) view.ship_date = any_day(*raw.ship_date);
+  view.sales = raw.sales;
+  view.quantity = raw.quantity;
+  view.discount = raw.discount;
+  view.profit = raw.profit;
+  const std::optional<LineProblem> problem = ValidateLine(view);
+  if (!problem) return std::nullopt;
+  constexpr std::array<std::pair<LineField, Column>, 8> kColumnOf = {{
+      {LineField::kOrderId, Column::kOrderId},
+      {LineField::kCustomerId, Column::kCustomerId},
+      {LineField::kOrderDate, Column::kOrderDate},
+      {LineField::kShipDate, Column::kShipDate},
+      {LineField::kSales, Column::kSales},
+      {LineField::kQuantity, Column::kQuantity},
+      {LineField::kDiscount, Column::kDiscount},
+      {LineField::kProfit, Column::kProfit},
+  }};
+  Column column = Column::kOrderId;
+  for (const auto& [line_field, csv_column] : kColumnOf) {
+    if (line_field == problem->field) column = csv_column;
+  }
+  return Problem{column, problem->reason};
 }
 
 absl::Status CsvImport::State::OnData(const CsvRecord& record) {
@@ -464,12 +492,13 @@ void CsvImport::State::RejectRepeatedRowIds() {
   if (repeats.tags.empty()) return;
   const int column = (*columns)[Column::kRowId];
   for (const RowIdSet::Repeat& repeat : repeats.first) {
-    rejections.push_back(RejectedLine{
-        .line_number = repeat.line,
-        .field = column >= 0 && static_cast<std::size_t>(column) < header.size() ? header[column]
-                                                                                 : std::string(),
-        .reason = absl::StrCat("duplicate Row ID ", Quoted(repeat.id), " (first on line ",
-                               repeat.first_line, ")")});
+    rejections.push_back(
+        RejectedLine{.line_number = repeat.line,
+                     .field = column >= 0 && static_cast<std::size_t>(column) < header.size()
+                                  ? CutForReply(header[column], kMaxRejectionFieldBytes)
+                                  : std::string(),
+                     .reason = absl::StrCat("duplicate Row ID ", QuoteInput(repeat.id),
+                                            " (first on line ", repeat.first_line, ")")});
   }
   // In file order, the first kMaxReportedRejections of both kinds: those
   // found as lines arrived are complete up to where their list filled up,
@@ -525,12 +554,15 @@ absl::StatusOr<CsvImportSummary> CsvImport::State::Finish() {
   result.accepted = accepted;
   result.rejected = rejected;
   for (const RejectedLine& rejection : rejections) {
-    result.rejected_lines.push_back({rejection.line_number,
-                                     ToUtf8(rejection.field, result.encoding),
-                                     ToUtf8(rejection.reason, result.encoding)});
+    result.rejected_lines.push_back(
+        {rejection.line_number,
+         CutForReply(ToUtf8(rejection.field, result.encoding), kMaxRejectionFieldBytes),
+         CutForReply(ToUtf8(rejection.reason, result.encoding), kMaxRejectionReasonBytes)});
   }
+  // At most 1024 (the fields of a record), each cut like a rejection's field.
   for (const int index : columns->unknown) {
-    result.unknown_columns.push_back(ToUtf8(header[index], result.encoding));
+    result.unknown_columns.push_back(
+        CutForReply(ToUtf8(header[index], result.encoding), kMaxRejectionFieldBytes));
   }
   summary = result;
   return result;

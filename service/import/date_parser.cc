@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "common/line_validation.h"
 #include "import/text_encoding.h"
 
 namespace analytics {
@@ -63,8 +64,8 @@ std::string_view DateOrderName(DateOrder order) {
 absl::StatusOr<DateText> SplitDate(std::string_view text) {
   const auto shape_error = [&] {
     return absl::InvalidArgumentError(absl::StrCat(
-        "not a date: \"", std::string(Utf8SafePrefix(text, 40)),
-        "\" (expected YYYY-MM-DD, DD-MM-YY(YY) or MM-DD-YY(YY), separated by - / or .)"));
+        "not a date: ", QuoteInput(text),
+        " (expected YYYY-MM-DD, DD-MM-YY(YY) or MM-DD-YY(YY), separated by - / or .)"));
   };
   int a = 0;
   const std::size_t a_len = ReadNumber(text, 0, 4, a);

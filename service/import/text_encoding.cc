@@ -223,12 +223,4 @@ std::string ToUtf8(std::string_view text, TextEncoding encoding) {
   return out;
 }
 
-std::string_view Utf8SafePrefix(std::string_view text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  std::size_t end = max_bytes;
-  // Back off over continuation bytes, then over the lead byte they follow.
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
-
 }  // namespace analytics

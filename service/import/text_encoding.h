@@ -74,8 +74,4 @@ void AppendAsUtf8(std::string_view text, TextEncoding encoding, std::string& out
 // `text` in `encoding` as UTF-8 (see AppendAsUtf8).
 std::string ToUtf8(std::string_view text, TextEncoding encoding);
 
-// Longest prefix of `text` of at most `max_bytes` that does not end inside a
-// UTF-8 multi-byte sequence: for quoting input in messages.
-std::string_view Utf8SafePrefix(std::string_view text, std::size_t max_bytes);
-
 }  // namespace analytics

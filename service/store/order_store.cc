@@ -190,6 +190,20 @@ absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& 
   std::unique_ptr<OrderStore> store(
       new OrderStore(path, std::move(*connection), std::move(checkpointer)));
   if (absl::Status s = store->RefreshStats(store->connection_); !s.ok()) return s;
+  absl::StatusOr<MagnitudeTotals> magnitudes = StoredMagnitudes(store->connection_);
+  if (!magnitudes.ok()) return magnitudes.status();
+  if (const std::optional<MagnitudeTotals::Field> field = magnitudes->Exceeded()) {
+    // Written before the bound existed: sums over these lines can overflow,
+    // and no read could be trusted.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database ", path, ": the stored lines' total of ",
+        *field == MagnitudeTotals::Field::kSales    ? "|sales|"
+        : *field == MagnitudeTotals::Field::kProfit ? "|profit|"
+                                                    : "quantity",
+        " exceeds 9,223,372,036,854.775807 (units: 9,223,372,036,854,775,807), so totals "
+        "cannot be exact; remove lines with sqlite3 or start from a new database"));
+  }
+  store->magnitudes_ = *magnitudes;
   // What a previous run logged and did not fold yet.
   if (store->counted_as_new_through_ > 0) store->WakeFolder();
   return store;
@@ -323,7 +337,7 @@ absl::Status OrderStore::FoldLog() {
 }
 
 absl::Status OrderStore::LogLines(sqlite::Connection& connection, LineSource& source,
-                                  PendingWrite& pending) {
+                                  PendingWrite& pending, MagnitudeTotals& magnitudes) {
   absl::StatusOr<sqlite::Statement> append =
       connection.Prepare("INSERT INTO line_batches (line_count, lines) VALUES (?1, ?2)");
   if (!append.ok()) return append.status();
@@ -331,6 +345,10 @@ absl::Status OrderStore::LogLines(sqlite::Connection& connection, LineSource& so
   // (the ingest stream) encoded it once, and nobody copies it again.
   LineBatch batch;
   while (source.NextBatch(batch)) {
+    magnitudes.Add(batch.magnitudes());
+    if (const std::optional<MagnitudeTotals::Field> field = magnitudes.Exceeded()) {
+      return MagnitudeRefusal(*field);
+    }
     if (absl::Status s = append->Bind(1, batch.line_count()); !s.ok()) return s;
     if (absl::Status s = append->BindBlobStatic(2, batch.bytes()); !s.ok()) return s;
     if (absl::Status s = append->Run(); !s.ok()) return s;
@@ -354,6 +372,11 @@ absl::Status OrderStore::RefreshStats(sqlite::Connection& connection) {
   database_bytes_.store(statement->Int(1), std::memory_order_relaxed);
   counted_as_new_through_ = statement->Int(2);
   return absl::OkStatus();
+}
+
+MagnitudeTotals OrderStore::Magnitudes() {
+  std::lock_guard lock(mutex_);
+  return magnitudes_;
 }
 
 OrderStore::Stats OrderStore::LastCommittedStats() const {
@@ -412,6 +435,8 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
         if (absl::Status s = connection.Execute(sql); !s.ok()) return s;
       }
     }
+    // The bound after this write; committed with it (magnitude_totals.h).
+    MagnitudeTotals magnitudes = replace ? MagnitudeTotals() : magnitudes_;
     std::int64_t first_batch = 0;
     if (logged) {
       absl::StatusOr<sqlite::Statement> next = connection.Prepare(
@@ -419,7 +444,7 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
       if (!next.ok()) return next.status();
       if (absl::StatusOr<bool> row = next->Step(); !row.ok()) return row.status();
       first_batch = next->Int(0);
-      if (absl::Status s = LogLines(connection, source, *pending); !s.ok()) return s;
+      if (absl::Status s = LogLines(connection, source, *pending, magnitudes); !s.ok()) return s;
       log_may_hold_batches_ = true;
     } else {
       absl::StatusOr<sqlite::Statement> insert = connection.Prepare(kInsertSql);
@@ -428,6 +453,10 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
       if (!update.ok()) return update.status();
       OrderLine line;
       while (source.Next(line)) {
+        magnitudes.Add(line.sales, line.profit, line.quantity);
+        if (const std::optional<MagnitudeTotals::Field> field = magnitudes.Exceeded()) {
+          return MagnitudeRefusal(*field);
+        }
         absl::StatusOr<bool> inserted = UpsertRow(connection, *insert, *update, line);
         if (!inserted.ok()) return inserted.status();
         ++(*inserted ? result.inserted : result.updated);
@@ -438,6 +467,7 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
     // partial write: returning rolls the transaction back.
     if (absl::Status s = source.status(); !s.ok()) return s;
     if (absl::Status s = transaction->Commit(); !s.ok()) return s;
+    magnitudes_ = magnitudes;
     if (checkpointer_ != nullptr) checkpointer_->Notify();
     const std::optional<WriteResult> counted =
         pending != nullptr ? pending->Commit() : std::nullopt;
@@ -474,8 +504,13 @@ absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
     absl::StatusOr<sqlite::Statement> exists =
         connection.Prepare("SELECT 1 FROM order_lines WHERE line_key = ?1");
     if (!exists.ok()) return exists.status();
+    MagnitudeTotals magnitudes = magnitudes_;
     OrderLine line;
     while (source.Next(line)) {
+      magnitudes.Add(line.sales, line.profit, line.quantity);
+      if (const std::optional<MagnitudeTotals::Field> field = magnitudes.Exceeded()) {
+        return MagnitudeRefusal(*field);
+      }
       if (absl::Status s = exists->Bind(1, std::string_view(line.line_key)); !s.ok()) return s;
       absl::StatusOr<bool> found = exists->Step();
       if (!found.ok()) return found.status();
@@ -547,6 +582,31 @@ absl::Status ReadLoggedLines(sqlite::Connection& connection,
     if (!*row) return absl::OkStatus();
     LineBatchReader decoder(batches->BlobView(0));
     while (decoder.Next(line)) each(line);
+    if (absl::Status s = decoder.status(); !s.ok()) return s;
+  }
+}
+
+absl::StatusOr<MagnitudeTotals> StoredMagnitudes(sqlite::Connection& connection) {
+  MagnitudeTotals totals;
+  absl::StatusOr<sqlite::Statement> rows =
+      connection.Prepare("SELECT sales, profit, quantity FROM order_lines");
+  if (!rows.ok()) return rows.status();
+  for (;;) {
+    absl::StatusOr<bool> row = rows->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    totals.Add(rows->Int(0), rows->Int(1), rows->Int(2));
+  }
+  absl::StatusOr<sqlite::Statement> batches =
+      connection.Prepare("SELECT lines FROM line_batches ORDER BY id");
+  if (!batches.ok()) return batches.status();
+  OrderLineView line;
+  for (;;) {
+    absl::StatusOr<bool> row = batches->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return totals;
+    LineBatchReader decoder(batches->BlobView(0));
+    while (decoder.Next(line)) totals.Add(line.sales, line.profit, line.quantity);
     if (absl::Status s = decoder.status(); !s.ok()) return s;
   }
 }

@@ -18,6 +18,14 @@
 // corrupted. (`synchronous = FULL` would fsync every commit: ~50-100 MB/s on
 // this kind of disk, a second or more for a million lines.)
 //
+// Exact figures: the store keeps the bound of common/magnitude_totals.h
+// (the sums of |sales|, |profit| and quantity over its lines each fit an
+// int64), so no query over any subset of the lines can overflow. A write
+// that would break it is refused before it commits (OutOfRange naming the
+// field, nothing written); the bound is recomputed from the stored lines
+// when the store is opened, and a database whose lines already break it
+// (written before the bound existed) is refused at Open.
+//
 // Write log: when the write listener counts keys (write_listener.h: it
 // holds every stored key, as the columnar engine does), a write's lines are
 // committed as BLOBs of encoded lines in `line_batches` (common/line_batch.h), a few
@@ -44,6 +52,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/magnitude_totals.h"
 #include "common/order_line.h"
 #include "store/checkpointer.h"
 #include "store/sqlite.h"
@@ -64,11 +73,14 @@ class OrderStore {
   // Upserts every line of `source` in one transaction; with `replace`, all
   // existing lines are deleted first in the same transaction. On any error
   // nothing is written, including a source that ends with a non-OK status():
-  // that status is returned.
+  // that status is returned. OutOfRange (MagnitudeRefusal) when the lines
+  // would take the store past its bound (magnitude_totals.h); the source is
+  // then not read to its end.
   absl::StatusOr<WriteResult> Upsert(LineSource& source, bool replace = false);
 
   // How `Upsert` would classify the lines, without writing: counts keys
-  // that exist already as updates. A failed source's status() is returned.
+  // that exist already as updates. A failed source's status() is returned,
+  // and Upsert's OutOfRange when it would refuse the lines.
   absl::StatusOr<WriteResult> Classify(LineSource& source);
 
   absl::StatusOr<std::int64_t> CountLines();
@@ -84,6 +96,10 @@ class OrderStore {
     std::int64_t database_bytes = 0;
   };
   Stats LastCommittedStats() const;
+
+  // The store's bound on its lines' magnitudes (magnitude_totals.h): at
+  // least their exact sums.
+  MagnitudeTotals Magnitudes();
 
   // Pages in use times page size: the database's logical size, for :memory:
   // stores too.
@@ -126,7 +142,10 @@ class OrderStore {
   absl::Status RefreshStats(sqlite::Connection& connection);
   // The lines of `source` as logged batches, each line also handed to
   // `pending`; inside the caller's transaction.
-  absl::Status LogLines(sqlite::Connection& connection, LineSource& source, PendingWrite& pending);
+  // `magnitudes` gains each batch's before it is logged; past the bound the
+  // refusal is returned.
+  absl::Status LogLines(sqlite::Connection& connection, LineSource& source, PendingWrite& pending,
+                        MagnitudeTotals& magnitudes);
   struct Folded {
     bool any = false;  // false: the log was empty
     std::int64_t batch_id = 0;
@@ -147,6 +166,7 @@ class OrderStore {
   std::mutex mutex_;
   sqlite::Connection connection_;
   WriteListener* listener_ = nullptr;  // guarded by mutex_
+  MagnitudeTotals magnitudes_;         // guarded by mutex_
   // Batches up to this id were logged before Open: lines_ counted each of
   // their lines as new, so folding one subtracts the lines it updated.
   std::int64_t counted_as_new_through_ = 0;  // guarded by mutex_
@@ -172,6 +192,11 @@ absl::Status ReadLoggedLines(sqlite::Connection& connection,
                              const std::function<void(const OrderLine&)>& each);
 // How many lines the write log holds (to reserve room before replaying).
 absl::StatusOr<std::int64_t> LoggedLineCount(sqlite::Connection& connection);
+
+// The exact sums of |sales|, |profit| and quantity over the rows of
+// order_lines plus every line of the write log (a logged line that replaces
+// a row counts twice: an upper bound until the log is folded).
+absl::StatusOr<MagnitudeTotals> StoredMagnitudes(sqlite::Connection& connection);
 
 // Exposed for tests: brings a connection's schema to kSchemaVersion.
 absl::Status MigrateSchema(sqlite::Connection& connection);

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "common/line_validation.h"
 #include "gtest/gtest.h"
 
 namespace analytics {

@@ -3,8 +3,10 @@
 // server must still answer health checks and reads with the data unchanged.
 // Covers page sizes and forged page tokens, dates out of range and reversed,
 // NaN/Inf/1e308 amounts, 10 MB strings, invalid UTF-8 sent as raw bytes,
-// unknown enum numbers, empty and never-ending streams, and filters with
-// thousands of values.
+// unknown enum numbers, empty and never-ending streams, filters with
+// thousands of values, lines past the per-line limits on every write path,
+// valid lines whose totals would overflow the store's bound, and values
+// that would be quoted back megabytes at a time.
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
@@ -100,6 +102,9 @@ auto IngestLine(std::function<void(v1::OrderLine&)> edit) {
 // Streams `chunks` to ImportCsv (the first message may carry options).
 auto Import(std::vector<v1::ImportCsvRequest> messages, int deadline_ms = 30'000,
             bool endless = false) {
+  // The final message is marked `last` (a stream that ends any other way
+  // writes nothing), except on a never-ending stream.
+  if (!endless && !messages.empty()) messages.back().set_last(true);
   return [messages, deadline_ms, endless](Stub& stub, grpc::Channel&) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline_ms));
@@ -116,6 +121,15 @@ auto Import(std::vector<v1::ImportCsvRequest> messages, int deadline_ms = 30'000
     }
     return status;
   };
+}
+
+// Ten data lines at the documented per-line maximum (10^12) for the header
+// "Order ID,Order Date,Customer ID,Sales".
+std::string TenMaxLines() {
+  std::string lines;
+  for (int i = 0; i < 10; ++i)
+    absl::StrAppend(&lines, "M", i, ",2024-01-01,C", i, ",1000000000000\n");
+  return lines;
 }
 
 v1::ImportCsvRequest Chunk(std::string bytes) {
@@ -302,6 +316,8 @@ std::vector<Case> Catalogue() {
       {"invalid UTF-8 customer_id", Code::UNIMPLEMENTED,
        RawBytes("GetCustomer", utf8_customer, "MARKER", "\xc3\x28\xa0\xa1\xf0\x28")},
       // --- Seed ----------------------------------------------------------
+      {"gold_min_monetary -5", Code::INVALID_ARGUMENT,
+       Rfm([](auto& o) { o.mutable_thresholds()->set_gold_min_monetary(-5); })},
       {"seed negative line_count", Code::INVALID_ARGUMENT,
        Seed([](auto& r) { r.set_line_count(-5); })},
       {"seed line_count INT64_MAX", Code::INVALID_ARGUMENT,
@@ -322,6 +338,35 @@ std::vector<Case> Catalogue() {
        IngestLine([](auto& l) { l.set_order_date("1999-99-99"); })},
       {"missing customer_id", Code::OK, IngestLine([](auto& l) { l.clear_customer_id(); })},
       {"10 MB customer_name", Code::OK, IngestLine([](auto& l) { l.set_customer_name(kTenMb); })},
+      // One set of line rules for every write path (common/line_validation.h).
+      {"quantity 2^62", Code::OK,
+       IngestLine([](auto& l) { l.set_quantity(std::int64_t{1} << 62); })},
+      {"quantity 10^9 + 1", Code::OK, IngestLine([](auto& l) { l.set_quantity(1'000'000'001); })},
+      {"order_id of three spaces", Code::OK, IngestLine([](auto& l) { l.set_order_id("   "); })},
+      {"customer_id of spaces and a tab", Code::OK,
+       IngestLine([](auto& l) { l.set_customer_id(" \t "); })},
+      {"order_date year 3000", Code::OK,
+       IngestLine([](auto& l) { l.set_order_date("3000-01-01"); })},
+      {"1 MB order_date", Code::OK,
+       IngestLine([](auto& l) { l.set_order_date(std::string(1 << 20, '2')); })},
+      // The store's magnitude bound (common/magnitude_totals.h): valid lines
+      // whose sales add up past INT64_MAX micro-units are refused whole.
+      {"ten lines at the maximum sales", Code::OUT_OF_RANGE,
+       [](Stub& stub, grpc::Channel&) {
+         std::vector<v1::OrderLine> lines;
+         for (int i = 0; i < 10; ++i)
+           lines.push_back(SimpleLine(absl::StrCat("max", i), "East", 1e12));
+         return Ingest(stub, lines);
+       }},
+      {"ten lines at the maximum profit", Code::OUT_OF_RANGE,
+       [](Stub& stub, grpc::Channel&) {
+         std::vector<v1::OrderLine> lines;
+         for (int i = 0; i < 10; ++i) {
+           lines.push_back(SimpleLine(absl::StrCat("loss", i), "East", 1));
+           lines.back().set_profit(-1e12);
+         }
+         return Ingest(stub, lines);
+       }},
       {"10,001 lines in one message", Code::INVALID_ARGUMENT,
        [](Stub& stub, grpc::Channel&) {
          std::vector<v1::OrderLine> lines(10'001, SimpleLine("many", "East", 1));
@@ -355,6 +400,21 @@ std::vector<Case> Catalogue() {
        }},
       // --- ImportCsv -----------------------------------------------------
       {"empty import stream", Code::INVALID_ARGUMENT, Import({})},
+      {"CSV of ten lines at the maximum sales, streamed", Code::OUT_OF_RANGE,
+       Import({Options([](auto& o) {
+                 o.set_encoding(v1::ENCODING_UTF8);
+                 o.set_date_order(v1::DATE_ORDER_YMD);
+               }),
+               Chunk(csv_header + TenMaxLines())})},
+      {"CSV of ten lines at the maximum sales, spooled", Code::OUT_OF_RANGE,
+       Import({Chunk(csv_header + TenMaxLines())})},
+      {"CSV quantity 2^62 and blank ids", Code::OK,
+       Import({Chunk("Order ID,Order Date,Customer ID,Sales,Quantity\n"
+                     "O1,2024-01-01,C1,5,4611686018427387904\n   ,2024-01-01,C1,5,1\n"
+                     "O2,2024-01-01,   ,5,1\n")})},
+      {"CSV header 'Order Date' spelt with 1 MB of dashes", Code::OK,
+       Import({Chunk(absl::StrCat("Order ID,Order", std::string((1 << 20) - 100, '-'),
+                                  "Date,Customer ID,Sales\nO1,not a date,C1,5\n"))})},
       {"never-ending import stream", Code::DEADLINE_EXCEEDED,
        Import({Chunk(csv_header)}, 300, true)},
       {"options in a later message", Code::INVALID_ARGUMENT,
