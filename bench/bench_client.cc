@@ -254,6 +254,9 @@ int Ingest(const Args& args) {
     // Encoded before the clock too, as a producer holding its payloads
     // would: the timed part is the transfer and the server's whole work
     // (parsing, validation, the durable write, the engine's update).
+    // The server commits only a stream whose final message is marked last.
+    if (batches.empty()) batches.emplace_back();
+    batches.back().set_last(true);
     std::vector<grpc::ByteBuffer> payloads;
     payloads.reserve(batches.size());
     for (const v1::IngestTransactionsRequest& request : batches) {

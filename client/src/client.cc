@@ -10,12 +10,19 @@
 namespace customer_analytics {
 namespace {
 
-// Finishes a client-streaming call: closes the sending side (unless a write
-// already failed, in which case the stream is broken and Finish reports why)
-// and returns the response or the server's status.
-template <typename Response, typename Writer>
-absl::StatusOr<Response> FinishStream(Writer& writer, bool writes_ok, Response& response) {
-  if (writes_ok) writer.WritesDone();
+// Finishes a client-streaming write: sends a message marked `last` with the
+// half-close (the server commits only a stream that ends right after it:
+// gRPC cannot tell a clean end from a final message cut off in transit) —
+// unless a write already failed, in which case the stream is broken and
+// Finish reports why — and returns the response or the server's status.
+template <typename Request, typename Response>
+absl::StatusOr<Response> FinishStream(grpc::ClientWriter<Request>& writer, bool writes_ok,
+                                      Response& response) {
+  if (writes_ok) {
+    Request last;
+    last.set_last(true);
+    writer.WriteLast(last, grpc::WriteOptions());
+  }
   grpc::Status status = writer.Finish();
   if (!status.ok()) return FromGrpcStatus(status);
   return std::move(response);

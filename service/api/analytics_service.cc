@@ -362,7 +362,8 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::IngestTransactions(
     return new RefusedStream<grpc::ByteBuffer>(context, observer_, "IngestTransactions", checked);
   }
   return new IngestReactor(context, response, store_, observer_,
-                           limits_.max_lines_per_ingest_message, guards_.write_gate);
+                           limits_.max_lines_per_ingest_message, limits_.write_stream,
+                           guards_.write_gate);
 }
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::ImportCsv(
@@ -371,7 +372,8 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::ImportCsv(
   if (absl::Status checked = CheckCall(guards_, *context, "ImportCsv"); !checked.ok()) {
     return new RefusedStream<grpc::ByteBuffer>(context, observer_, "ImportCsv", checked);
   }
-  return new ImportReactor(context, response, store_, observer_, guards_.write_gate);
+  return new ImportReactor(context, response, store_, observer_, limits_.write_stream,
+                           guards_.write_gate);
 }
 
 }  // namespace analytics::api

@@ -9,6 +9,7 @@
 
 #include "api/call_guard.h"
 #include "api/rpc_observer.h"
+#include "api/write_stream.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "query/query_engine.h"
 #include "store/order_store.h"
@@ -21,6 +22,8 @@ struct ServiceLimits {
   int max_page_size = 1000;
   int default_page_size = 50;
   int max_lines_per_ingest_message = 10'000;
+  // IngestTransactions and ImportCsv: message size, idle timeout, end mark.
+  WriteStreamOptions write_stream;
 };
 
 // The two client streams, IngestTransactions and ImportCsv, are registered

@@ -1,12 +1,9 @@
 #include "api/import_reactor.h"
 
-#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "api/call_guard.h"
-#include "api/raw_message.h"
-#include "api/status.h"
 
 namespace analytics::api {
 namespace {
@@ -85,98 +82,63 @@ v1::Encoding EncodingToProto(TextEncoding encoding) {
 }  // namespace
 
 ImportReactor::ImportReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
-                             OrderStore& store, RpcObserver& observer, WriteGate* gate)
-    : context_(context), response_bytes_(response), store_(store), observer_(observer) {
-  observer_.OnStart("ImportCsv");
+                             OrderStore& store, RpcObserver& observer,
+                             const WriteStreamOptions& options, WriteGate* gate)
+    : WriteStreamReactor(context, response, observer, "ImportCsv", options), store_(store) {
   if (gate == nullptr) {
-    StartRead(&raw_request_);
+    ReadNext();
     return;
   }
-  const auto wait = [this, gate] {
-    absl::StatusOr<WriteGate::Lease> lease = gate->Acquire(context_->deadline());
-    if (!lease.ok()) {
-      Complete(lease.status());
+  const absl::Status started = StartThread([this, gate] {
+    if (absl::Status held = HoldGate(gate); !held.ok()) {
+      Complete(held);
       return;
     }
-    lease_ = *std::move(lease);
-    StartRead(&raw_request_);
-  };
-  try {
-    gate_waiter_ = std::thread(wait);
-  } catch (const std::system_error&) {
-    wait();  // no thread to be had: wait here
-  }
+    ReadNext();
+  });
+  if (!started.ok()) Complete(started);
 }
 
-void ImportReactor::OnDone() {
-  // Its threads may have finished the call themselves, so OnDone may run on
-  // one of them.
-  JoinUnlessCurrent(gate_waiter_);
-  JoinUnlessCurrent(writer_);
-  delete this;
-}
-
-void ImportReactor::OnReadDone(bool ok) {
-  if (queue_ != nullptr) {
-    OnStreamedRead(ok);
-    return;
-  }
-  if (!ok) {
-    Complete(context_->IsCancelled()
-                 ? absl::CancelledError("the client cancelled; nothing was written")
-                 : FinishImport());
-    return;
-  }
-  if (absl::Status status = TakeMessage(); !status.ok()) {
-    if (queue_ != nullptr) {
-      queue_->Close(status);  // the writer thread ends the call
-    } else {
-      Complete(status);
-    }
-    return;
-  }
-  if (queue_ != nullptr && !PushLines()) return;  // the first message started streaming
-  StartRead(&raw_request_);
-}
-
-void ImportReactor::OnStreamedRead(bool ok) {
-  // The writer thread ends the call: every outcome goes through the queue.
-  if (!ok) {
-    if (context_->IsCancelled()) {
-      queue_->Close(absl::CancelledError("the client cancelled; nothing was written"));
-      return;
-    }
-    absl::StatusOr<CsvImportSummary> summary = import_->Finish();
-    if (!summary.ok()) {
-      queue_->Close(summary.status());
-      return;
-    }
-    PushLines();
-    const bool commit = summary->rejected == 0 || skip_invalid_;
-    {
-      std::lock_guard lock(summary_mutex_);
-      summary_ = *std::move(summary);
-      commit_ = commit;
-    }
-    // All-or-nothing: a rejected line rolls the whole write back.
-    queue_->Close(commit ? absl::OkStatus()
-                         : absl::AbortedError("some lines were rejected; nothing was written"));
-    return;
-  }
-  if (absl::Status status = TakeMessage(); !status.ok()) {
-    queue_->Close(status);
-    return;
-  }
-  if (PushLines()) StartRead(&raw_request_);
-}
-
-bool ImportReactor::PushLines() {
+bool ImportReactor::Forward() {
+  if (queue_ == nullptr) return true;
   import_->TakeLines(batches_);
   return queue_->Push(batches_);
 }
 
+void ImportReactor::OnFail(const absl::Status& status) {
+  if (queue_ != nullptr) {
+    queue_->Close(status);  // the writer thread ends the call
+  } else {
+    Complete(status);
+  }
+}
+
+void ImportReactor::OnEnd() {
+  if (queue_ == nullptr) {
+    Complete(FinishImport(), &response_);
+    return;
+  }
+  // Streaming: the writer thread ends the call; every outcome goes through
+  // the queue.
+  absl::StatusOr<CsvImportSummary> summary = import_->Finish();
+  if (!summary.ok()) {
+    queue_->Close(summary.status());
+    return;
+  }
+  Forward();
+  const bool commit = summary->rejected == 0 || skip_invalid_;
+  {
+    std::lock_guard lock(summary_mutex_);
+    summary_ = *std::move(summary);
+    commit_ = commit;
+  }
+  // All-or-nothing: a rejected line rolls the whole write back.
+  queue_->Close(commit ? absl::OkStatus()
+                       : absl::AbortedError("some lines were rejected; nothing was written"));
+}
+
 void ImportReactor::WriteStreamed() {
-  CallAwareSource guarded(*queue_, *context_);
+  CallAwareSource guarded(*queue_, context());
   absl::StatusOr<WriteResult> written = store_.Upsert(guarded);
   if (!written.ok()) queue_->Abandon();  // the reader stops
   std::optional<CsvImportSummary> summary;
@@ -189,8 +151,8 @@ void ImportReactor::WriteStreamed() {
   if (summary && !commit) {
     // Rolled back on purpose: the reply says what to fix.
     SetSummary(*summary);
-    observer_.OnLinesWritten(0, summary->rejected);
-    Complete(absl::OkStatus());
+    observer().OnLinesWritten(0, summary->rejected);
+    Complete(absl::OkStatus(), &response_);
     return;
   }
   if (!written.ok()) {
@@ -202,21 +164,17 @@ void ImportReactor::WriteStreamed() {
     return;
   }
   SetSummary(*summary);
-  response_->set_inserted(written->inserted);
-  response_->set_updated(written->updated);
-  response_->set_committed(true);
-  observer_.OnLinesWritten(summary->accepted, summary->rejected);
-  Complete(absl::OkStatus());
+  response_.set_inserted(written->inserted);
+  response_.set_updated(written->updated);
+  response_.set_committed(true);
+  observer().OnLinesWritten(summary->accepted, summary->rejected);
+  Complete(absl::OkStatus(), &response_);
 }
 
-absl::Status ImportReactor::TakeMessage() {
-  ++message_number_;
-  bool readable = false;
-  const std::string_view bytes = ContiguousBytes(raw_request_, slices_, joined_, readable);
-  if (!readable) return absl::InternalError("cannot read a received message; nothing was written");
+absl::Status ImportReactor::TakeMessage(std::string_view bytes, bool& last) {
   if (!request_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError(
-        absl::StrCat("message ", message_number_,
+        absl::StrCat("message ", message_number(),
                      " of the stream is not a valid ImportCsvRequest (malformed bytes); nothing "
                      "was written"));
   }
@@ -233,34 +191,33 @@ absl::Status ImportReactor::TakeMessage() {
     options->stream_lines = !dry_run_;
     import_ = std::make_unique<CsvImport>(*options);
     if (import_->streaming()) {
-      queue_ = std::make_unique<LineQueue>(kQueuedLines, [this] { StartRead(&raw_request_); });
-      try {
-        writer_ = std::thread([this] { WriteStreamed(); });
-      } catch (const std::system_error&) {
+      queue_ = std::make_unique<LineQueue>(kQueuedLines, [this] { ReadNext(); });
+      if (absl::Status started = StartThread([this] { WriteStreamed(); }); !started.ok()) {
         queue_.reset();
-        return absl::ResourceExhaustedError("cannot start a writer thread; nothing was written");
+        return started;
       }
     }
   }
   first_message_ = false;
+  last = request_.last();
   if (import_ == nullptr) import_ = std::make_unique<CsvImport>(CsvImportOptions{});
   if (request_.has_chunk()) return import_->Feed(request_.chunk());
   return absl::OkStatus();
 }
 
 void ImportReactor::SetSummary(const CsvImportSummary& summary) {
-  response_->set_lines_read(summary.lines_read);
-  response_->set_accepted(summary.accepted);
-  response_->set_rejected(summary.rejected);
+  response_.set_lines_read(summary.lines_read);
+  response_.set_accepted(summary.accepted);
+  response_.set_rejected(summary.rejected);
   for (const RejectedLine& line : summary.rejected_lines) {
-    v1::RejectedLine& out = *response_->add_rejected_lines();
+    v1::RejectedLine& out = *response_.add_rejected_lines();
     out.set_line_number(line.line_number);
     out.set_field(line.field);
     out.set_reason(line.reason);
   }
-  for (const std::string& column : summary.unknown_columns) response_->add_unknown_columns(column);
-  response_->set_encoding(EncodingToProto(summary.encoding));
-  response_->set_date_order(DateOrderToProto(summary.date_order));
+  for (const std::string& column : summary.unknown_columns) response_.add_unknown_columns(column);
+  response_.set_encoding(EncodingToProto(summary.encoding));
+  response_.set_date_order(DateOrderToProto(summary.date_order));
 }
 
 absl::Status ImportReactor::FinishImport() {
@@ -273,34 +230,22 @@ absl::Status ImportReactor::FinishImport() {
   if (dry_run_) {
     absl::StatusOr<WriteResult> classified = store_.Classify(*lines);
     if (!classified.ok()) return classified.status();
-    response_->set_inserted(classified->inserted);
-    response_->set_updated(classified->updated);
+    response_.set_inserted(classified->inserted);
+    response_.set_updated(classified->updated);
     return absl::OkStatus();
   }
   if (summary->rejected > 0 && !skip_invalid_) {
-    observer_.OnLinesWritten(0, summary->rejected);
+    observer().OnLinesWritten(0, summary->rejected);
     return absl::OkStatus();  // all-or-nothing: the reply says what to fix
   }
-  CallAwareSource guarded(*lines, *context_);
+  CallAwareSource guarded(*lines, context());
   absl::StatusOr<WriteResult> written = store_.Upsert(guarded);
   if (!written.ok()) return written.status();
-  response_->set_inserted(written->inserted);
-  response_->set_updated(written->updated);
-  response_->set_committed(true);
-  observer_.OnLinesWritten(summary->accepted, summary->rejected);
+  response_.set_inserted(written->inserted);
+  response_.set_updated(written->updated);
+  response_.set_committed(true);
+  observer().OnLinesWritten(summary->accepted, summary->rejected);
   return absl::OkStatus();
-}
-
-void ImportReactor::Complete(const absl::Status& status) {
-  lease_ = WriteGate::Lease();  // the store's part is over: the next writer may start
-  grpc::Status grpc_status = ToGrpcStatus(status, "ImportCsv");
-  if (grpc_status.ok()) SetResponse(response_message_, *response_bytes_);
-  observer_.OnFinish({.method = "ImportCsv",
-                      .peer = context_->peer(),
-                      .code = grpc_status.error_code(),
-                      .message = grpc_status.error_message(),
-                      .elapsed = std::chrono::steady_clock::now() - started_});
-  Finish(grpc_status);
 }
 
 }  // namespace analytics::api

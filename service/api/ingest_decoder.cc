@@ -13,7 +13,9 @@ constexpr int kStartGroup = 3;
 constexpr int kEndGroup = 4;
 constexpr int kFixed32 = 5;
 
-constexpr std::uint32_t kLinesField = 1;  // IngestTransactionsRequest.lines
+using Request = ::customer_analytics::v1::IngestTransactionsRequest;
+constexpr std::uint32_t kLinesField = Request::kLinesFieldNumber;
+constexpr std::uint32_t kLastField = Request::kLastFieldNumber;
 // OrderLine's fields: 1-17 texts, then these.
 constexpr std::uint32_t kLastTextField = 17;
 constexpr std::uint32_t kSalesField = 18;
@@ -142,6 +144,13 @@ bool IngestMessageReader::Next(WireLine& line) {
       std::string_view bytes;
       if (!in.Bytes(bytes)) return Fail();
       return ReadLine(bytes, line) || Fail();
+    }
+    if (field == kLastField && type == kVarint) {
+      // A bool: any non-zero varint is true, and a later occurrence wins.
+      std::uint64_t value = 0;
+      if (!in.Varint(value)) return Fail();
+      last_ = value != 0;
+      continue;
     }
     if (!in.SkipField(field, type)) return Fail();
   }

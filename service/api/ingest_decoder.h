@@ -1,5 +1,5 @@
-// Reads an IngestTransactionsRequest's order lines straight from the
-// message's wire bytes, without building protobuf objects.
+// Reads an IngestTransactionsRequest's order lines (and its `last` mark)
+// straight from the message's wire bytes, without building protobuf objects.
 //
 // Why: parsing a million lines into OrderLine messages (a std::string per
 // field, each copied again on the way to the store) cost about a second of
@@ -35,6 +35,9 @@ class IngestMessageReader {
   // malformed byte (then ok() is false).
   bool Next(WireLine& line);
   bool ok() const { return ok_; }
+  // The message's `last` field (IngestTransactionsRequest.last): final once
+  // Next has returned false with ok().
+  bool last() const { return last_; }
 
  private:
   class Cursor;
@@ -44,6 +47,7 @@ class IngestMessageReader {
   std::unique_ptr<Cursor> cursor_;
   bool ok_ = true;
   bool done_ = false;
+  bool last_ = false;
 };
 
 }  // namespace analytics::api

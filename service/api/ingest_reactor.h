@@ -4,29 +4,27 @@
 // (ingest_decoder.h) and validated as they arrive; invalid ones are counted
 // and the first are reported with their field and reason. Valid ones are
 // encoded into LineBatches (common/line_batch.h) and go straight into the
-// store's write: a writer thread runs one
-// OrderStore::Upsert for the whole stream, fed through a bounded LineQueue,
-// so SQLite writes the first lines while the client still sends the rest.
-// When the client closes the stream the transaction commits; a cancelled or
-// broken stream rolls it back and writes nothing. A message over the
-// per-message line limit, or one that is not a readable
-// IngestTransactionsRequest, fails the whole stream with INVALID_ARGUMENT
-// (the method is registered raw: raw_message.h says why).
+// store's write: a writer thread runs one OrderStore::Upsert for the whole
+// stream, fed through a bounded LineQueue, so SQLite writes the first lines
+// while the client still sends the rest. The transaction commits only by
+// write_stream.h's rule (a message marked last, then a clean end); any other
+// end rolls it back and writes nothing. A message over the per-message line
+// limit, or one that is not a readable IngestTransactionsRequest, fails the
+// whole stream with INVALID_ARGUMENT (the method is registered raw:
+// raw_message.h says why).
 //
-// Threads: gRPC's callback threads run OnReadDone (conversion, validation,
+// Threads: gRPC's callback threads run the hooks (conversion, validation,
 // Push); the writer thread waits for the write gate, runs the Upsert and is
-// the only one that calls Finish. While the queue is full the reactor stops asking for messages and
-// the writer resumes it (StartRead may be called from any thread).
+// the only one that calls Complete. While the queue is full the stream stops
+// asking for messages and the writer resumes it.
 #pragma once
 
 #include <cstdint>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
-#include "api/rpc_observer.h"
-#include "api/write_gate.h"
+#include "api/write_stream.h"
 #include "common/line_key.h"
 #include "common/line_queue.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
@@ -36,54 +34,40 @@ namespace analytics::api {
 
 namespace v1 = ::customer_analytics::v1;
 
-class IngestReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
+class IngestReactor final : public WriteStreamReactor {
  public:
   // `response`: where the serialized IngestTransactionsResponse goes.
   IngestReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response, OrderStore& store,
-                RpcObserver& observer, int max_lines_per_message, WriteGate* gate = nullptr);
-
-  void OnReadDone(bool ok) override;
-  void OnDone() override;
+                RpcObserver& observer, int max_lines_per_message,
+                const WriteStreamOptions& options = {}, WriteGate* gate = nullptr);
 
  private:
-  // Reads and validates request_ into batches_; an error ends the stream.
-  absl::Status TakeMessage();
-  // The writer thread: the whole write, then Finish.
-  void Write();
-  void Complete(const absl::Status& status);
+  // Reads and validates a message into batches_.
+  absl::Status TakeMessage(std::string_view bytes, bool& last) override;
+  bool Forward() override { return queue_.Push(batches_); }
+  void OnEnd() override { queue_.Close(absl::OkStatus()); }
+  void OnFail(const absl::Status& status) override { queue_.Close(status); }
+  // The writer thread: the whole write, then Complete.
+  void Write(WriteGate* gate);
 
-  grpc::CallbackServerContext* const context_;
-  grpc::ByteBuffer* const response_;
   OrderStore& store_;
-  RpcObserver& observer_;
   const int max_lines_per_message_;
-  // The one-writer gate (null: none), waited for by the writer thread and
-  // held until the write is over (Complete).
-  WriteGate* const gate_;
-  WriteGate::Lease lease_;
-  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
   // Up to ~4 MB of lines wait; a full queue pauses the reads.
   static constexpr std::size_t kQueuedLines = 16'384;
-  LineQueue queue_{kQueuedLines, [this] { StartRead(&request_); }};
+  LineQueue queue_{kQueuedLines, [this] { ReadNext(); }};
 
-  // Touched by OnReadDone only (reads are never concurrent with each other).
-  grpc::ByteBuffer request_;
-  std::vector<grpc::Slice> slices_;
-  std::string joined_;  // a message that arrived in several slices, joined
+  // Touched by the hooks only (they never overlap).
   std::vector<LineBatch> batches_;
   std::string key_;  // a line's default key
   LineKeyAssigner keys_;
   std::int64_t line_number_ = 0;
-  std::int64_t message_number_ = 0;
 
-  // Written by OnReadDone, read by the writer once the queue is closed.
+  // Written by TakeMessage, read by the writer once the queue is closed.
   std::mutex tally_mutex_;
   std::int64_t accepted_ = 0;
   std::int64_t rejected_ = 0;
   std::vector<v1::RejectedLine> rejected_lines_;
-
-  std::thread writer_;
 };
 
 }  // namespace analytics::api

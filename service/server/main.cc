@@ -120,7 +120,11 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   builder.AddListeningPort(config.listen, *credentials, &port);
   builder.RegisterService(&analytics_service);
   builder.RegisterService(&health_service);
-  builder.SetMaxReceiveMessageSize(config.max_receive_message_bytes);
+  // Above the configured limit: the write streams check it themselves, so
+  // that an oversized message fails with a code the server logs too
+  // (api/write_stream.h); the typed methods' messages are small.
+  builder.SetMaxReceiveMessageSize(api::GrpcReceiveLimit(
+      static_cast<std::size_t>(config.max_receive_message_bytes)));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_concurrent_streams);
   // gRPC sets SO_REUSEPORT by default: a second server started on a port in
   // use would then bind too and silently take half the connections. Failing

@@ -83,6 +83,10 @@ api::ServiceLimits ServiceLimitsFrom(const ServerConfig& config) {
   limits.max_page_size = config.max_page_size;
   limits.default_page_size = std::min(limits.default_page_size, config.max_page_size);
   limits.max_lines_per_ingest_message = config.max_lines_per_ingest_message;
+  limits.write_stream.max_message_bytes =
+      static_cast<std::size_t>(config.max_receive_message_bytes);
+  limits.write_stream.idle_timeout = std::chrono::milliseconds(config.stream_idle_timeout_ms);
+  limits.write_stream.require_last = config.require_last_message;
   return limits;
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace analytics {
 namespace {
@@ -19,7 +20,7 @@ struct Flag {
   bool env_only = false;
 };
 
-constexpr std::array<Flag, 22> kFlags = {{
+constexpr std::array<Flag, 24> kFlags = {{
     {"listen", "ANALYTICS_LISTEN", "gRPC listen address host:port (port 0 picks a free one)",
      false},
     {"db", "ANALYTICS_DB", "SQLite database file, created on first start (:memory: for tests)",
@@ -60,6 +61,14 @@ constexpr std::array<Flag, 22> kFlags = {{
      "writes that may wait at once; more are ABORTED immediately", false},
     {"max-concurrent-streams", "ANALYTICS_MAX_CONCURRENT_STREAMS",
      "concurrent calls per client connection (HTTP/2 streams)", false},
+    {"stream-idle-timeout", "ANALYTICS_STREAM_IDLE_TIMEOUT",
+     "how long an IngestTransactions or ImportCsv stream may send nothing before it fails "
+     "DEADLINE_EXCEEDED, releasing the write gate (e.g. 60s, 500ms; 0: no limit)",
+     false},
+    {"require-last-message", "ANALYTICS_REQUIRE_LAST_MESSAGE",
+     "write streams commit only after a message marked last (false: also when a stream just "
+     "ends, as older clients send them; a cut final message then goes unnoticed)",
+     true},
     {"max-db-pages", "ANALYTICS_MAX_DB_PAGES",
      "cap on database pages (SQLite max_page_count; 0: no cap); writes past it fail "
      "RESOURCE_EXHAUSTED",
@@ -86,6 +95,27 @@ absl::Status ParseInt(const std::string& value, Int min, Int max, Int& out) {
     return absl::InvalidArgumentError(absl::StrCat("expected a whole number, ", min, "..", max));
   }
   out = parsed;
+  return absl::OkStatus();
+}
+
+// A duration: "250ms", "90s" or whole seconds ("90"), in [min_ms, max_ms].
+absl::Status ParseDurationMs(const std::string& value, std::int64_t min_ms, std::int64_t max_ms,
+                             std::int64_t& out) {
+  absl::string_view number = value;
+  std::int64_t scale = 1000;
+  if (absl::ConsumeSuffix(&number, "ms")) {
+    scale = 1;
+  } else {
+    absl::ConsumeSuffix(&number, "s");
+  }
+  std::int64_t parsed = 0;
+  if (!absl::SimpleAtoi(number, &parsed) || parsed < 0 || parsed > max_ms / scale ||
+      parsed * scale < min_ms) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected a duration such as 500ms or 60s (whole seconds without a unit), ", min_ms,
+        "ms..", max_ms / 1000, "s"));
+  }
+  out = parsed * scale;
   return absl::OkStatus();
 }
 
@@ -117,6 +147,10 @@ absl::Status ApplySecurity(ServerConfig& config, const std::string& name,
     return ParseInt(value, 0, 1000, config.max_write_waiters);
   } else if (name == "max-concurrent-streams") {
     return ParseInt(value, 1, 1'000'000, config.max_concurrent_streams);
+  } else if (name == "stream-idle-timeout") {
+    return ParseDurationMs(value, 0, 24 * 3'600'000, config.stream_idle_timeout_ms);
+  } else if (name == "require-last-message") {
+    return ParseBool(value, config.require_last_message);
   } else if (name == "max-db-pages") {
     return ParseInt<std::int64_t>(value, 0, std::numeric_limits<std::int64_t>::max(),
                                   config.max_db_pages);
@@ -271,6 +305,10 @@ std::string ServerHelpText() {
     if (name == "max-write-waiters") return std::to_string(defaults.max_write_waiters);
     if (name == "max-concurrent-streams") return std::to_string(defaults.max_concurrent_streams);
     if (name == "max-db-pages") return std::to_string(defaults.max_db_pages);
+    if (name == "stream-idle-timeout") {
+      return absl::StrCat(defaults.stream_idle_timeout_ms / 1000, "s");
+    }
+    if (name == "require-last-message") return "true";
     return "";
   };
   std::string text =

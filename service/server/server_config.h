@@ -44,6 +44,11 @@ struct ServerConfig {
   int max_write_waiters = 4;
   int max_concurrent_streams = 100;  // per HTTP/2 connection
   std::int64_t max_db_pages = 0;     // 0: SQLite's own maximum; test/ops knob
+  // Write streams (api/write_stream.h): how long one may wait for the
+  // client's next message (0: no limit), and whether a stream must mark its
+  // last message to commit.
+  std::int64_t stream_idle_timeout_ms = 60'000;
+  bool require_last_message = true;
 
   bool help = false;
 };

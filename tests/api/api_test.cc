@@ -67,7 +67,7 @@ class ApiTest : public ::testing::Test {
       for (const v1::OrderLine& line : batch) *request.add_lines() = line;
       if (!writer->Write(request)) break;
     }
-    writer->WritesDone();
+    testing::EndStream(*writer);
     grpc::Status status = writer->Finish();
     if (status_out != nullptr) {
       *status_out = status;
@@ -271,9 +271,10 @@ TEST_F(ApiTest, AnOversizedIngestMessageFailsTheWholeStream) {
 }
 
 // Sends each of `messages` as one message's bytes on one IngestTransactions
-// stream and parses the response.
-grpc::Status IngestRaw(grpc::Channel& channel, const std::vector<std::string>& messages,
+// stream, then the end mark, and parses the response.
+grpc::Status IngestRaw(grpc::Channel& channel, std::vector<std::string> messages,
                        v1::IngestTransactionsResponse* response) {
+  messages.push_back(testing::LastMark(2));
   std::string bytes;
   const grpc::Status status = testing::RawClientStream(
       channel, "/customer_analytics.v1.AnalyticsService/IngestTransactions", messages, bytes);

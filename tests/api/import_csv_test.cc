@@ -56,7 +56,7 @@ class ImportCsvTest : public ::testing::Test {
       chunk.set_chunk(csv.substr(pos, chunk_size));
       if (!writer->Write(chunk)) break;
     }
-    writer->WritesDone();
+    testing::EndStream(*writer);
     return writer->Finish();
   }
 
@@ -242,15 +242,17 @@ TEST_F(ImportCsvTest, AnUnreadableMessageFailsTheCallAndWritesNothing) {
   std::string response;
   const grpc::Status status = testing::RawClientStream(
       *owned, "/customer_analytics.v1.AnalyticsService/ImportCsv",
-      {options.SerializeAsString(), chunk.SerializeAsString(), cut}, response);
+      {options.SerializeAsString(), chunk.SerializeAsString(), cut, testing::LastMark(3)},
+      response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("message 3 "), std::string::npos) << status.error_message();
   EXPECT_EQ(Kpis().current().orders(), 0);
 
   // The same stream without the broken message imports (the raw path works).
-  ASSERT_TRUE(testing::RawClientStream(*owned, "/customer_analytics.v1.AnalyticsService/ImportCsv",
-                                       {options.SerializeAsString(), chunk.SerializeAsString()},
-                                       response)
+  ASSERT_TRUE(testing::RawClientStream(
+                  *owned, "/customer_analytics.v1.AnalyticsService/ImportCsv",
+                  {options.SerializeAsString(), chunk.SerializeAsString(), testing::LastMark(3)},
+                  response)
                   .ok());
   v1::ImportCsvResponse parsed;
   ASSERT_TRUE(parsed.ParseFromString(response));
@@ -268,7 +270,7 @@ TEST_F(ImportCsvTest, OptionsOnlyInTheFirstMessage) {
   v1::ImportCsvRequest late_options;
   late_options.mutable_options()->set_dry_run(true);
   writer->Write(late_options);
-  writer->WritesDone();
+  testing::EndStream(*writer);
   const grpc::Status status = writer->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("options"), std::string::npos);
@@ -369,7 +371,7 @@ TEST(ImportCsvNamesTest, MacRomanProductNamesAreStoredAsUtf8) {
     v1::ImportCsvRequest request;
     request.set_chunk(ReadFile(SuperstorePath()));
     ASSERT_TRUE(writer->Write(request));
-    writer->WritesDone();
+    testing::EndStream(*writer);
     const grpc::Status status = writer->Finish();
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_TRUE(response.committed());

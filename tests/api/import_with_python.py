@@ -63,6 +63,8 @@ def main():
             with open(csv_path, "rb") as f:
                 while chunk := f.read(32 * 1024 + 7):  # odd size: cuts land anywhere
                     yield ImportCsvRequest(chunk=chunk)
+            # The end mark: the server commits only a stream that ends right after it.
+            yield ImportCsvRequest(last=True)
 
         reply = import_csv(requests(), timeout=120)
         print(f"imported: read={reply.lines_read} accepted={reply.accepted} "

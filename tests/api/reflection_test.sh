@@ -47,8 +47,8 @@ expect() { # expect PATTERN OUTPUT
   grep -q -- "$1" <<<"$2" || { echo "expected /$1/ in: $2" >&2; exit 1; }
 }
 expect '"totalLines": "1500"' "$(curl_grpc -d '{"seed":"1","endDate":"2024-06-30"}' "$svc/SeedDemoData")"
-expect '"accepted": "1"' "$(curl_grpc -d '{"lines":[{"lineId":"x1","orderId":"X","orderDate":"2024-06-30","customerId":"CX","sales":10}]}' "$svc/IngestTransactions")"
-expect '"committed": true' "$(curl_grpc -d '{"chunk":"T3JkZXIgSUQsT3JkZXIgRGF0ZSxDdXN0b21lciBJRCxTYWxlcwpZLDIwMjQtMDYtMzAsQ1ksNQo="}' "$svc/ImportCsv")"
+expect '"accepted": "1"' "$(curl_grpc -d '{"lines":[{"lineId":"x1","orderId":"X","orderDate":"2024-06-30","customerId":"CX","sales":10}],"last":true}' "$svc/IngestTransactions")"
+expect '"committed": true' "$(curl_grpc -d '{"chunk":"T3JkZXIgSUQsT3JkZXIgRGF0ZSxDdXN0b21lciBJRCxTYWxlcwpZLDIwMjQtMDYtMzAsQ1ksNQo=","last":true}' "$svc/ImportCsv")"
 expect '"customers": "102"' "$(curl_grpc -d '{}' "$svc/GetKpis")"
 expect '"key": "North"' "$(curl_grpc -d '{"dimension":"DIMENSION_REGION"}' "$svc/GetBreakdown")"
 expect '"label": "2024-06"' "$(curl_grpc -d '{"granularity":"GRANULARITY_MONTH"}' "$svc/GetSalesTrend")"

@@ -365,6 +365,7 @@ def drain(process, container, grace, ports, sandbox, name):
     def batches():
         yield b""  # one empty IngestTransactionsRequest: the call has started
         release.wait()
+        yield b"\x10\x01"  # IngestTransactionsRequest.last = true: the stream may commit
 
     with grpc.insecure_channel(f"127.0.0.1:{ports['grpc']}") as channel:
         ingest = channel.stream_unary(INGEST).future(batches(), timeout=grace + 60)

@@ -130,7 +130,7 @@ TEST_F(CrashTest, SigkillMidImportLeavesNoPartialImport) {
     }
     ASSERT_TRUE(sent);
     const std::int64_t before_commit = WrittenBytes(server.pid());
-    writer->WritesDone();
+    testing::EndStream(*writer);
     // Spooling the rest and the transaction's first spilled pages both show
     // as written bytes; kill as soon as the server has written more.
     for (std::int64_t written = 0; written >= 0 && written - before_commit < (4 << 20);) {

@@ -214,6 +214,7 @@ std::vector<Case> Catalogue() {
   utf8_customer.set_customer_id("MARKER");
   v1::IngestTransactionsRequest utf8_ingest;
   *utf8_ingest.add_lines() = SimpleLine("MARKER", "East", 1);
+  utf8_ingest.set_last(true);  // the stream's only message
 
   return {
       // --- Page sizes and page tokens -------------------------------------
@@ -378,7 +379,7 @@ std::vector<Case> Catalogue() {
       // validation rejects the line, not the parser the whole message.
       {"invalid UTF-8 in an ingested line", Code::OK,
        RawIngestRejected(utf8_ingest, "MARKER", "\xfe\xff\xfe\xff\x80\x80")},
-      {"empty ingest stream", Code::OK,
+      {"empty ingest stream (no message marked last)", Code::INVALID_ARGUMENT,
        [](Stub& stub, grpc::Channel&) {
          grpc::ClientContext context;
          v1::IngestTransactionsResponse response;

@@ -56,7 +56,7 @@ TEST(WriteLimitsTest, ASecondWriterWaitsItsBoundThenGetsAborted) {
   v1::ImportCsvRequest rest;
   rest.set_chunk(big.csv.substr(std::min(*sent, big.csv.size())));
   ASSERT_TRUE(writer->Write(rest));
-  writer->WritesDone();
+  testing::EndStream(*writer);
   const grpc::Status status = writer->Finish();
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_TRUE(first.committed());
@@ -191,7 +191,7 @@ TEST(WriteLimitsTest, WritersWaitingForTheGateDoNotHoldUpOtherCalls) {
   // ...and the holder finishes its import, after which each waiter runs.
   chunk.set_chunk(csv.csv.substr(100));
   EXPECT_TRUE(holder->Write(chunk));
-  holder->WritesDone();
+  testing::EndStream(*holder);
   const grpc::Status held = holder->Finish();
   EXPECT_TRUE(held.ok()) << held.error_message();
   EXPECT_TRUE(imported.committed());
@@ -254,7 +254,7 @@ TEST(StreamLimitsTest, ConcurrentStreamsPerConnectionAreCapped) {
       server.address(), grpc::InsecureChannelCredentials(), own_connection));
   EXPECT_TRUE(other->GetKpis(Context().get(), {}, &kpis).ok());
 
-  writer->WritesDone();
+  testing::EndStream(*writer);
   ASSERT_TRUE(writer->Finish().ok());
   EXPECT_TRUE(stub->GetKpis(Context().get(), {}, &kpis).ok());
   EXPECT_EQ(kpis.current().orders(), 1);

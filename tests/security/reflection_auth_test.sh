@@ -52,11 +52,11 @@ expect 'unauthenticated' "$out"
 # A reader reads, but may not import.
 expect '"current"' "$(curl_grpc -H "Authorization: Bearer $reader" -d '{}' "$svc/GetKpis")"
 out=$(curl_grpc -H "Authorization: Bearer $reader" \
-  -d '{"chunk":"T3JkZXIgSUQsT3JkZXIgRGF0ZSxDdXN0b21lciBJRCxTYWxlcwpZLDIwMjQtMDYtMzAsQ1ksNQo="}' \
+  -d '{"chunk":"T3JkZXIgSUQsT3JkZXIgRGF0ZSxDdXN0b21lciBJRCxTYWxlcwpZLDIwMjQtMDYtMzAsQ1ksNQo=","last":true}' \
   "$svc/ImportCsv" 2>&1) && { echo "a reader imported" >&2; exit 1; }
 expect 'permission_denied' "$out"
 expect '"committed": true' "$(curl_grpc -H "Authorization: Bearer $writer" \
-  -d '{"chunk":"T3JkZXIgSUQsT3JkZXIgRGF0ZSxDdXN0b21lciBJRCxTYWxlcwpZLDIwMjQtMDYtMzAsQ1ksNQo="}' \
+  -d '{"chunk":"T3JkZXIgSUQsT3JkZXIgRGF0ZSxDdXN0b21lciBJRCxTYWxlcwpZLDIwMjQtMDYtMzAsQ1ksNQo=","last":true}' \
   "$svc/ImportCsv")"
 
 # The tokens never reach the log.

@@ -221,7 +221,7 @@ grpc::Status ImportCsv(v1::AnalyticsService::Stub& stub, const std::string& csv,
     request.set_chunk(csv.substr(pos, chunk));
     if (!writer->Write(request)) break;
   }
-  writer->WritesDone();
+  testing::EndStream(*writer);
   return writer->Finish();
 }
 
@@ -232,6 +232,7 @@ grpc::Status Ingest(v1::AnalyticsService::Stub& stub, const std::vector<v1::Orde
   auto writer = stub.IngestTransactions(context.get(), response != nullptr ? response : &ignored);
   v1::IngestTransactionsRequest request;
   for (const v1::OrderLine& line : lines) *request.add_lines() = line;
+  request.set_last(true);  // the stream's only message
   if (writer->Write(request)) writer->WritesDone();
   return writer->Finish();
 }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
+#include "support/raw_stream.h"
 
 namespace analytics::security_testing {
 

@@ -1,6 +1,8 @@
-// A client stream of raw message bytes, for tests that must send what the
-// generated stubs would not produce (a malformed message, invalid UTF-8):
-// a generic call through a completion queue, each write awaited.
+// Client write streams for tests: EndStream closes a generated stub's stream
+// the way the API requires (a message marked last), and RawClientStream
+// sends raw message bytes, for what the generated stubs would not produce (a
+// malformed message, invalid UTF-8): a generic call through a completion
+// queue, each write awaited.
 #pragma once
 
 #include <grpcpp/generic/generic_stub.h>
@@ -12,6 +14,23 @@
 #include <vector>
 
 namespace analytics::testing {
+
+// Ends a generated client stream (IngestTransactions, ImportCsv) as a client
+// must for the write to commit: a message marked `last`, sent with the
+// half-close. False when the server had already ended the call.
+template <typename Request>
+bool EndStream(grpc::ClientWriter<Request>& writer) {
+  Request last;
+  last.set_last(true);
+  return writer.Write(last, grpc::WriteOptions().set_last_message());
+}
+
+// The bytes of an empty message marked last (field `last`, number 2 in
+// IngestTransactionsRequest, 3 in ImportCsvRequest): the end mark for
+// RawClientStream.
+inline std::string LastMark(int field_number) {
+  return std::string{static_cast<char>(field_number << 3), '\x01'};
+}
 
 // Sends each of `messages` as one message on a client stream of `method`
 // ("/package.Service/Method"), half-closes, and returns the status; the

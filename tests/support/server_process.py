@@ -6,10 +6,12 @@
         server.log_lines()                          # stderr so far
 
 The server runs on an in-memory database (pass db=PATH for a file) with no
-metrics endpoint unless the extra arguments give one. Its stderr is read on
+metrics endpoint unless the extra arguments give one; env={...} adds
+environment variables (ANALYTICS_* settings). Its stderr is read on
 a thread so the server never blocks on a full pipe, and tests can wait for a
 log line instead of sleeping.
 """
+import os
 import re
 import subprocess
 import threading
@@ -17,12 +19,13 @@ import time
 
 
 class ServerProcess:
-    def __init__(self, binary, *args, db=":memory:"):
+    def __init__(self, binary, *args, db=":memory:", env=None):
         command = [binary, "--listen", "127.0.0.1:0", "--db", db]
         if "--metrics-listen" not in args:
             command += ["--metrics-listen", ""]
         self._process = subprocess.Popen(
-            command + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            command + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **(env or {})})
         self._lines = []
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)

@@ -1,0 +1,293 @@
+#include "api/write_stream.h"
+
+#include <grpc/compression.h>
+
+#include <algorithm>
+#include <climits>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "api/call_guard.h"
+#include "api/raw_message.h"
+#include "api/status.h"
+
+// gRPC core's record of the last received message's flags and of the call's
+// incoming compression. Its C++ API exposes neither, but libgrpc exports both
+// (src/core/lib/surface/call_test_only.h; C++ linkage, hence declared here
+// as gRPC declares them). Only MessageCompressedWithoutEncoding uses them.
+uint32_t grpc_call_test_only_get_message_flags(grpc_call* call);
+grpc_compression_algorithm grpc_call_test_only_get_compression_algorithm(grpc_call* call);
+
+namespace analytics::api {
+namespace {
+
+// The flag gRPC core sets on a received message whose frame said
+// "compressed" (src/core/lib/transport/transport.h).
+constexpr uint32_t kWriteInternalCompress = 0x80000000u;
+
+// A frame marked compressed on a call without grpc-encoding: gRPC passes its
+// bytes on as they are, so they would be read as an uncompressed message.
+// Such a message is malformed (the gRPC spec: "compressed flag set but no
+// encoding" is an error).
+bool MessageCompressedWithoutEncoding(grpc::CallbackServerContext& context) {
+  grpc_call* call = context.c_call();
+  if (call == nullptr) return false;
+  return (grpc_call_test_only_get_message_flags(call) & kWriteInternalCompress) != 0 &&
+         grpc_call_test_only_get_compression_algorithm(call) == GRPC_COMPRESS_NONE;
+}
+
+}  // namespace
+
+int GrpcReceiveLimit(std::size_t max_message_bytes) {
+  const std::size_t headroom = std::max<std::size_t>(max_message_bytes / 16, 1024);
+  return static_cast<int>(std::min<std::size_t>(max_message_bytes + headroom, INT_MAX));
+}
+
+// Fails the stream when a read has waited for the client longer than the
+// timeout. One thread per stream, asleep unless a read is pending; it fires
+// at most once, and firing is its last act (the call may be over, and the
+// reactor gone, by the time the failure returns).
+class WriteStreamReactor::IdleClock {
+ public:
+  IdleClock(std::chrono::milliseconds timeout, std::function<void()> on_idle)
+      : timeout_(timeout), on_idle_(std::move(on_idle)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~IdleClock() { Stop(); }
+
+  void Reading() {
+    {
+      std::lock_guard lock(mutex_);
+      reading_ = true;
+      since_ = std::chrono::steady_clock::now();
+    }
+    changed_.notify_one();
+  }
+  void Received() {
+    std::lock_guard lock(mutex_);
+    reading_ = false;
+  }
+  void Stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+    }
+    changed_.notify_one();
+    JoinUnlessCurrent(thread_);
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mutex_);
+    while (!stopped_) {
+      if (!reading_) {
+        changed_.wait(lock);
+        continue;
+      }
+      const auto due = since_ + timeout_;
+      if (std::chrono::steady_clock::now() < due) {
+        changed_.wait_until(lock, due);
+        continue;
+      }
+      stopped_ = true;
+      lock.unlock();
+      on_idle_();
+      return;
+    }
+  }
+
+  const std::chrono::milliseconds timeout_;
+  const std::function<void()> on_idle_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool reading_ = false;                           // guarded by mutex_
+  bool stopped_ = false;                           // guarded by mutex_
+  std::chrono::steady_clock::time_point since_{};  // guarded by mutex_
+  std::thread thread_;
+};
+
+WriteStreamReactor::WriteStreamReactor(grpc::CallbackServerContext* context,
+                                       grpc::ByteBuffer* response, RpcObserver& observer,
+                                       std::string_view method, const WriteStreamOptions& options)
+    : context_(context),
+      response_(response),
+      observer_(observer),
+      method_(method),
+      peer_(context->peer()),
+      options_(options) {
+  observer_.OnStart(method_);
+  if (options_.idle_timeout.count() > 0) {
+    try {
+      idle_ = std::make_unique<IdleClock>(options_.idle_timeout, [this] {
+        FailUnlessEnded(absl::DeadlineExceededError(
+            absl::StrCat("the stream sent no message for ", options_.idle_timeout.count(),
+                         " ms (the server's --stream-idle-timeout); nothing was written")));
+      });
+    } catch (const std::system_error&) {
+      // Without its clock the stream could be held open for good.
+      setup_error_ =
+          absl::ResourceExhaustedError("cannot start a thread for the stream; nothing was written");
+    }
+  }
+}
+
+WriteStreamReactor::~WriteStreamReactor() = default;
+
+void WriteStreamReactor::OnDone() {
+  Report();
+  // OnDone may run on one of the stream's own threads (its last act was
+  // Complete): that one is detached, the others joined.
+  if (idle_ != nullptr) idle_->Stop();
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(threads_mutex_);
+    threads.swap(threads_);
+  }
+  for (std::thread& thread : threads) JoinUnlessCurrent(thread);
+  delete this;
+}
+
+void WriteStreamReactor::ReadNext() {
+  if (!setup_error_.ok()) {
+    FailUnlessEnded(setup_error_);
+    return;
+  }
+  if (idle_ != nullptr) idle_->Reading();
+  StartRead(&request_);
+}
+
+absl::Status WriteStreamReactor::StartThread(std::function<void()> body) {
+  std::lock_guard lock(threads_mutex_);
+  try {
+    threads_.emplace_back(std::move(body));
+  } catch (const std::system_error&) {
+    return absl::ResourceExhaustedError(
+        "cannot start a thread for the stream; nothing was written");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteStreamReactor::HoldGate(WriteGate* gate) {
+  if (gate == nullptr) return absl::OkStatus();
+  absl::StatusOr<WriteGate::Lease> lease = gate->Acquire(context_->deadline());
+  if (!lease.ok()) return lease.status();
+  std::lock_guard lock(complete_mutex_);
+  if (!completed_) lease_ = *std::move(lease);  // else released here, at once
+  return absl::OkStatus();
+}
+
+absl::Status WriteStreamReactor::CheckReceived(std::size_t bytes) const {
+  if (bytes > options_.max_message_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "message ", message_number_, " of the stream is ", bytes, " bytes, over the limit of ",
+        options_.max_message_bytes, " (--max-receive-message-bytes); nothing was written"));
+  }
+  if (MessageCompressedWithoutEncoding(*context_)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "message ", message_number_,
+        " of the stream is marked compressed but the call has no grpc-encoding; nothing was "
+        "written"));
+  }
+  return absl::OkStatus();
+}
+
+void WriteStreamReactor::OnReadDone(bool ok) {
+  if (idle_ != nullptr) idle_->Received();
+  {
+    std::lock_guard lock(stream_mutex_);
+    if (ended_) return;  // failed while the read was pending (idle)
+    if (!ok) {
+      ended_ = true;
+      if (context_->IsCancelled()) {
+        OnFail(absl::CancelledError("the call was cancelled; nothing was written"));
+      } else if (!last_seen_ && options_.require_last) {
+        OnFail(absl::InvalidArgumentError(
+            "last: the stream ended without a message marked last (or its final message was "
+            "cut off); nothing was written"));
+      } else {
+        OnEnd();
+      }
+      return;
+    }
+    ++message_number_;
+    absl::Status status;
+    if (last_seen_) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat("last: message ", message_number_,
+                       " arrived after the one marked last; nothing was written"));
+    } else {
+      status = CheckReceived(request_.Length());
+    }
+    if (status.ok()) {
+      bool readable = false;
+      const std::string_view bytes = ContiguousBytes(request_, slices_, joined_, readable);
+      if (!readable) {
+        status = absl::InternalError("cannot read a received message; nothing was written");
+      } else if (status = CheckReceived(bytes.size()); status.ok()) {
+        bool last = false;
+        status = TakeMessage(bytes, last);
+        last_seen_ = last;
+      }
+    }
+    if (!status.ok()) {
+      ended_ = true;
+      OnFail(status);
+      return;
+    }
+    if (!Forward()) return;  // the subclass resumes reading
+  }
+  ReadNext();
+}
+
+void WriteStreamReactor::FailUnlessEnded(const absl::Status& status) {
+  std::lock_guard lock(stream_mutex_);
+  if (ended_) return;
+  ended_ = true;
+  OnFail(status);
+}
+
+void WriteStreamReactor::Complete(const absl::Status& status,
+                                  const google::protobuf::MessageLite* reply) {
+  {
+    std::lock_guard lock(complete_mutex_);
+    if (completed_) return;
+    completed_ = true;
+    // The store's part is over (committed or rolled back): the next writer
+    // may start. Not left to OnDone: Finish from a stream's thread schedules
+    // OnDone on gRPC's callback executor, whose few threads may all be
+    // blocked in other writers' WriteGate waits — for this lease.
+    lease_ = WriteGate::Lease();
+  }
+  grpc::Status grpc_status = ToGrpcStatus(status, method_);
+  if (grpc_status.ok() && reply != nullptr) SetResponse(*reply, *response_);
+  sent_code_ = grpc_status.error_code();
+  sent_message_ = grpc_status.error_message();
+  Finish(grpc_status);
+}
+
+void WriteStreamReactor::Report() {
+  RpcRecord record{.method = method_,
+                   .peer = peer_,
+                   .code = sent_code_,
+                   .message = sent_message_,
+                   .elapsed = std::chrono::steady_clock::now() - started_};
+  // Known only now that the call is over: whether the client got the status
+  // sent (IsCancelled is final in OnDone). When gRPC itself ended the call
+  // (the client's RST_STREAM or deadline, a message over gRPC's own size
+  // limit), the reactor saw only an end of stream, and the code it sent
+  // never arrived: the log must not claim it did.
+  if (context_->IsCancelled()) {
+    const bool late = context_->deadline() <= std::chrono::system_clock::now();
+    record.code = late ? grpc::StatusCode::DEADLINE_EXCEEDED : grpc::StatusCode::CANCELLED;
+    record.message = absl::StrCat(
+        late ? "the deadline passed"
+             : "the call was cancelled (by the client, or by gRPC: e.g. "
+               "a message over its size limit)",
+        sent_code_ == grpc::StatusCode::OK ? " after the write committed" : "; nothing was written",
+        sent_message_.empty() ? "" : absl::StrCat(" (the server's status: ", sent_message_, ")"));
+  }
+  observer_.OnFinish(record);
+}
+
+}  // namespace analytics::api
