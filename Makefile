@@ -13,7 +13,7 @@ SANITIZE_DIR ?= build-sanitize
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build run test check test-sanitize fuzz bench format clean
+.PHONY: all deps build run test check test-sanitize fuzz bench soak format clean
 
 all: build
 
@@ -66,6 +66,13 @@ fuzz: deps
 
 bench: build
 	bench/run.sh
+
+# Ten minutes of mixed reads, writes, cancelled, oversized and truncated
+# streams and rapid resets against one server, checked against a ledger
+# (bench/soak.py); the summary goes to bench/results/soak-<date>.md.
+SOAK_SECONDS ?= 600
+soak: build
+	bench/soak.py $(BUILD_DIR)/service/server/analytics-server --seconds $(SOAK_SECONDS)
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

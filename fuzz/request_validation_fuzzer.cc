@@ -58,11 +58,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (query.ok()) CheckFilter(query->filter);
       (void)TierFromProto(request.tier(), "tier");
       (void)SegmentFromProto(request.rfm_segment(), "rfm_segment");
-      (void)ParseCustomerOrder(request.order_by());
-      v1::ListCustomersRequest unpaged = request;
-      unpaged.clear_page_size();
-      unpaged.clear_page_token();
-      (void)DecodePageToken(request.page_token(), RequestFingerprint(unpaged));
+      absl::StatusOr<CustomerOrder> order = ParseCustomerOrder(request.order_by());
+      if (!query.ok() || !order.ok()) break;
+      CustomerSelection selection;
+      selection.order = *order;
+      // A fixed key: a token the fuzzer made up must never decode.
+      const PageTokenCodec codec(std::string(32, 'k'));
+      if (!request.page_token().empty() &&
+          codec.Decode(request.page_token(), ListCustomersFingerprint(*query, selection)).ok()) {
+        std::abort();
+      }
       break;
     }
     case 3: {

@@ -6,7 +6,7 @@
 set -euo pipefail
 build=$1 seconds=$2
 here=$(cd "$(dirname "$0")" && pwd)
-targets=(csv_reader csv_import date_parser money page_token request_validation)
+targets=(csv_reader csv_import date_parser money page_token request_validation ingest_decoder)
 mkdir -p "$build/fuzz/artifacts"
 failed=()
 for t in "${targets[@]}"; do

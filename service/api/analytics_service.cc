@@ -10,6 +10,7 @@
 #include "api/ingest_reactor.h"
 #include "api/page_token.h"
 #include "api/status.h"
+#include "common/stop_flag.h"
 #include "demo/demo_generator.h"
 #include "reports/breakdown_report.h"
 #include "reports/customer_report.h"
@@ -24,7 +25,9 @@ void SetChange(double before, double after, void (v1::KpiChange::*setter)(double
   if (std::optional<double> pct = PercentChange(before, after)) (change.*setter)(*pct);
 }
 
-absl::Status HandleSeed(OrderStore& store, const v1::SeedDemoDataRequest& request,
+absl::Status HandleSeed(OrderStore& store, const ServiceLimits& limits, const StopFlag& stop,
+                        grpc::CallbackServerContext& context,
+                        const v1::SeedDemoDataRequest& request,
                         v1::SeedDemoDataResponse& response) {
   DemoOptions options;
   options.seed = static_cast<std::uint64_t>(request.seed());
@@ -35,16 +38,26 @@ absl::Status HandleSeed(OrderStore& store, const v1::SeedDemoDataRequest& reques
   if (!end.ok()) return end.status();
   options.end_day = end->value_or(TodayUtc());
   if (absl::Status s = ValidateDemoOptions(options); !s.ok()) return s;
+  if (options.line_count > limits.max_seed_lines) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line_count: at most ", limits.max_seed_lines,
+        " lines per SeedDemoData call on this server (--max-seed-lines and --memory-budget-mb "
+        "set it); load more with several calls using different seeds"));
+  }
 
+  // The whole write is one transaction: a deadline, a cancel or the server
+  // stopping ends the stream early and the store commits nothing.
   DemoGenerator generator(options);
-  absl::StatusOr<WriteResult> written = store.Upsert(generator, request.replace());
+  StoppableSource stoppable(generator, stop);
+  CallAwareSource source(stoppable, context);
+  absl::StatusOr<WriteResult> written = store.Upsert(source, request.replace());
   if (!written.ok()) return written.status();
-  absl::StatusOr<std::int64_t> total = store.CountLines();
-  if (!total.ok()) return total.status();
   response.set_lines_generated(options.line_count);
   response.set_inserted(written->inserted);
   response.set_updated(written->updated);
-  response.set_total_lines(*total);
+  // As counted at the commit (still under the write lease): CountLines
+  // would fold the whole write log first, inside this call.
+  response.set_total_lines(store.LastCommittedStats().lines);
   response.set_first_date(FormatIsoDay(options.end_day - options.span_days + 1));
   response.set_last_date(FormatIsoDay(options.end_day));
   return absl::OkStatus();
@@ -173,6 +186,7 @@ absl::Status HandleRfmSummary(QueryEngine& engine, const v1::GetRfmSummaryReques
 }
 
 absl::Status HandleListCustomers(QueryEngine& engine, const ServiceLimits& limits,
+                                 const PageTokenCodec& page_tokens,
                                  const v1::ListCustomersRequest& request,
                                  v1::ListCustomersResponse& response) {
   if (request.page_size() < 0 || request.page_size() > limits.max_page_size) {
@@ -189,18 +203,16 @@ absl::Status HandleListCustomers(QueryEngine& engine, const ServiceLimits& limit
   if (!segment.ok()) return segment.status();
   absl::StatusOr<CustomerOrder> order = ParseCustomerOrder(request.order_by());
   if (!order.ok()) return order.status();
-  v1::ListCustomersRequest unpaged = request;
-  unpaged.clear_page_size();
-  unpaged.clear_page_token();
-  const std::uint64_t fingerprint = RequestFingerprint(unpaged);
-  if (!request.page_token().empty()) {
-    absl::StatusOr<std::int64_t> offset = DecodePageToken(request.page_token(), fingerprint);
-    if (!offset.ok()) return offset.status();
-    selection.offset = *offset;
-  }
   selection.tier = *tier;
   selection.segment = *segment;
   selection.order = *order;
+  // Of the normalized query, so equal requests from any client share tokens.
+  const std::uint64_t fingerprint = ListCustomersFingerprint(*query, selection);
+  if (!request.page_token().empty()) {
+    absl::StatusOr<std::int64_t> offset = page_tokens.Decode(request.page_token(), fingerprint);
+    if (!offset.ok()) return offset.status();
+    selection.offset = *offset;
+  }
   selection.limit = request.page_size() == 0 ? limits.default_page_size : request.page_size();
 
   absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
@@ -212,7 +224,7 @@ absl::Status HandleListCustomers(QueryEngine& engine, const ServiceLimits& limit
   }
   response.set_total_size(page.total_size);
   if (page.has_more) {
-    response.set_next_page_token(EncodePageToken(
+    response.set_next_page_token(page_tokens.Encode(
         selection.offset + static_cast<std::int64_t>(page.customers.size()), fingerprint));
   }
   return absl::OkStatus();
@@ -305,8 +317,8 @@ grpc::ServerUnaryReactor* AnalyticsService::UnaryWrite(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AnalyticsService::SeedDemoData(grpc::CallbackServerContext* context,
                                                          const v1::SeedDemoDataRequest* request,
                                                          v1::SeedDemoDataResponse* response) {
-  return UnaryWrite(context, "SeedDemoData", [this, request, response] {
-    absl::Status status = HandleSeed(store_, *request, *response);
+  return UnaryWrite(context, "SeedDemoData", [this, context, request, response] {
+    absl::Status status = HandleSeed(store_, limits_, writes_stop_, *context, *request, *response);
     if (status.ok()) observer_.OnLinesWritten(response->lines_generated(), 0);
     return status;
   });
@@ -344,7 +356,7 @@ grpc::ServerUnaryReactor* AnalyticsService::ListCustomers(grpc::CallbackServerCo
                                                           const v1::ListCustomersRequest* request,
                                                           v1::ListCustomersResponse* response) {
   return UnaryRead(context, "ListCustomers", [&](QueryEngine& view) {
-    return HandleListCustomers(view, limits_, *request, *response);
+    return HandleListCustomers(view, limits_, page_tokens_, *request, *response);
   });
 }
 

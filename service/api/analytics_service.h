@@ -8,8 +8,10 @@
 #pragma once
 
 #include "api/call_guard.h"
+#include "api/page_token.h"
 #include "api/rpc_observer.h"
 #include "api/write_stream.h"
+#include "common/stop_flag.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "query/query_engine.h"
 #include "store/order_store.h"
@@ -24,6 +26,8 @@ struct ServiceLimits {
   int max_lines_per_ingest_message = 10'000;
   // IngestTransactions and ImportCsv: message size, idle timeout, end mark.
   WriteStreamOptions write_stream;
+  // Most lines one SeedDemoData call may generate.
+  std::int64_t max_seed_lines = 2'000'000;
 };
 
 // The two client streams, IngestTransactions and ImportCsv, are registered
@@ -34,10 +38,21 @@ class AnalyticsService final
           v1::AnalyticsService::WithRawCallbackMethod_ImportCsv<
               v1::AnalyticsService::CallbackService>> {
  public:
-  // `guards` (auth, one writer at a time) are checked before every call.
+  // `guards` (auth, one writer at a time) are checked before every call;
+  // `page_tokens` seals ListCustomers page tokens (page_token.h).
   AnalyticsService(OrderStore& store, QueryEngine& engine, RpcObserver& observer,
-                   ServiceLimits limits = {}, CallGuards guards = {})
-      : store_(store), engine_(engine), observer_(observer), limits_(limits), guards_(guards) {}
+                   ServiceLimits limits = {}, CallGuards guards = {},
+                   PageTokenCodec page_tokens = PageTokenCodec::WithRandomKey())
+      : store_(store),
+        engine_(engine),
+        observer_(observer),
+        limits_(limits),
+        guards_(guards),
+        page_tokens_(std::move(page_tokens)) {}
+
+  // Server shutdown: every write in flight (and any that starts) stops and
+  // rolls back, instead of holding the drain past its grace period.
+  void StopWrites() { writes_stop_.Stop(); }
 
   grpc::ServerUnaryReactor* SeedDemoData(grpc::CallbackServerContext* context,
                                          const v1::SeedDemoDataRequest* request,
@@ -88,6 +103,8 @@ class AnalyticsService final
   RpcObserver& observer_;
   const ServiceLimits limits_;
   const CallGuards guards_;
+  const PageTokenCodec page_tokens_;
+  StopFlag writes_stop_;
 };
 
 }  // namespace analytics::api

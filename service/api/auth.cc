@@ -74,9 +74,12 @@ TokenTable::Digest TokenTable::Sha256(std::string_view text) {
 absl::StatusOr<TokenTable> TokenTable::Parse(std::string_view text) {
   TokenTable table;
   int number = 0;
+  int line = 1;
   while (!text.empty() || number == 0) {
     const std::size_t end = text.find_first_of("\n,");
     const std::string_view raw = text.substr(0, end);
+    const int entry_line = line;
+    if (end != std::string_view::npos && text[end] == '\n') ++line;
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
     ++number;
     std::string_view entry = Strip(raw);
@@ -104,20 +107,44 @@ absl::StatusOr<TokenTable> TokenTable::Parse(std::string_view text) {
     if (!std::all_of(token.begin(), token.end(), IsTokenChar)) {
       return bad("token must be visible ASCII characters without spaces");
     }
-    table.entries_.push_back({Sha256(token), parsed_role});
+    const Digest digest = Sha256(token);
+    if (const Entry* first = table.ConflictWith(digest, parsed_role)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("token entry ", number, " (line ", entry_line, "): the same token as entry ",
+                       first->number, " (line ", first->line,
+                       ") with another role; list each token once, with the one role it has"));
+    }
+    table.entries_.push_back({digest, parsed_role, number, entry_line});
   }
   return table;
 }
 
-void TokenTable::Merge(const TokenTable& other) {
+const TokenTable::Entry* TokenTable::ConflictWith(const Digest& digest, Role role) const {
+  // Start-up only: no secret is compared against a caller's input here.
+  for (const Entry& entry : entries_) {
+    if (entry.digest == digest && entry.role != role) return &entry;
+  }
+  return nullptr;
+}
+
+absl::Status TokenTable::Merge(const TokenTable& other, std::string_view other_name) {
+  for (const Entry& entry : other.entries_) {
+    if (const Entry* first = ConflictWith(entry.digest, entry.role)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          std::string(other_name), ": token entry ", entry.number, " (line ", entry.line,
+          ") is already configured with another role (entry ", first->number, ", line ",
+          first->line, " of the first source); list each token once, with the one role it has"));
+    }
+  }
   entries_.insert(entries_.end(), other.entries_.begin(), other.entries_.end());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Role> TokenTable::Find(std::string_view token) const {
   const Digest presented = Sha256(token);
   // Every entry is compared, whatever matched before, and the role is picked
-  // without a data-dependent branch on the comparison result. A token listed
-  // twice keeps its highest role.
+  // without a data-dependent branch on the comparison result. (Parse and
+  // Merge refuse a token listed with two roles.)
   int matched = 0;
   int writer = 0;
   for (const Entry& entry : entries_) {

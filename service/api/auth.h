@@ -38,14 +38,17 @@ class TokenTable {
   // environment variables), each `ROLE TOKEN` or `ROLE:TOKEN` with ROLE
   // reader or writer; blank lines and lines starting with '#' are ignored.
   // Tokens are 16 to 4096 visible ASCII characters (what an HTTP/2 header
-  // value can carry unchanged). InvalidArgument names the entry by number,
-  // never by its token.
+  // value can carry unchanged). A token listed twice with different roles
+  // is refused (which role was meant cannot be guessed). InvalidArgument
+  // names the entry by number and line, never by its token.
   static absl::StatusOr<TokenTable> Parse(std::string_view text);
 
   bool empty() const { return entries_.empty(); }
   std::size_t size() const { return entries_.size(); }
   // Adds the entries of `other` (file and environment together).
-  void Merge(const TokenTable& other);
+  // InvalidArgument naming the entry of `other` when one of its tokens is
+  // already here with another role; `other_name` names its source.
+  absl::Status Merge(const TokenTable& other, std::string_view other_name);
 
   // The role of `token`, or NotFound. Takes the same time whichever entry
   // matches, or none.
@@ -56,7 +59,11 @@ class TokenTable {
   struct Entry {
     Digest digest;
     Role role;
+    int number;  // entry number in its source, for messages
+    int line;    // line number in its source
   };
+  // The entry holding `digest` with a role other than `role`, or null.
+  const Entry* ConflictWith(const Digest& digest, Role role) const;
   static Digest Sha256(std::string_view text);
   std::vector<Entry> entries_;
 };

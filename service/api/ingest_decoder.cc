@@ -56,10 +56,16 @@ class IngestMessageReader::Cursor {
   }
 
   // A tag: field number and wire type. Field number 0 is malformed.
+  // As protobuf reads one: at most five bytes (a longer tag is malformed),
+  // of which it keeps the low 32 bits.
   bool Tag(std::uint32_t& field, int& type) {
-    std::uint64_t tag = 0;
-    if (!Varint(tag)) return false;
-    const auto tag32 = static_cast<std::uint32_t>(tag);  // protobuf keeps 32 bits
+    std::uint32_t tag32 = 0;
+    for (int i = 0;; ++i) {
+      if (i == 5 || p_ == end_) return false;
+      const auto byte = static_cast<unsigned char>(*p_++);
+      tag32 |= static_cast<std::uint32_t>(byte & 0x7f) << (7 * i);
+      if (byte < 0x80) break;
+    }
     field = tag32 >> 3;
     type = static_cast<int>(tag32 & 7);
     return field != 0;

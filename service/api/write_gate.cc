@@ -16,11 +16,23 @@ void WriteGate::Unlock() {
     std::lock_guard<std::mutex> lock(mutex_);
     held_ = false;
   }
-  freed_.notify_one();
+  // All: a waiter woken here may find its call abandoned and leave; the
+  // others must still see the gate free. There are at most max_waiters.
+  freed_.notify_all();
 }
 
-absl::StatusOr<WriteGate::Lease> WriteGate::Acquire(
-    std::chrono::system_clock::time_point deadline) {
+int WriteGate::waiters() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return waiters_;
+}
+
+void WriteGate::WakeWaiters() {
+  { std::lock_guard<std::mutex> lock(mutex_); }  // a waiter between its check and its wait
+  freed_.notify_all();
+}
+
+absl::StatusOr<WriteGate::Lease> WriteGate::Acquire(std::chrono::system_clock::time_point deadline,
+                                                    const std::function<bool()>& abandoned) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (!held_) {
     held_ = true;
@@ -42,8 +54,15 @@ absl::StatusOr<WriteGate::Lease> WriteGate::Acquire(
   // A caller that cannot wait does not take a waiter's place.
   if (wait.count() <= 0) return busy("the call cannot wait.");
   ++waiters_;
-  const bool freed = freed_.wait_for(lock, wait, [&] { return !held_; });
+  bool gave_up = false;
+  const bool freed = freed_.wait_for(lock, wait, [&] {
+    gave_up = abandoned && abandoned();
+    return !held_ || gave_up;
+  });
   --waiters_;
+  if (gave_up) {
+    return absl::CancelledError("the call ended while it waited for the write gate");
+  }
   if (!freed) {
     return busy(absl::StrCat("waited ", wait.count(), " ms."));
   }

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <utility>
 
@@ -55,14 +56,23 @@ class WriteGate {
 
   // Waits until the gate is free, at most the configured bound and never
   // past `deadline`. ABORTED when another write kept it, or when too many
-  // writers are waiting already.
-  absl::StatusOr<Lease> Acquire(std::chrono::system_clock::time_point deadline);
+  // writers are waiting already. CANCELLED as soon as `abandoned` returns
+  // true after a WakeWaiters (the call ended while it waited: a waiter
+  // blocks a thread that the call's end must be able to join at once).
+  absl::StatusOr<Lease> Acquire(std::chrono::system_clock::time_point deadline,
+                                const std::function<bool()>& abandoned = {});
+
+  // Makes every waiter look at its `abandoned` again.
+  void WakeWaiters();
+
+  // Writers waiting right now (the analytics_write_waiters gauge).
+  int waiters() const;
 
  private:
   void Unlock();
 
   const WriteGateOptions options_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable freed_;
   bool held_ = false;
   int waiters_ = 0;

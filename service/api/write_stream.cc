@@ -170,11 +170,29 @@ absl::Status WriteStreamReactor::StartThread(std::function<void()> body) {
 
 absl::Status WriteStreamReactor::HoldGate(WriteGate* gate) {
   if (gate == nullptr) return absl::OkStatus();
-  absl::StatusOr<WriteGate::Lease> lease = gate->Acquire(context_->deadline());
-  if (!lease.ok()) return lease.status();
+  {
+    std::lock_guard lock(complete_mutex_);
+    waiting_gate_ = gate;
+  }
+  absl::StatusOr<WriteGate::Lease> lease =
+      gate->Acquire(context_->deadline(), [this] { return abandoned_.load(); });
   std::lock_guard lock(complete_mutex_);
+  waiting_gate_ = nullptr;
+  if (!lease.ok()) return lease.status();
   if (!completed_) lease_ = *std::move(lease);  // else released here, at once
   return absl::OkStatus();
+}
+
+void WriteStreamReactor::AbandonGateWait() {
+  abandoned_.store(true);
+  std::lock_guard lock(complete_mutex_);
+  if (waiting_gate_ != nullptr) waiting_gate_->WakeWaiters();
+}
+
+void WriteStreamReactor::Fail(const absl::Status& status) {
+  ended_ = true;
+  OnFail(status);
+  AbandonGateWait();
 }
 
 absl::Status WriteStreamReactor::CheckReceived(std::size_t bytes) const {
@@ -198,14 +216,14 @@ void WriteStreamReactor::OnReadDone(bool ok) {
     std::lock_guard lock(stream_mutex_);
     if (ended_) return;  // failed while the read was pending (idle)
     if (!ok) {
-      ended_ = true;
       if (context_->IsCancelled()) {
-        OnFail(absl::CancelledError("the call was cancelled; nothing was written"));
+        Fail(absl::CancelledError("the call was cancelled; nothing was written"));
       } else if (!last_seen_ && options_.require_last) {
-        OnFail(absl::InvalidArgumentError(
+        Fail(absl::InvalidArgumentError(
             "last: the stream ended without a message marked last (or its final message was "
             "cut off); nothing was written"));
       } else {
+        ended_ = true;
         OnEnd();
       }
       return;
@@ -231,8 +249,7 @@ void WriteStreamReactor::OnReadDone(bool ok) {
       }
     }
     if (!status.ok()) {
-      ended_ = true;
-      OnFail(status);
+      Fail(status);
       return;
     }
     if (!Forward()) return;  // the subclass resumes reading
@@ -243,8 +260,7 @@ void WriteStreamReactor::OnReadDone(bool ok) {
 void WriteStreamReactor::FailUnlessEnded(const absl::Status& status) {
   std::lock_guard lock(stream_mutex_);
   if (ended_) return;
-  ended_ = true;
-  OnFail(status);
+  Fail(status);
 }
 
 void WriteStreamReactor::Complete(const absl::Status& status,
@@ -253,6 +269,8 @@ void WriteStreamReactor::Complete(const absl::Status& status,
     std::lock_guard lock(complete_mutex_);
     if (completed_) return;
     completed_ = true;
+    abandoned_.store(true);
+    if (waiting_gate_ != nullptr) waiting_gate_->WakeWaiters();
     // The store's part is over (committed or rolled back): the next writer
     // may start. Not left to OnDone: Finish from a stream's thread schedules
     // OnDone on gRPC's callback executor, whose few threads may all be

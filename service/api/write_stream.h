@@ -23,6 +23,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -121,6 +122,10 @@ class WriteStreamReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   class IdleClock;
   // Fails the stream unless it already ended (the idle clock's way in).
   void FailUnlessEnded(const absl::Status& status);
+  // OnFail, then stops a wait for the write gate: the call is over, and
+  // OnDone must not be kept joining a thread that waits for nothing.
+  void Fail(const absl::Status& status);
+  void AbandonGateWait();
   // The call to the observer, with what the client got.
   void Report();
   // Why the message just read must be refused, if it must.
@@ -147,7 +152,9 @@ class WriteStreamReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   std::mutex complete_mutex_;
   bool completed_ = false;  // guarded by complete_mutex_
-  WriteGate::Lease lease_;  // guarded by complete_mutex_
+  std::atomic<bool> abandoned_{false};
+  WriteGate* waiting_gate_ = nullptr;  // guarded by complete_mutex_
+  WriteGate::Lease lease_;             // guarded by complete_mutex_
   // The status sent by Complete; read in OnDone, after Finish.
   grpc::StatusCode sent_code_ = grpc::StatusCode::UNKNOWN;
   std::string sent_message_;

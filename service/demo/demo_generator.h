@@ -27,8 +27,14 @@
 
 namespace analytics {
 
+// The seed of every default demo load: --seed-demo-if-empty, SeedDemoData
+// with the seed unset (0 on the wire) and `analytics-cli seed` without
+// --seed. One value, so a demo loaded at start-up and a default seed later
+// upsert the same lines instead of doubling them.
+inline constexpr std::uint64_t kDefaultDemoSeed = 0;
+
 struct DemoOptions {
-  std::uint64_t seed = 42;
+  std::uint64_t seed = kDefaultDemoSeed;
   std::int64_t line_count = 1500;
   std::int64_t customer_count = 100;
   Day end_day = 0;               // last day of the span (the caller defaults it to today)

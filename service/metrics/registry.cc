@@ -102,6 +102,8 @@ constexpr GaugeDescription kStoreGauges[] = {
     {StoreGauge::kCustomers, "analytics_customers", "Distinct customers held in the store."},
     {StoreGauge::kLatestOrderDateSeconds, "analytics_latest_order_date_seconds",
      "Latest order date held, as unix seconds at UTC midnight."},
+    {StoreGauge::kWriteWaiters, "analytics_write_waiters",
+     "Writes waiting for the one-writer gate (at most --max-write-waiters)."},
 };
 
 }  // namespace

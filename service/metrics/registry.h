@@ -46,6 +46,7 @@ enum class StoreGauge {
   kOrderLines,              // analytics_order_lines
   kCustomers,               // analytics_customers
   kLatestOrderDateSeconds,  // analytics_latest_order_date_seconds (unix time, UTC midnight)
+  kWriteWaiters,            // analytics_write_waiters (writes queued behind the write gate)
 };
 
 // Returns the gauge's current value, or nullopt when it is unknown (an empty

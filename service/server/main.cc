@@ -6,9 +6,11 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "api/analytics_service.h"
@@ -18,10 +20,12 @@
 #include "metrics/registry.h"
 #include "server/engine_setup.h"
 #include "server/logging.h"
+#include "server/memory_trimmer.h"
 #include "server/metrics_observer.h"
 #include "server/security.h"
 #include "server/server_config.h"
 #include "store/order_store.h"
+#include "store/sqlite.h"
 
 namespace analytics {
 namespace {
@@ -45,8 +49,33 @@ absl::Status SeedDemoIfEmpty(OrderStore& store) {
   return absl::OkStatus();
 }
 
+// A damaged database file must stop the server before it serves: started,
+// it would report SERVING and fail every read. An absent file is created by
+// OrderStore::Open; :memory: has nothing to check.
+absl::Status CheckDatabaseFile(const std::string& path) {
+  std::error_code error;
+  if (path.empty() || path == ":memory:" || !std::filesystem::exists(path, error)) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<sqlite::Connection> connection = sqlite::Connection::Open(path);
+  if (!connection.ok()) return connection.status();
+  return sqlite::QuickCheck(*connection);
+}
+
 int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   ConfigureLogging(config.log_format, config.log_level);
+  const auto check_started = std::chrono::steady_clock::now();
+  if (absl::Status s = CheckDatabaseFile(config.db); !s.ok()) {
+    spdlog::critical(
+        "database file {} is damaged or not a database ({}); refusing to start: restore it from a "
+        "backup or move it away",
+        config.db, std::string(s.message()));
+    return 1;
+  }
+  spdlog::info("database integrity check (quick_check) passed in {} ms",
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - check_started)
+                   .count());
   absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(config.db);
   if (!store.ok()) {
     spdlog::critical("cannot open database {}: {}", config.db,
@@ -66,8 +95,12 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
     return 1;
   }
 
+  // Before the registry and its endpoint, so it outlives every scrape.
+  api::WriteGate write_gate(WriteGateOptionsFrom(config));
   metrics::Registry registry;
   RegisterStoreGauges(registry, **store, (*engine)->active());
+  registry.SetGaugeCallback(metrics::StoreGauge::kWriteWaiters,
+                            [&write_gate] { return std::optional<double>(write_gate.waiters()); });
   std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
   if (!config.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> started =
@@ -108,10 +141,11 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
                      ? "from ANY peer (--allow-unauthenticated-writes)"
                      : "from loopback only");
   }
-  api::WriteGate write_gate(WriteGateOptionsFrom(config));
-  api::AnalyticsService analytics_service(**store, (*engine)->active(), observers,
-                                          ServiceLimitsFrom(config),
-                                          {.authorizer = &authorizer, .write_gate = &write_gate});
+  api::AnalyticsService analytics_service(
+      **store, (*engine)->active(), observers, ServiceLimitsFrom(config),
+      {.authorizer = &authorizer, .write_gate = &write_gate},
+      config.page_token_key.empty() ? api::PageTokenCodec::WithRandomKey()
+                                    : api::PageTokenCodec(config.page_token_key));
   api::HealthService health_service;
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -123,9 +157,29 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   // Above the configured limit: the write streams check it themselves, so
   // that an oversized message fails with a code the server logs too
   // (api/write_stream.h); the typed methods' messages are small.
-  builder.SetMaxReceiveMessageSize(api::GrpcReceiveLimit(
-      static_cast<std::size_t>(config.max_receive_message_bytes)));
+  builder.SetMaxReceiveMessageSize(
+      api::GrpcReceiveLimit(static_cast<std::size_t>(config.max_receive_message_bytes)));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_concurrent_streams);
+  // HTTP/2 abuse limits. gRPC 1.51 has no RST_STREAM rate limit ("rapid
+  // reset"): the stream cap above bounds what one connection has open, the
+  // handlers do no work for a call already cancelled, and MemoryTrimmer
+  // hands back what a flood freed. Pings: a client pinging more often than
+  // every 5 minutes without calls gets two strikes, then GOAWAY. Headers:
+  // 16 KiB per request (a bearer token is at most 4 KiB). A connection must
+  // finish its handshake (TLS, HTTP/2 preface) within 20 s.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 300'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 * 1024);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 20'000);
+  // gRPC's own memory (transport buffers, calls not yet handed to a
+  // handler): under a quota it reclaims what a burst of reset streams left
+  // behind, which otherwise stays resident. Room for a few messages of the
+  // largest size (three concurrent 15 MiB-chunk imports pass under 64 MiB).
+  grpc::ResourceQuota quota("analytics-server");
+  quota.Resize(std::max<std::size_t>(
+      std::size_t{64} << 20, 4 * static_cast<std::size_t>(config.max_receive_message_bytes)));
+  builder.SetResourceQuota(quota);
   // gRPC sets SO_REUSEPORT by default: a second server started on a port in
   // use would then bind too and silently take half the connections. Failing
   // to start is the answer an operator can act on.
@@ -143,11 +197,18 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
                : config.tls_client_ca.empty() ? "TLS"
                                               : "mutual TLS");
 
+  // Memory freed after a burst (a flood of reset streams, a large answer)
+  // goes back to the system instead of staying resident at the peak.
+  const MemoryTrimmer trimmer({});
+
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("received signal {}; draining for up to {} s", signal_number,
                config.grace_period_seconds);
   health_service.Shutdown();
+  // Writes in flight stop and roll back now (a client retries them; a
+  // half-written import is never kept); reads get the grace period.
+  analytics_service.StopWrites();
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(config.grace_period_seconds));
   server->Wait();

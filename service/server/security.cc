@@ -1,8 +1,13 @@
 #include "server/security.h"
 
 #include <grpcpp/security/server_credentials.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -32,6 +37,50 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path, std::string_v
   return text;
 }
 
+namespace {
+
+struct BioFree {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct X509Free {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+struct KeyFree {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+
+std::unique_ptr<BIO, BioFree> MemoryBio(const std::string& pem) {
+  return std::unique_ptr<BIO, BioFree>(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+}  // namespace
+
+absl::Status CheckKeyMatchesCertificate(const ServerConfig& config, const std::string& cert_pem,
+                                        const std::string& key_pem) {
+  // gRPC reports a bad pair only as a failure to listen, with the reason
+  // buried in its own log: check here, where the files can be named.
+  // The first certificate of the chain is the server's own.
+  std::unique_ptr<X509, X509Free> cert(
+      PEM_read_bio_X509(MemoryBio(cert_pem).get(), nullptr, nullptr, nullptr));
+  if (cert == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-cert ", config.tls_cert, ": no PEM certificate could be read"));
+  }
+  // No passphrase callback: an encrypted key cannot be read unattended.
+  std::unique_ptr<EVP_PKEY, KeyFree> key(PEM_read_bio_PrivateKey(
+      MemoryBio(key_pem).get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls-key ", config.tls_key, ": no unencrypted PEM private key could be read"));
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("TLS key does not match certificate: --tls-key ",
+                                                   config.tls_key, " is not the key of --tls-cert ",
+                                                   config.tls_cert));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const ServerConfig& config) {
   if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
@@ -39,6 +88,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   if (!cert.ok()) return cert.status();
   absl::StatusOr<std::string> key = ReadSmallFile(config.tls_key, "--tls-key");
   if (!key.ok()) return key.status();
+  if (absl::Status s = CheckKeyMatchesCertificate(config, *cert, *key); !s.ok()) return s;
   grpc::SslServerCredentialsOptions options;
   options.pem_key_cert_pairs.push_back({*key, *cert});
   if (!config.tls_client_ca.empty()) {
@@ -65,7 +115,7 @@ absl::StatusOr<api::AuthOptions> LoadAuthOptions(const ServerConfig& config) {
       // An empty file would silently turn authentication off.
       return absl::InvalidArgumentError(absl::StrCat(config.auth_tokens_file, ": holds no tokens"));
     }
-    options.tokens.Merge(*table);
+    if (absl::Status s = options.tokens.Merge(*table, config.auth_tokens_file); !s.ok()) return s;
   }
   if (!config.auth_tokens.empty()) {
     absl::StatusOr<api::TokenTable> table = api::TokenTable::Parse(config.auth_tokens);
@@ -73,7 +123,7 @@ absl::StatusOr<api::AuthOptions> LoadAuthOptions(const ServerConfig& config) {
       return absl::InvalidArgumentError(
           absl::StrCat("ANALYTICS_AUTH_TOKENS: ", std::string(table.status().message())));
     }
-    options.tokens.Merge(*table);
+    if (absl::Status s = options.tokens.Merge(*table, "ANALYTICS_AUTH_TOKENS"); !s.ok()) return s;
   }
   return options;
 }
@@ -87,6 +137,14 @@ api::ServiceLimits ServiceLimitsFrom(const ServerConfig& config) {
       static_cast<std::size_t>(config.max_receive_message_bytes);
   limits.write_stream.idle_timeout = std::chrono::milliseconds(config.stream_idle_timeout_ms);
   limits.write_stream.require_last = config.require_last_message;
+  limits.max_seed_lines = config.max_seed_lines;
+  if (config.memory_budget_mb > 0) {
+    // A seed is staged whole in memory until it commits (the write log and
+    // the columnar engine's staging), so one call must fit the budget.
+    const std::int64_t budget_lines = config.memory_budget_mb * 1024 * 1024 / kSeedBytesPerLine;
+    limits.max_seed_lines =
+        std::max<std::int64_t>(1, std::min(limits.max_seed_lines, budget_lines));
+  }
   return limits;
 }
 

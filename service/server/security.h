@@ -19,6 +19,12 @@
 
 namespace analytics {
 
+// InvalidArgument naming the files when the certificate or the key cannot be
+// read, or the key is not the certificate's ("TLS key does not match
+// certificate").
+absl::Status CheckKeyMatchesCertificate(const ServerConfig& config, const std::string& cert_pem,
+                                        const std::string& key_pem);
+
 // TLS when --tls-cert/--tls-key are set (client certificates required and
 // verified when --tls-client-ca is set too); plaintext otherwise.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
@@ -28,6 +34,14 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 // messages name the file and the entry number, never a token.
 absl::StatusOr<api::AuthOptions> LoadAuthOptions(const ServerConfig& config);
 
+// Peak memory one seeded line costs until its write commits (generation,
+// the write log's staging and the columnar engine's copy), measured with
+// SeedDemoData of 1M lines; ServiceLimitsFrom caps a seed at the memory
+// budget divided by it.
+inline constexpr std::int64_t kSeedBytesPerLine = 320;
+
+// The per-call limits; the seed cap is the smaller of --max-seed-lines and
+// what --memory-budget-mb holds.
 api::ServiceLimits ServiceLimitsFrom(const ServerConfig& config);
 api::WriteGateOptions WriteGateOptionsFrom(const ServerConfig& config);
 

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "demo/demo_generator.h"
 
 namespace analytics {
 namespace {
@@ -20,7 +21,7 @@ struct Flag {
   bool env_only = false;
 };
 
-constexpr std::array<Flag, 24> kFlags = {{
+constexpr std::array<Flag, 26> kFlags = {{
     {"listen", "ANALYTICS_LISTEN", "gRPC listen address host:port (port 0 picks a free one)",
      false},
     {"db", "ANALYTICS_DB", "SQLite database file, created on first start (:memory: for tests)",
@@ -61,6 +62,12 @@ constexpr std::array<Flag, 24> kFlags = {{
      "writes that may wait at once; more are ABORTED immediately", false},
     {"max-concurrent-streams", "ANALYTICS_MAX_CONCURRENT_STREAMS",
      "concurrent calls per client connection (HTTP/2 streams)", false},
+    {"max-seed-lines", "ANALYTICS_MAX_SEED_LINES",
+     "most lines one SeedDemoData call may generate (also capped by --memory-budget-mb)", false},
+    {"page-token-key", "ANALYTICS_PAGE_TOKEN_KEY",
+     "secret (16+ bytes) sealing ListCustomers page tokens; replicas behind one address share "
+     "it; unset: a random key per process (environment only)",
+     false, true},
     {"stream-idle-timeout", "ANALYTICS_STREAM_IDLE_TIMEOUT",
      "how long an IngestTransactions or ImportCsv stream may send nothing before it fails "
      "DEADLINE_EXCEEDED, releasing the write gate (e.g. 60s, 500ms; 0: no limit)",
@@ -111,9 +118,9 @@ absl::Status ParseDurationMs(const std::string& value, std::int64_t min_ms, std:
   std::int64_t parsed = 0;
   if (!absl::SimpleAtoi(number, &parsed) || parsed < 0 || parsed > max_ms / scale ||
       parsed * scale < min_ms) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected a duration such as 500ms or 60s (whole seconds without a unit), ", min_ms,
-        "ms..", max_ms / 1000, "s"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected a duration such as 500ms or 60s (whole seconds without a unit), ",
+                     min_ms, "ms..", max_ms / 1000, "s"));
   }
   out = parsed * scale;
   return absl::OkStatus();
@@ -147,6 +154,11 @@ absl::Status ApplySecurity(ServerConfig& config, const std::string& name,
     return ParseInt(value, 0, 1000, config.max_write_waiters);
   } else if (name == "max-concurrent-streams") {
     return ParseInt(value, 1, 1'000'000, config.max_concurrent_streams);
+  } else if (name == "max-seed-lines") {
+    return ParseInt<std::int64_t>(value, 1, kMaxDemoLines, config.max_seed_lines);
+  } else if (name == "page-token-key") {
+    if (value.size() < 16) return absl::InvalidArgumentError("must be at least 16 bytes");
+    config.page_token_key = value;
   } else if (name == "stream-idle-timeout") {
     return ParseDurationMs(value, 0, 24 * 3'600'000, config.stream_idle_timeout_ms);
   } else if (name == "require-last-message") {
@@ -304,6 +316,7 @@ std::string ServerHelpText() {
     if (name == "write-wait-ms") return std::to_string(defaults.write_wait_ms);
     if (name == "max-write-waiters") return std::to_string(defaults.max_write_waiters);
     if (name == "max-concurrent-streams") return std::to_string(defaults.max_concurrent_streams);
+    if (name == "max-seed-lines") return std::to_string(defaults.max_seed_lines);
     if (name == "max-db-pages") return std::to_string(defaults.max_db_pages);
     if (name == "stream-idle-timeout") {
       return absl::StrCat(defaults.stream_idle_timeout_ms / 1000, "s");

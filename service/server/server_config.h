@@ -49,6 +49,11 @@ struct ServerConfig {
   // last message to commit.
   std::int64_t stream_idle_timeout_ms = 60'000;
   bool require_last_message = true;
+  // Most lines one SeedDemoData call may generate; the memory budget caps
+  // it further (security.h, SeedLimitFrom).
+  std::int64_t max_seed_lines = 2'000'000;
+  // HMAC key of ListCustomers page tokens (environment only); empty: random.
+  std::string page_token_key;
 
   bool help = false;
 };

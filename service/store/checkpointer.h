@@ -12,9 +12,16 @@
 //
 // Durability is unchanged: a write is safe from a process crash once its
 // COMMIT is in the log, before any checkpoint.
+//
+// Disk: the log holds at most one write's pages plus what accumulated since
+// the last complete checkpoint. When it passes kMaxIdleLogBytes the
+// checkpointer runs a TRUNCATE checkpoint (briefly holding off the next
+// writer) so a long run of commits cannot grow the file without bound; the
+// largest single write is bounded by the server's write limits.
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,15 +43,20 @@ class Checkpointer {
   // A write committed: checkpoint soon.
   void Notify();
 
+  // Log size past which the checkpointer empties the file.
+  static constexpr std::int64_t kMaxIdleLogBytes = 64 * 1024 * 1024;
+
  private:
   explicit Checkpointer(sqlite::Connection connection);
   void Run();
+  std::int64_t PageBytes();  // the database's page size; thread only
 
   sqlite::Connection connection_;  // used by the thread only
   std::mutex mutex_;
   std::condition_variable wake_;
   bool pending_ = false;
   bool stopping_ = false;
+  std::int64_t page_bytes_ = 0;  // thread only
   std::thread thread_;
 };
 

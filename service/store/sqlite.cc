@@ -131,6 +131,27 @@ std::string_view Statement::BlobView(int column) const {
                           : std::string_view(static_cast<const char*>(bytes), size);
 }
 
+absl::Status QuickCheck(Connection& connection) {
+  // The first few findings are enough to tell damage from a wrong file.
+  absl::StatusOr<Statement> check = connection.Prepare("PRAGMA quick_check(3)");
+  if (!check.ok()) {
+    return absl::DataLossError(absl::StrCat("quick_check failed: ", check.status().message()));
+  }
+  std::string findings;
+  for (;;) {
+    absl::StatusOr<bool> row = check->Step();
+    if (!row.ok()) {
+      return absl::DataLossError(absl::StrCat("quick_check failed: ", row.status().message()));
+    }
+    if (!*row) break;
+    const std::string_view finding = check->TextView(0);
+    if (finding == "ok") continue;
+    absl::StrAppend(&findings, findings.empty() ? "" : "; ", std::string(finding));
+  }
+  if (findings.empty()) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat("quick_check found damage: ", findings));
+}
+
 absl::StatusOr<Transaction> Transaction::Begin(Connection& connection) {
   if (absl::Status status = connection.Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
   return Transaction(&connection);

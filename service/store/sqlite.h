@@ -93,6 +93,12 @@ class Statement {
   std::unique_ptr<sqlite3_stmt, Finalizer> statement_;
 };
 
+// PRAGMA quick_check: OK when the file's structure is sound, else DataLoss
+// with SQLite's first findings (or its error, for a file it cannot read as
+// a database at all). It reads every page once, O(size of the file), but
+// skips the index-content cross-check of integrity_check.
+absl::Status QuickCheck(Connection& connection);
+
 // BEGIN IMMEDIATE on construction via Begin(); rolls back unless committed.
 class Transaction {
  public:

@@ -21,8 +21,10 @@ using ::testing::HasSubstr;
 
 Day Iso(const char* text) { return *ParseIsoDay(text); }
 
+// Seed 42: the pinned fingerprints below were taken with it.
 DemoOptions Defaults() {
   DemoOptions options;
+  options.seed = 42;
   options.end_day = Iso("2024-06-30");
   return options;
 }

@@ -211,6 +211,19 @@ TEST_F(TlsTest, UnreadableCertificateStopsTheServer) {
   EXPECT_NE(result.err.find("nope.pem"), std::string::npos) << result.err;
 }
 
+// A key that is not the certificate's: said so, naming both files (the old
+// server only said it could not listen).
+TEST_F(TlsTest, AKeyThatDoesNotMatchTheCertificateStopsTheServer) {
+  const testing::CommandResult result = RunCommand(
+      {testing::ServerBinary(), "--listen", "127.0.0.1:0", "--db", ":memory:", "--metrics-listen",
+       "", "--tls-cert", pki_->server_cert, "--tls-key", pki_->client_key});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out.find("listening"), std::string::npos);
+  EXPECT_NE(result.err.find("TLS key does not match certificate"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(pki_->client_key), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(pki_->server_cert), std::string::npos) << result.err;
+}
+
 TEST_F(TlsTest, CliTakesTokenAndTlsOptions) {
   WriteFile(dir_->File("tokens"), absl::StrCat("reader ", kReader, "\nwriter ", kWriter, "\n"));
   WriteFile(dir_->File("reader.token"), absl::StrCat(kReader, "\n"));

@@ -56,11 +56,32 @@ TEST(TokenTableTest, RefusesBadEntriesWithoutEchoingTheToken) {
   EXPECT_FALSE(TokenTable::Parse(std::string(4097, 'x').insert(0, "reader ")).ok());
 }
 
-TEST(TokenTableTest, ATokenListedTwiceKeepsItsHighestRole) {
+// Which role was meant cannot be guessed: refused, naming both entries.
+TEST(TokenTableTest, ATokenListedWithTwoRolesIsRefused) {
   absl::StatusOr<TokenTable> table =
-      TokenTable::Parse("writer same-token-0123456789\nreader same-token-0123456789");
+      TokenTable::Parse("writer same-token-0123456789\n# note\nreader same-token-0123456789");
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(table.status().message().find("token entry 3 (line 3)"), 0u) << table.status();
+  EXPECT_NE(table.status().message().find("entry 1 (line 1)"), std::string::npos);
+  EXPECT_EQ(table.status().message().find("same-token"), std::string::npos);
+}
+
+TEST(TokenTableTest, ATokenListedTwiceWithOneRoleKeepsIt) {
+  absl::StatusOr<TokenTable> table =
+      TokenTable::Parse("reader same-token-0123456789,reader same-token-0123456789");
   ASSERT_TRUE(table.ok());
-  EXPECT_EQ(*table->Find("same-token-0123456789"), Role::kWriter);
+  EXPECT_EQ(*table->Find("same-token-0123456789"), Role::kReader);
+}
+
+TEST(TokenTableTest, MergingATokenWithAnotherRoleIsRefused) {
+  absl::StatusOr<TokenTable> file = TokenTable::Parse("reader same-token-0123456789");
+  absl::StatusOr<TokenTable> env = TokenTable::Parse("writer same-token-0123456789");
+  ASSERT_TRUE(file.ok() && env.ok());
+  const absl::Status merged = file->Merge(*env, "ANALYTICS_AUTH_TOKENS");
+  EXPECT_EQ(merged.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(merged.message().find("ANALYTICS_AUTH_TOKENS: token entry 1"), 0u) << merged;
+  EXPECT_EQ(*file->Find("same-token-0123456789"), Role::kReader) << "nothing merged";
 }
 
 TEST(AuthorizerTest, TokensDecideEveryCall) {

@@ -1,9 +1,12 @@
 #include "security/security_support.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +18,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "support/process.h"
 
@@ -249,6 +253,47 @@ v1::OrderLine SimpleLine(const std::string& id, const std::string& region, doubl
   line.set_sales(sales);
   line.set_quantity(1);
   return line;
+}
+
+int LoggedMetricsPort(const std::string& log_path) {
+  constexpr std::string_view kMark = "serving Prometheus metrics on port ";
+  const std::string log = ReadFile(log_path);
+  const std::size_t at = log.find(kMark);
+  if (at == std::string::npos) return -1;
+  const std::size_t start = at + kMark.size();
+  const std::size_t end = log.find(' ', start);
+  int port = -1;
+  if (!absl::SimpleAtoi(log.substr(start, end - start), &port)) return -1;
+  return port;
+}
+
+std::optional<double> ScrapeGauge(int port, const std::string& name) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      ssize_t got = 0;
+      while ((got = recv(fd, buffer, sizeof buffer, 0)) > 0) response.append(buffer, got);
+    }
+  }
+  close(fd);
+  const std::string mark = "\n" + name + " ";
+  const std::size_t at = response.find(mark);
+  if (at == std::string::npos) return std::nullopt;
+  const std::size_t start = at + mark.size();
+  double value = 0;
+  if (!absl::SimpleAtod(response.substr(start, response.find('\n', start) - start), &value)) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 }  // namespace analytics::security_testing

@@ -68,6 +68,13 @@ class LoggedServer {
 // wchar): grows when the server spools an import to its temporary file.
 std::int64_t WrittenBytes(pid_t pid);
 
+// The metrics port a LoggedServer started with `--metrics-listen
+// 127.0.0.1:0` logged ("serving Prometheus metrics on port N"), or -1.
+int LoggedMetricsPort(const std::string& log_path);
+// One unlabelled sample of a scrape of 127.0.0.1:port/metrics, or nullopt
+// when the scrape fails or has no such sample.
+std::optional<double> ScrapeGauge(int port, const std::string& name);
+
 struct TestPki {
   std::string ca_cert;
   std::string server_cert, server_key;              // for 127.0.0.1 and localhost, signed by ca

@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Page tokens are portable between clients (issue 12): a token printed by
+analytics-cli (C++; it sends empty filter and rfm messages) works in a Python
+grpcio client that sends the same query spelled its own way (no sub-messages,
+order_by in capitals), and a token from the Python client works in the CLI.
+Before the fingerprint was taken over the normalized query, each refused the
+other's token ("page_token: does not belong to this request").
+
+Usage: page_token_clients_test.py SERVER_BINARY CLI_BINARY DESCRIPTOR_SET
+"""
+import json
+import subprocess
+import sys
+
+import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+
+def load_messages(descriptor_set_path):
+    file_set = descriptor_pb2.FileDescriptorSet()
+    with open(descriptor_set_path, "rb") as f:
+        file_set.ParseFromString(f.read())
+    pool = descriptor_pool.DescriptorPool()
+    for proto in file_set.file:
+        pool.Add(proto)
+    factory = None if hasattr(message_factory, "GetMessageClass") \
+        else message_factory.MessageFactory(pool)
+
+    def message(name):
+        descriptor = pool.FindMessageTypeByName("customer_analytics.v1." + name)
+        return message_factory.GetMessageClass(descriptor) if factory is None \
+            else factory.GetPrototype(descriptor)
+    return message, pool
+
+
+def main():
+    server_binary, cli_binary, descriptor_set = sys.argv[1:4]
+    message, pool = load_messages(descriptor_set)
+    ListCustomersRequest = message("ListCustomersRequest")
+    ListCustomersResponse = message("ListCustomersResponse")
+    gold = pool.FindEnumTypeByName("customer_analytics.v1.Tier").values_by_name["TIER_GOLD"].number
+
+    server = subprocess.Popen(
+        [server_binary, "--listen", "127.0.0.1:0", "--db", ":memory:", "--metrics-listen", "",
+         "--seed-demo-if-empty"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        first = server.stdout.readline().strip()
+        assert first.startswith("listening on "), first
+        address = first[len("listening on "):]
+        channel = grpc.insecure_channel(address)
+        list_customers = channel.unary_unary(
+            "/customer_analytics.v1.AnalyticsService/ListCustomers",
+            request_serializer=ListCustomersRequest.SerializeToString,
+            response_deserializer=ListCustomersResponse.FromString)
+
+        def cli(*args):
+            done = subprocess.run([cli_binary, "customers", "--server", address, "--json", *args],
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout)
+
+        def python(page_size, token=""):
+            return list_customers(ListCustomersRequest(
+                tier=gold, order_by="MONETARY DESC", page_size=page_size, page_token=token),
+                timeout=30)
+
+        everyone = [c["customerId"] for c in cli("--tier", "gold", "--limit", "20")["customers"]]
+        assert len(everyone) > 7, everyone
+
+        # CLI -> Python
+        page = cli("--tier", "gold", "--limit", "5")
+        token = page["nextPageToken"]
+        try:
+            continued = python(3, token)
+        except grpc.RpcError as error:
+            raise AssertionError(f"Python refused the CLI's token: {error.code()} "
+                                 f"{error.details()}") from None
+        got = [c.customer_id for c in continued.customers]
+        assert got == everyone[5:8], (got, everyone)
+
+        # Python -> CLI
+        token = python(2).next_page_token
+        assert token
+        continued = cli("--tier", "gold", "--limit", "4", "--page-token", token)
+        got = [c["customerId"] for c in continued["customers"]]
+        assert got == everyone[2:6], (got, everyone)
+
+        # Another query is still refused.
+        try:
+            list_customers(ListCustomersRequest(tier=gold, order_by="frequency desc",
+                                                page_size=2, page_token=token), timeout=30)
+            raise AssertionError("a token was accepted for another order")
+        except grpc.RpcError as error:
+            assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error
+            assert error.details().startswith("page_token: "), error.details()
+        print("page tokens: CLI -> Python and Python -> CLI")
+        return 0
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
