@@ -101,30 +101,11 @@ absl::StatusOr<RfmQuery> RfmQueryFromProto(const v1::Filter& filter, const v1::R
 
 namespace {
 
-// OrderLine's text fields by number - 1, for error messages.
-constexpr std::array<std::string_view, 17> kWireTextNames = {
-    "line_id",       "order_id",   "order_date", "ship_date",    "ship_mode",   "customer_id",
-    "customer_name", "segment",    "country",    "region",       "state",       "city",
-    "postal_code",   "product_id", "category",   "sub_category", "product_name"};
-enum WireText : std::size_t {
-  kLineId,
-  kOrderId,
-  kOrderDate,
-  kShipDate,
-  kShipMode,
-  kCustomerId,
-  kCustomerName,
-  kSegment,
-  kCountry,
-  kRegion,
-  kState,
-  kCity,
-  kPostalCode,
-  kProductId,
-  kCategory,
-  kSubCategory,
-  kProductName,
-};
+// WireLine's texts are indexed by LineField (the table is in field-number
+// order).
+constexpr std::size_t kOrderDate = FieldIndex(LineField::kOrderDate);
+constexpr std::size_t kShipDate = FieldIndex(LineField::kShipDate);
+constexpr std::size_t kLineId = FieldIndex(LineField::kLineKey);
 
 }  // namespace
 
@@ -147,11 +128,12 @@ std::optional<LineError> LineFromWire(const WireLine& line, LineKeyAssigner& key
                                       OrderLineView& out) {
   // Every reason is cut: a reply lists up to kMaxReportedRejections of
   // them (common/line_validation.h bounds its size).
-  const auto error = [](std::string_view field, std::string_view reason) {
-    return LineError{std::string(field), CutForReply(reason, kMaxRejectionReasonBytes)};
+  const auto error = [](LineField field, std::string_view reason) {
+    return LineError{std::string(LineFieldName(field)),
+                     CutForReply(reason, kMaxRejectionReasonBytes)};
   };
   const auto& texts = line.texts;
-  if (texts[kOrderDate].empty()) return error("order_date", "is required");
+  if (texts[kOrderDate].empty()) return error(LineField::kOrderDate, "is required");
   // Almost every line is ASCII: one pass over its texts' bytes settles
   // their encoding, instead of a UTF-8 check per field.
   std::uint64_t high_bits = 0;
@@ -167,45 +149,37 @@ std::optional<LineError> LineFromWire(const WireLine& line, LineKeyAssigner& key
   const bool all_ascii = (high_bits & 0x8080808080808080ULL) == 0;
   for (std::size_t i = 0; i < texts.size(); ++i) {
     if (texts[i].size() > kMaxLineFieldBytes) {
-      return error(kWireTextNames[i], absl::StrCat("longer than ", kMaxLineFieldBytes, " bytes"));
+      return error(static_cast<LineField>(i),
+                   absl::StrCat("longer than ", kMaxLineFieldBytes, " bytes"));
     }
     // Read from the wire, nobody else checked: a stored invalid string
     // would make every later response carrying it unreadable to clients.
     if (!all_ascii && FindInvalidUtf8(texts[i])) {
-      return error(kWireTextNames[i], "is not valid UTF-8");
+      return error(static_cast<LineField>(i), "is not valid UTF-8");
     }
   }
   absl::StatusOr<Day> order_date = ParseIsoDay(texts[kOrderDate]);
-  if (!order_date.ok()) return error("order_date", std::string(order_date.status().message()));
+  if (!order_date.ok()) {
+    return error(LineField::kOrderDate, std::string(order_date.status().message()));
+  }
   std::optional<Day> ship_date;
   if (!texts[kShipDate].empty()) {
     absl::StatusOr<Day> parsed = ParseIsoDay(texts[kShipDate]);
-    if (!parsed.ok()) return error("ship_date", std::string(parsed.status().message()));
+    if (!parsed.ok()) return error(LineField::kShipDate, std::string(parsed.status().message()));
     ship_date = *parsed;
   }
   absl::StatusOr<Micros> sales = MicrosFromDouble(line.sales);
-  if (!sales.ok()) return error("sales", std::string(sales.status().message()));
+  if (!sales.ok()) return error(LineField::kSales, std::string(sales.status().message()));
   absl::StatusOr<Micros> profit = MicrosFromDouble(line.profit);
-  if (!profit.ok()) return error("profit", std::string(profit.status().message()));
+  if (!profit.ok()) return error(LineField::kProfit, std::string(profit.status().message()));
   absl::StatusOr<Micros> discount = MicrosFromDouble(line.discount);
-  if (!discount.ok()) return error("discount", std::string(discount.status().message()));
+  if (!discount.ok()) return error(LineField::kDiscount, std::string(discount.status().message()));
 
-  out.order_id = texts[kOrderId];
+  for (const LineField field : kLineTexts) {
+    if (field != LineField::kLineKey) out.*SpecOf(field).view_text = texts[FieldIndex(field)];
+  }
   out.order_date = *order_date;
   out.ship_date = ship_date;
-  out.ship_mode = texts[kShipMode];
-  out.customer_id = texts[kCustomerId];
-  out.customer_name = texts[kCustomerName];
-  out.segment = texts[kSegment];
-  out.country = texts[kCountry];
-  out.region = texts[kRegion];
-  out.state = texts[kState];
-  out.city = texts[kCity];
-  out.postal_code = texts[kPostalCode];
-  out.product_id = texts[kProductId];
-  out.category = texts[kCategory];
-  out.sub_category = texts[kSubCategory];
-  out.product_name = texts[kProductName];
   out.sales = *sales;
   out.quantity = line.quantity;
   out.discount = *discount;
@@ -213,11 +187,11 @@ std::optional<LineError> LineFromWire(const WireLine& line, LineKeyAssigner& key
   // The rules every write path shares (ids not blank, quantity, discount,
   // amount and date ranges).
   if (std::optional<LineProblem> problem = ValidateLine(out)) {
-    return error(LineFieldName(problem->field), problem->reason);
+    return error(problem->field, problem->reason);
   }
   // Only accepted lines count towards default keys.
   if (texts[kLineId].empty()) {
-    key = keys.NextKey(texts[kOrderId], texts[kProductId]);
+    key = keys.NextKey(out.order_id, out.product_id);
     out.line_key = key;
   } else {
     out.line_key = texts[kLineId];

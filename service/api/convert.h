@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "common/filter.h"
 #include "common/line_batch.h"
+#include "common/line_fields.h"
 #include "common/line_key.h"
 #include "common/order_line.h"
 #include "customer_analytics/v1/analytics_service.pb.h"
@@ -51,9 +52,11 @@ struct LineError {
 // An OrderLine message's fields as received, texts pointing into the
 // message: what line validation works on, whether protobuf parsed the
 // message or ingest_decoder.h read it straight from the wire.
+// OrderLine's fields 1 (line_id) to 17 (product_name) are strings on the
+// wire, dates included: texts[number - 1], which is their LineField order.
+inline constexpr std::size_t kWireTextCount = FieldIndex(LineField::kProductName) + 1;
 struct WireLine {
-  // OrderLine's fields 1-17 are its texts: texts[number - 1].
-  std::array<std::string_view, 17> texts;
+  std::array<std::string_view, kWireTextCount> texts;
   double sales = 0;
   std::int64_t quantity = 0;
   double discount = 0;

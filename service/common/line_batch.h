@@ -30,6 +30,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "common/line_fields.h"
 #include "common/magnitude_totals.h"
 #include "common/order_line.h"
 
@@ -40,49 +41,6 @@ namespace analytics {
 // lines that wait is a few milliseconds (at 4,096 a one-line write waited
 // ~11 ms while a million-line log was folding).
 inline constexpr std::int64_t kLinesPerBatch = 1024;
-
-// An order line whose texts point into someone else's bytes (a LineBatch,
-// a protobuf message): valid only as long as those.
-struct OrderLineView {
-  std::string_view line_key;
-  std::string_view order_id;
-  Day order_date = 0;
-  std::optional<Day> ship_date;
-  std::string_view ship_mode;
-  std::string_view customer_id;
-  std::string_view customer_name;
-  std::string_view segment;
-  std::string_view country;
-  std::string_view region;
-  std::string_view state;
-  std::string_view city;
-  std::string_view postal_code;
-  std::string_view product_id;
-  std::string_view category;
-  std::string_view sub_category;
-  std::string_view product_name;
-  Micros sales = 0;
-  std::int64_t quantity = 0;
-  Micros discount = 0;
-  Micros profit = 0;
-};
-
-// OrderLineView's texts, in the order of kOrderLineTexts.
-inline constexpr std::array<std::string_view OrderLineView::*, 15> kOrderLineViewTexts = {
-    &OrderLineView::line_key,    &OrderLineView::order_id,      &OrderLineView::ship_mode,
-    &OrderLineView::customer_id, &OrderLineView::customer_name, &OrderLineView::segment,
-    &OrderLineView::country,     &OrderLineView::region,        &OrderLineView::state,
-    &OrderLineView::city,        &OrderLineView::postal_code,   &OrderLineView::product_id,
-    &OrderLineView::category,    &OrderLineView::sub_category,  &OrderLineView::product_name};
-
-// The place of `field` in kOrderLineViewTexts (the bit LineBatchReader's
-// repeated() uses for it).
-constexpr int TextIndex(std::string_view OrderLineView::*field) {
-  for (std::size_t i = 0; i < kOrderLineViewTexts.size(); ++i) {
-    if (kOrderLineViewTexts[i] == field) return static_cast<int>(i);
-  }
-  return -1;
-}
 
 OrderLineView ViewOf(const OrderLine& line);
 // Copies `view` into `line` (assigning, so a recycled line's strings keep

@@ -1,6 +1,5 @@
 #include "common/line_validation.h"
 
-#include <array>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -30,13 +29,6 @@ std::string AmountReason(Micros value) {
 }
 
 }  // namespace
-
-std::string_view LineFieldName(LineField field) {
-  constexpr std::array<std::string_view, 8> kNames = {"order_id",  "customer_id", "order_date",
-                                                      "ship_date", "sales",       "quantity",
-                                                      "discount",  "profit"};
-  return kNames[static_cast<std::size_t>(field)];
-}
 
 bool IsBlank(std::string_view text) {
   for (const char c : text) {

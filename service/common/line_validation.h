@@ -26,6 +26,7 @@
 
 #include "common/civil_day.h"
 #include "common/line_batch.h"
+#include "common/line_fields.h"
 #include "common/money.h"
 
 namespace analytics {
@@ -34,21 +35,8 @@ namespace analytics {
 // the wrong column.
 inline constexpr std::int64_t kMaxQuantity = 1'000'000'000;
 
-// The fields a rule can refuse, named as in the API's OrderLine.
-enum class LineField {
-  kOrderId,
-  kCustomerId,
-  kOrderDate,
-  kShipDate,
-  kSales,
-  kQuantity,
-  kDiscount,
-  kProfit,
-};
-std::string_view LineFieldName(LineField field);
-
 struct LineProblem {
-  LineField field;
+  LineField field;  // named by LineFieldName (common/line_fields.h)
   std::string reason;
 };
 

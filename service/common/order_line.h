@@ -5,11 +5,10 @@
 // from it, so the store, query engines and importers stay gRPC-free.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "common/civil_day.h"
@@ -45,26 +44,31 @@ struct OrderLine {
   friend bool operator==(const OrderLine&, const OrderLine&) = default;
 };
 
-// OrderLine's text fields, in declaration order: one list for every piece of
-// code that handles all of them alike (swapping, the write log's codec).
-inline constexpr std::array<std::string OrderLine::*, 15> kOrderLineTexts = {
-    &OrderLine::line_key,    &OrderLine::order_id,      &OrderLine::ship_mode,
-    &OrderLine::customer_id, &OrderLine::customer_name, &OrderLine::segment,
-    &OrderLine::country,     &OrderLine::region,        &OrderLine::state,
-    &OrderLine::city,        &OrderLine::postal_code,   &OrderLine::product_id,
-    &OrderLine::category,    &OrderLine::sub_category,  &OrderLine::product_name};
-
-// Exchanges two lines field by field: no string is copied or allocated, and
-// each keeps its buffers' capacity (the bulk write paths recycle lines).
-inline void SwapLines(OrderLine& a, OrderLine& b) noexcept {
-  for (std::string OrderLine::*field : kOrderLineTexts) (a.*field).swap(b.*field);
-  std::swap(a.order_date, b.order_date);
-  std::swap(a.ship_date, b.ship_date);
-  std::swap(a.sales, b.sales);
-  std::swap(a.quantity, b.quantity);
-  std::swap(a.discount, b.discount);
-  std::swap(a.profit, b.profit);
-}
+// An order line whose texts point into someone else's bytes (a LineBatch,
+// a protobuf message, an import spool record): valid only as long as those.
+struct OrderLineView {
+  std::string_view line_key;
+  std::string_view order_id;
+  Day order_date = 0;
+  std::optional<Day> ship_date;
+  std::string_view ship_mode;
+  std::string_view customer_id;
+  std::string_view customer_name;
+  std::string_view segment;
+  std::string_view country;
+  std::string_view region;
+  std::string_view state;
+  std::string_view city;
+  std::string_view postal_code;
+  std::string_view product_id;
+  std::string_view category;
+  std::string_view sub_category;
+  std::string_view product_name;
+  Micros sales = 0;
+  std::int64_t quantity = 0;
+  Micros discount = 0;
+  Micros profit = 0;
+};
 
 class LineBatch;  // common/line_batch.h
 
