@@ -1,7 +1,9 @@
 #include "server/server_config.h"
 
-#include <array>
+#include <functional>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -11,76 +13,6 @@
 
 namespace analytics {
 namespace {
-
-struct Flag {
-  const char* name;  // without the leading "--"
-  const char* env;
-  const char* help;
-  bool is_bool;
-  // Settable only through the environment (secrets).
-  bool env_only = false;
-};
-
-constexpr std::array<Flag, 26> kFlags = {{
-    {"listen", "ANALYTICS_LISTEN", "gRPC listen address host:port (port 0 picks a free one)",
-     false},
-    {"db", "ANALYTICS_DB", "SQLite database file, created on first start (:memory: for tests)",
-     false},
-    {"log-level", "ANALYTICS_LOG_LEVEL", "trace|debug|info|warn|error", false},
-    {"log-format", "ANALYTICS_LOG_FORMAT", "text|json (json: one object per line)", false},
-    {"seed-demo-if-empty", "ANALYTICS_SEED_DEMO_IF_EMPTY",
-     "load the default demo data when the store is empty", true},
-    {"grace-period", "ANALYTICS_GRACE_PERIOD",
-     "seconds in-flight RPCs may take to drain on SIGTERM/SIGINT", false},
-    {"metrics-listen", "ANALYTICS_METRICS_LISTEN",
-     "Prometheus /metrics address host:port (empty disables)", false},
-    {"engine", "ANALYTICS_ENGINE",
-     "query engine: columnar (in-memory, fast) or sql (answers from SQLite directly)", false},
-    {"memory-budget-mb", "ANALYTICS_MEMORY_BUDGET_MB",
-     "MiB the columnar engine may use; above it the server answers from SQL (0: no cap)", false},
-    {"auth-tokens-file", "ANALYTICS_AUTH_TOKENS_FILE",
-     "file of bearer tokens, one \"ROLE TOKEN\" per line (ROLE reader|writer); empty: no auth",
-     false},
-    {"auth-tokens", "ANALYTICS_AUTH_TOKENS",
-     "bearer tokens \"ROLE TOKEN\" separated by commas or newlines (environment only)", false,
-     true},
-    {"allow-unauthenticated-writes", "ANALYTICS_ALLOW_UNAUTHENTICATED_WRITES",
-     "without tokens, accept writes from any peer (default: loopback only)", true},
-    {"tls-cert", "ANALYTICS_TLS_CERT", "PEM certificate chain; with --tls-key serves TLS only",
-     false},
-    {"tls-key", "ANALYTICS_TLS_KEY", "PEM private key of --tls-cert", false},
-    {"tls-client-ca", "ANALYTICS_TLS_CLIENT_CA",
-     "PEM CA bundle; clients must present a certificate it signed (mutual TLS)", false},
-    {"max-receive-message-bytes", "ANALYTICS_MAX_RECEIVE_MESSAGE_BYTES",
-     "largest request message accepted, in bytes", false},
-    {"max-page-size", "ANALYTICS_MAX_PAGE_SIZE", "largest ListCustomers page_size", false},
-    {"max-lines-per-ingest-message", "ANALYTICS_MAX_LINES_PER_INGEST_MESSAGE",
-     "most order lines in one IngestTransactions message", false},
-    {"write-wait-ms", "ANALYTICS_WRITE_WAIT_MS",
-     "how long a write waits for the one running before ABORTED, in milliseconds", false},
-    {"max-write-waiters", "ANALYTICS_MAX_WRITE_WAITERS",
-     "writes that may wait at once; more are ABORTED immediately", false},
-    {"max-concurrent-streams", "ANALYTICS_MAX_CONCURRENT_STREAMS",
-     "concurrent calls per client connection (HTTP/2 streams)", false},
-    {"max-seed-lines", "ANALYTICS_MAX_SEED_LINES",
-     "most lines one SeedDemoData call may generate (also capped by --memory-budget-mb)", false},
-    {"page-token-key", "ANALYTICS_PAGE_TOKEN_KEY",
-     "secret (16+ bytes) sealing ListCustomers page tokens; replicas behind one address share "
-     "it; unset: a random key per process (environment only)",
-     false, true},
-    {"stream-idle-timeout", "ANALYTICS_STREAM_IDLE_TIMEOUT",
-     "how long an IngestTransactions or ImportCsv stream may send nothing before it fails "
-     "DEADLINE_EXCEEDED, releasing the write gate (e.g. 60s, 500ms; 0: no limit)",
-     false},
-    {"require-last-message", "ANALYTICS_REQUIRE_LAST_MESSAGE",
-     "write streams commit only after a message marked last (false: also when a stream just "
-     "ends, as older clients send them; a cut final message then goes unnoticed)",
-     true},
-    {"max-db-pages", "ANALYTICS_MAX_DB_PAGES",
-     "cap on database pages (SQLite max_page_count; 0: no cap); writes past it fail "
-     "RESOURCE_EXHAUSTED",
-     false},
-}};
 
 absl::Status ParseBool(const std::string& value, bool& out) {
   const std::string v = absl::AsciiStrToLower(value);
@@ -126,50 +58,6 @@ absl::Status ParseDurationMs(const std::string& value, std::int64_t min_ms, std:
   return absl::OkStatus();
 }
 
-// The security and limit flags; an unknown name is left alone.
-absl::Status ApplySecurity(ServerConfig& config, const std::string& name,
-                           const std::string& value) {
-  constexpr int kMaxInt = std::numeric_limits<int>::max();
-  if (name == "auth-tokens-file") {
-    config.auth_tokens_file = value;
-  } else if (name == "auth-tokens") {
-    config.auth_tokens = value;
-  } else if (name == "allow-unauthenticated-writes") {
-    return ParseBool(value, config.allow_unauthenticated_writes);
-  } else if (name == "tls-cert") {
-    config.tls_cert = value;
-  } else if (name == "tls-key") {
-    config.tls_key = value;
-  } else if (name == "tls-client-ca") {
-    config.tls_client_ca = value;
-  } else if (name == "max-receive-message-bytes") {
-    return ParseInt(value, 1024, kMaxInt, config.max_receive_message_bytes);
-  } else if (name == "max-page-size") {
-    return ParseInt(value, 1, 1'000'000, config.max_page_size);
-  } else if (name == "max-lines-per-ingest-message") {
-    return ParseInt(value, 1, 1'000'000, config.max_lines_per_ingest_message);
-  } else if (name == "write-wait-ms") {
-    return ParseInt(value, 0, 3'600'000, config.write_wait_ms);
-  } else if (name == "max-write-waiters") {
-    return ParseInt(value, 0, 1000, config.max_write_waiters);
-  } else if (name == "max-concurrent-streams") {
-    return ParseInt(value, 1, 1'000'000, config.max_concurrent_streams);
-  } else if (name == "max-seed-lines") {
-    return ParseInt<std::int64_t>(value, 1, kMaxDemoLines, config.max_seed_lines);
-  } else if (name == "page-token-key") {
-    if (value.size() < 16) return absl::InvalidArgumentError("must be at least 16 bytes");
-    config.page_token_key = value;
-  } else if (name == "stream-idle-timeout") {
-    return ParseDurationMs(value, 0, 24 * 3'600'000, config.stream_idle_timeout_ms);
-  } else if (name == "require-last-message") {
-    return ParseBool(value, config.require_last_message);
-  } else if (name == "max-db-pages") {
-    return ParseInt<std::int64_t>(value, 0, std::numeric_limits<std::int64_t>::max(),
-                                  config.max_db_pages);
-  }
-  return absl::OkStatus();
-}
-
 // Settings that only make sense together.
 absl::Status CheckCombinations(const ServerConfig& config) {
   if (config.tls_cert.empty() != config.tls_key.empty()) {
@@ -181,63 +69,215 @@ absl::Status CheckCombinations(const ServerConfig& config) {
   return absl::OkStatus();
 }
 
-absl::Status Apply(ServerConfig& config, const std::string& name, const std::string& value) {
-  const auto bad = [&](const std::string& why) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, ": ", why));
+// How a flag's value becomes a setting, and how --help shows the setting.
+struct Binding {
+  bool is_bool = false;
+  // Parses `value` into `config`; the error says why, without the flag.
+  std::function<absl::Status(ServerConfig&, const std::string&)> set;
+  // The setting as text: of a default ServerConfig, the flag's default.
+  std::function<std::string(const ServerConfig&)> show;
+};
+
+struct Flag {
+  const char* name;  // without the leading "--"
+  const char* env;
+  const char* help;
+  Binding binding;
+  // Settable only through the environment (secrets); --help shows no value.
+  bool env_only = false;
+};
+
+// Any text, checked by `check` when given ("" is OK unless it says so).
+Binding Text(std::string ServerConfig::*field,
+             absl::Status (*check)(const std::string&) = nullptr) {
+  return {.set =
+              [field, check](ServerConfig& config, const std::string& value) {
+                if (check != nullptr) {
+                  if (absl::Status s = check(value); !s.ok()) return s;
+                }
+                config.*field = value;
+                return absl::OkStatus();
+              },
+          .show = [field](const ServerConfig& config) { return config.*field; }};
+}
+
+// One of `choices`; `lower_case`: compared and kept in lower case.
+Binding Choice(std::string ServerConfig::*field, std::vector<std::string> choices,
+               bool lower_case = false) {
+  return {.set =
+              [field, choices, lower_case](ServerConfig& config, const std::string& value) {
+                const std::string v = lower_case ? absl::AsciiStrToLower(value) : value;
+                for (const std::string& choice : choices) {
+                  if (v == choice) {
+                    config.*field = v;
+                    return absl::OkStatus();
+                  }
+                }
+                std::string expected = "expected ";
+                for (std::size_t i = 0; i < choices.size(); ++i) {
+                  absl::StrAppend(&expected,
+                                  i == 0                    ? ""
+                                  : i + 1 == choices.size() ? " or "
+                                                            : ", ",
+                                  choices[i]);
+                }
+                return absl::InvalidArgumentError(expected);
+              },
+          .show = [field](const ServerConfig& config) { return config.*field; }};
+}
+
+Binding Bool(bool ServerConfig::*field) {
+  return {.is_bool = true,
+          .set = [field](ServerConfig& config,
+                         const std::string& value) { return ParseBool(value, config.*field); },
+          .show = [field](const ServerConfig& config) -> std::string {
+            return config.*field ? "true" : "false";
+          }};
+}
+
+// A whole number in [min, max]; `why`: the message for anything else
+// (default: the range).
+template <typename Int>
+Binding Number(Int ServerConfig::*field, Int min, Int max, const char* why = nullptr) {
+  return {.set =
+              [field, min, max, why](ServerConfig& config, const std::string& value) {
+                absl::Status s = ParseInt(value, min, max, config.*field);
+                if (!s.ok() && why != nullptr) return absl::InvalidArgumentError(why);
+                return s;
+              },
+          .show = [field](const ServerConfig& config) { return absl::StrCat(config.*field); }};
+}
+
+// A duration in milliseconds within [min_ms, max_ms] (ParseDurationMs).
+Binding Duration(std::int64_t ServerConfig::*field, std::int64_t min_ms, std::int64_t max_ms) {
+  return {.set =
+              [field, min_ms, max_ms](ServerConfig& config, const std::string& value) {
+                return ParseDurationMs(value, min_ms, max_ms, config.*field);
+              },
+          .show =
+              [field](const ServerConfig& config) {
+                const std::int64_t ms = config.*field;
+                return ms % 1000 == 0 ? absl::StrCat(ms / 1000, "s") : absl::StrCat(ms, "ms");
+              }};
+}
+
+absl::Status HostPort(const std::string& value) {
+  if (value.find(':') == std::string::npos) return absl::InvalidArgumentError("expected host:port");
+  return absl::OkStatus();
+}
+
+absl::Status HostPortOrEmpty(const std::string& value) {
+  if (!value.empty() && value.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError("expected host:port or empty");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NotEmpty(const std::string& value) {
+  if (value.empty()) return absl::InvalidArgumentError("must not be empty");
+  return absl::OkStatus();
+}
+
+absl::Status SixteenBytesOrMore(const std::string& value) {
+  if (value.size() < 16) return absl::InvalidArgumentError("must be at least 16 bytes");
+  return absl::OkStatus();
+}
+
+// Every flag, once: name, environment variable, help, where its value goes
+// and how it is checked (defaults are ServerConfig's initializers). Flags
+// are applied from the environment in this order, and --help lists them
+// in it.
+const std::vector<Flag>& Flags() {
+  using C = ServerConfig;
+  constexpr int kMaxInt = std::numeric_limits<int>::max();
+  static const std::vector<Flag> flags = {
+      {"listen", "ANALYTICS_LISTEN", "gRPC listen address host:port (port 0 picks a free one)",
+       Text(&C::listen, HostPort)},
+      {"db", "ANALYTICS_DB", "SQLite database file, created on first start (:memory: for tests)",
+       Text(&C::db, NotEmpty)},
+      {"log-level", "ANALYTICS_LOG_LEVEL", "trace|debug|info|warn|error",
+       Choice(&C::log_level, {"trace", "debug", "info", "warn", "error"}, true)},
+      {"log-format", "ANALYTICS_LOG_FORMAT", "text|json (json: one object per line)",
+       Choice(&C::log_format, {"text", "json"})},
+      {"seed-demo-if-empty", "ANALYTICS_SEED_DEMO_IF_EMPTY",
+       "load the default demo data when the store is empty", Bool(&C::seed_demo_if_empty)},
+      {"grace-period", "ANALYTICS_GRACE_PERIOD",
+       "seconds in-flight RPCs may take to drain on SIGTERM/SIGINT",
+       Number(&C::grace_period_seconds, 0, 3600, "expected whole seconds, 0..3600")},
+      {"metrics-listen", "ANALYTICS_METRICS_LISTEN",
+       "Prometheus /metrics address host:port (empty disables)",
+       Text(&C::metrics_listen, HostPortOrEmpty)},
+      {"engine", "ANALYTICS_ENGINE",
+       "query engine: columnar (in-memory, fast) or sql (answers from SQLite directly)",
+       Choice(&C::engine, {"columnar", "sql"})},
+      {"memory-budget-mb", "ANALYTICS_MEMORY_BUDGET_MB",
+       "MiB the columnar engine may use; above it the server answers from SQL (0: no cap)",
+       Number<std::int64_t>(&C::memory_budget_mb, 0, std::int64_t{1} << 30,
+                            "expected whole MiB, 0 (no cap) or more")},
+      {"auth-tokens-file", "ANALYTICS_AUTH_TOKENS_FILE",
+       "file of bearer tokens, one \"ROLE TOKEN\" per line (ROLE reader|writer); empty: no auth",
+       Text(&C::auth_tokens_file)},
+      {"auth-tokens", "ANALYTICS_AUTH_TOKENS",
+       "bearer tokens \"ROLE TOKEN\" separated by commas or newlines (environment only)",
+       Text(&C::auth_tokens), true},
+      {"allow-unauthenticated-writes", "ANALYTICS_ALLOW_UNAUTHENTICATED_WRITES",
+       "without tokens, accept writes from any peer (default: loopback only)",
+       Bool(&C::allow_unauthenticated_writes)},
+      {"tls-cert", "ANALYTICS_TLS_CERT", "PEM certificate chain; with --tls-key serves TLS only",
+       Text(&C::tls_cert)},
+      {"tls-key", "ANALYTICS_TLS_KEY", "PEM private key of --tls-cert", Text(&C::tls_key)},
+      {"tls-client-ca", "ANALYTICS_TLS_CLIENT_CA",
+       "PEM CA bundle; clients must present a certificate it signed (mutual TLS)",
+       Text(&C::tls_client_ca)},
+      {"max-receive-message-bytes", "ANALYTICS_MAX_RECEIVE_MESSAGE_BYTES",
+       "largest request message accepted, in bytes",
+       Number(&C::max_receive_message_bytes, 1024, kMaxInt)},
+      {"max-page-size", "ANALYTICS_MAX_PAGE_SIZE", "largest ListCustomers page_size",
+       Number(&C::max_page_size, 1, 1'000'000)},
+      {"max-lines-per-ingest-message", "ANALYTICS_MAX_LINES_PER_INGEST_MESSAGE",
+       "most order lines in one IngestTransactions message",
+       Number(&C::max_lines_per_ingest_message, 1, 1'000'000)},
+      {"write-wait-ms", "ANALYTICS_WRITE_WAIT_MS",
+       "how long a write waits for the one running before ABORTED, in milliseconds",
+       Number(&C::write_wait_ms, 0, 3'600'000)},
+      {"max-write-waiters", "ANALYTICS_MAX_WRITE_WAITERS",
+       "writes that may wait at once; more are ABORTED immediately",
+       Number(&C::max_write_waiters, 0, 1000)},
+      {"max-concurrent-streams", "ANALYTICS_MAX_CONCURRENT_STREAMS",
+       "concurrent calls per client connection (HTTP/2 streams)",
+       Number(&C::max_concurrent_streams, 1, 1'000'000)},
+      {"max-seed-lines", "ANALYTICS_MAX_SEED_LINES",
+       "most lines one SeedDemoData call may generate (also capped by --memory-budget-mb)",
+       Number<std::int64_t>(&C::max_seed_lines, 1, kMaxDemoLines)},
+      {"page-token-key", "ANALYTICS_PAGE_TOKEN_KEY",
+       "secret (16+ bytes) sealing ListCustomers page tokens; replicas behind one address share "
+       "it; unset: a random key per process (environment only)",
+       Text(&C::page_token_key, SixteenBytesOrMore), true},
+      {"stream-idle-timeout", "ANALYTICS_STREAM_IDLE_TIMEOUT",
+       "how long an IngestTransactions or ImportCsv stream may send nothing before it fails "
+       "DEADLINE_EXCEEDED, releasing the write gate (e.g. 60s, 500ms; 0: no limit)",
+       Duration(&C::stream_idle_timeout_ms, 0, 24 * 3'600'000)},
+      {"require-last-message", "ANALYTICS_REQUIRE_LAST_MESSAGE",
+       "write streams commit only after a message marked last (false: also when a stream just "
+       "ends, as older clients send them; a cut final message then goes unnoticed)",
+       Bool(&C::require_last_message)},
+      {"max-db-pages", "ANALYTICS_MAX_DB_PAGES",
+       "cap on database pages (SQLite max_page_count; 0: no cap); writes past it fail "
+       "RESOURCE_EXHAUSTED",
+       Number<std::int64_t>(&C::max_db_pages, 0, std::numeric_limits<std::int64_t>::max())},
   };
-  if (name == "listen") {
-    if (value.find(':') == std::string::npos) return bad("expected host:port");
-    config.listen = value;
-  } else if (name == "db") {
-    if (value.empty()) return bad("must not be empty");
-    config.db = value;
-  } else if (name == "log-level") {
-    const std::string level = absl::AsciiStrToLower(value);
-    if (level != "trace" && level != "debug" && level != "info" && level != "warn" &&
-        level != "error") {
-      return bad("expected trace, debug, info, warn or error");
-    }
-    config.log_level = level;
-  } else if (name == "log-format") {
-    if (value != "text" && value != "json") return bad("expected text or json");
-    config.log_format = value;
-  } else if (name == "seed-demo-if-empty") {
-    const std::string v = absl::AsciiStrToLower(value);
-    if (v == "true" || v == "1" || v == "yes" || v.empty()) {
-      config.seed_demo_if_empty = true;
-    } else if (v == "false" || v == "0" || v == "no") {
-      config.seed_demo_if_empty = false;
-    } else {
-      return bad("expected true or false");
-    }
-  } else if (name == "grace-period") {
-    int seconds = 0;
-    if (!absl::SimpleAtoi(value, &seconds) || seconds < 0 || seconds > 3600) {
-      return bad("expected whole seconds, 0..3600");
-    }
-    config.grace_period_seconds = seconds;
-  } else if (name == "metrics-listen") {
-    if (!value.empty() && value.find(':') == std::string::npos) {
-      return bad("expected host:port or empty");
-    }
-    config.metrics_listen = value;
-  } else if (name == "engine") {
-    if (value != "columnar" && value != "sql") return bad("expected columnar or sql");
-    config.engine = value;
-  } else if (name == "memory-budget-mb") {
-    std::int64_t mib = 0;
-    if (!absl::SimpleAtoi(value, &mib) || mib < 0 || mib > (std::int64_t{1} << 30)) {
-      return bad("expected whole MiB, 0 (no cap) or more");
-    }
-    config.memory_budget_mb = mib;
-  } else if (absl::Status s = ApplySecurity(config, name, value); !s.ok()) {
-    return bad(std::string(s.message()));
+  return flags;
+}
+
+absl::Status Apply(ServerConfig& config, const Flag& flag, const std::string& value) {
+  if (absl::Status s = flag.binding.set(config, value); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag.name, ": ", s.message()));
   }
   return absl::OkStatus();
 }
 
 const Flag* FindFlag(const std::string& name) {
-  for (const Flag& flag : kFlags) {
+  for (const Flag& flag : Flags()) {
     if (name == flag.name) return &flag;
   }
   return nullptr;
@@ -248,9 +288,9 @@ const Flag* FindFlag(const std::string& name) {
 absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& args,
                                                const EnvLookup& env) {
   ServerConfig config;
-  for (const Flag& flag : kFlags) {
+  for (const Flag& flag : Flags()) {
     if (std::optional<std::string> value = env(flag.env)) {
-      if (absl::Status s = Apply(config, flag.name, *value); !s.ok()) {
+      if (absl::Status s = Apply(config, flag, *value); !s.ok()) {
         return absl::InvalidArgumentError(
             absl::StrCat(flag.env, " (environment): ", std::string(s.message())));
       }
@@ -279,7 +319,7 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
                        " only; a command line is visible to every user of the machine"));
     }
     if (!value) {
-      if (flag->is_bool) {
+      if (flag->binding.is_bool) {
         value = "true";
       } else if (i + 1 < args.size()) {
         value = args[++i];
@@ -287,7 +327,7 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
         return absl::InvalidArgumentError(absl::StrCat("--", name, ": needs a value"));
       }
     }
-    if (absl::Status s = Apply(config, name, *value); !s.ok()) return s;
+    if (absl::Status s = Apply(config, *flag, *value); !s.ok()) return s;
   }
   if (absl::Status s = CheckCombinations(config); !s.ok()) return s;
   return config;
@@ -295,46 +335,18 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
 
 std::string ServerHelpText() {
   const ServerConfig defaults;
-  const auto default_of = [&](const std::string& name) -> std::string {
-    if (name == "listen") return defaults.listen;
-    if (name == "db") return defaults.db;
-    if (name == "log-level") return defaults.log_level;
-    if (name == "log-format") return defaults.log_format;
-    if (name == "seed-demo-if-empty") return "false";
-    if (name == "grace-period") return std::to_string(defaults.grace_period_seconds);
-    if (name == "metrics-listen") return defaults.metrics_listen;
-    if (name == "engine") return defaults.engine;
-    if (name == "memory-budget-mb") return std::to_string(defaults.memory_budget_mb);
-    if (name == "allow-unauthenticated-writes") return "false";
-    if (name == "max-receive-message-bytes") {
-      return std::to_string(defaults.max_receive_message_bytes);
-    }
-    if (name == "max-page-size") return std::to_string(defaults.max_page_size);
-    if (name == "max-lines-per-ingest-message") {
-      return std::to_string(defaults.max_lines_per_ingest_message);
-    }
-    if (name == "write-wait-ms") return std::to_string(defaults.write_wait_ms);
-    if (name == "max-write-waiters") return std::to_string(defaults.max_write_waiters);
-    if (name == "max-concurrent-streams") return std::to_string(defaults.max_concurrent_streams);
-    if (name == "max-seed-lines") return std::to_string(defaults.max_seed_lines);
-    if (name == "max-db-pages") return std::to_string(defaults.max_db_pages);
-    if (name == "stream-idle-timeout") {
-      return absl::StrCat(defaults.stream_idle_timeout_ms / 1000, "s");
-    }
-    if (name == "require-last-message") return "true";
-    return "";
-  };
   std::string text =
       "analytics-server: the customer-analytics gRPC service.\n\n"
       "Usage: analytics-server [flags]\n\n"
       "Every flag can also be set through its environment variable; flags win.\n\n";
-  for (const Flag& flag : kFlags) {
+  for (const Flag& flag : Flags()) {
     if (flag.env_only) {
       absl::StrAppend(&text, "  env ", flag.env, "\n      ", flag.help, "\n");
       continue;
     }
-    absl::StrAppend(&text, "  --", flag.name, flag.is_bool ? "" : " VALUE", "\n      ", flag.help,
-                    "\n      env ", flag.env, ", default \"", default_of(flag.name), "\"\n");
+    absl::StrAppend(&text, "  --", flag.name, flag.binding.is_bool ? "" : " VALUE", "\n      ",
+                    flag.help, "\n      env ", flag.env, ", default \"",
+                    flag.binding.show(defaults), "\"\n");
   }
   absl::StrAppend(&text,
                   "\nThe first line on stdout is \"listening on HOST:PORT\" once the server "

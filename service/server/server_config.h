@@ -56,6 +56,8 @@ struct ServerConfig {
   std::string page_token_key;
 
   bool help = false;
+
+  friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "api/auth.h"
 #include "api/write_gate.h"
 #include "server/server_config.h"
@@ -268,6 +270,45 @@ TEST(ServerConfigSecurityTest, HelpListsEveryLimitWithItsDefault) {
                            "--max-concurrent-streams", "default \"100\"", "--max-db-pages"}) {
     EXPECT_NE(help.find(text), std::string::npos) << text;
   }
+}
+
+// Each flag's default is shown from the same place its value is parsed
+// into: feeding every default --help prints back to the parser (as flags
+// and as environment variables) gives the default settings.
+TEST(ServerConfigSecurityTest, HelpDefaultsParseBackToTheDefaults) {
+  const std::string help = ServerHelpText();
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  std::size_t at = 0;
+  while ((at = help.find("\n  --", at)) != std::string::npos) {
+    const std::size_t name_start = at + 5;
+    const std::size_t name_end = help.find_first_of(" \n", name_start);
+    const std::string name = help.substr(name_start, name_end - name_start);
+    const std::size_t env_start = help.find("env ", name_end) + 4;
+    const std::string variable = help.substr(env_start, help.find(',', env_start) - env_start);
+    const std::size_t value_start = help.find("default \"", name_end) + 9;
+    const std::string value = help.substr(value_start, help.find('"', value_start) - value_start);
+    args.push_back(absl::StrCat("--", name, "=", value));
+    env[variable] = value;
+    at = name_end;
+  }
+  EXPECT_GE(args.size(), 20u);
+  absl::StatusOr<ServerConfig> from_flags = ParseServerConfig(args, NoEnv);
+  ASSERT_TRUE(from_flags.ok()) << from_flags.status();
+  EXPECT_TRUE(*from_flags == ServerConfig());
+  absl::StatusOr<ServerConfig> from_env =
+      ParseServerConfig({}, [&](const std::string& name) -> std::optional<std::string> {
+        const auto it = env.find(name);
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+      });
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_TRUE(*from_env == ServerConfig());
+  // A changed setting is not the default (the comparison sees the fields).
+  absl::StatusOr<ServerConfig> changed = ParseServerConfig({"--stream-idle-timeout=61s"}, NoEnv);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_FALSE(*changed == ServerConfig());
+  EXPECT_NE(help.find("default \"60s\""), std::string::npos);
 }
 
 }  // namespace
