@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/display_names.h"
+
 namespace analytics {
 namespace {
 
@@ -76,44 +78,10 @@ RfmSegment AssignSegment(int recency_score, int frequency_score, int monetary_sc
   return FirstMatchingRule(recency_score, frequency_score, monetary_score);
 }
 
-std::string_view TierName(Tier tier) {
-  switch (tier) {
-    case Tier::kGold:
-      return "Gold";
-    case Tier::kSilver:
-      return "Silver";
-    case Tier::kBronze:
-      return "Bronze";
-  }
-  return "Bronze";
-}
+std::string_view TierName(Tier tier) { return DisplayName(kTierNames, static_cast<int>(tier) + 1); }
 
 std::string_view SegmentName(RfmSegment segment) {
-  switch (segment) {
-    case RfmSegment::kChampions:
-      return "Champions";
-    case RfmSegment::kLoyalCustomers:
-      return "Loyal Customers";
-    case RfmSegment::kPotentialLoyalist:
-      return "Potential Loyalist";
-    case RfmSegment::kNewCustomers:
-      return "New Customers";
-    case RfmSegment::kPromising:
-      return "Promising";
-    case RfmSegment::kNeedAttention:
-      return "Need Attention";
-    case RfmSegment::kAboutToSleep:
-      return "About To Sleep";
-    case RfmSegment::kAtRisk:
-      return "At Risk";
-    case RfmSegment::kCantLoseThem:
-      return "Can't Lose Them";
-    case RfmSegment::kLost:
-      return "Lost";
-    case RfmSegment::kOthers:
-      return "Others";
-  }
-  return "Others";
+  return DisplayName(kRfmSegmentNames, static_cast<int>(segment) + 1);
 }
 
 std::vector<int> ScoreValues(const std::vector<std::int64_t>& values, Better better) {

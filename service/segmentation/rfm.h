@@ -19,9 +19,12 @@
 
 namespace analytics {
 
+// In the API enum's order (TIER_GOLD = 1, ...), as common/display_names.h.
 enum class Tier { kGold, kSilver, kBronze };
 inline constexpr std::array<Tier, 3> kAllTiers = {Tier::kGold, Tier::kSilver, Tier::kBronze};
 
+// In the API enum's order (RFM_SEGMENT_CHAMPIONS = 1, ...), as
+// common/display_names.h.
 enum class RfmSegment {
   kChampions,
   kLoyalCustomers,
@@ -52,8 +55,9 @@ struct TierThresholds {
 Tier AssignTier(std::int64_t frequency, Micros monetary, const TierThresholds& thresholds);
 RfmSegment AssignSegment(int recency_score, int frequency_score, int monetary_score);
 
-std::string_view TierName(Tier tier);              // "Gold"
-std::string_view SegmentName(RfmSegment segment);  // "Can't Lose Them"
+// "Gold", "Can't Lose Them" (common/display_names.h).
+std::string_view TierName(Tier tier);
+std::string_view SegmentName(RfmSegment segment);
 
 // Which direction of a value is better, for scoring.
 enum class Better { kHigher, kLower };
