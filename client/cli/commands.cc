@@ -127,7 +127,9 @@ std::vector<Command> CommandTable() {
        "{\"orderId\":\"CA-1\",\"orderDate\":\"2024-03-01\",\"customerId\":\"C-7\",\"sales\":12.5,\n"
        "   \"quantity\":2,\"profit\":3.1,\"region\":\"West\",\"category\":\"Technology\"}\n"
        "Field names may also be written in snake_case (order_id).",
-       {{"batch-size", "N", "lines per message, 1..10000 (default 1000)"}},
+       {{"batch-size", "N", "lines per message, 1..10000 (default 1000)"},
+        {"source", "NAME",
+         "key namespace: line ids are stored as NAME:<line_id> (letters, digits, . _ -)"}},
        RunIngest,
        true},
       {"import",
@@ -138,11 +140,16 @@ std::vector<Command> CommandTable() {
        "Streams the file's bytes to the server (ImportCsv), which parses and validates\n"
        "them. Progress goes to stderr: a live bar on a terminal, plain lines otherwise.\n"
        "Without --skip-invalid the import is all-or-nothing, and a file with rejected\n"
-       "lines exits 1 with nothing written.",
+       "lines exits 1 with nothing written. Lines that replace a stored line of another\n"
+       "order or customer (Row IDs that restart in each file) are reported with a\n"
+       "warning on stderr; --dry-run shows them before anything is written, and\n"
+       "--source keeps each file's Row IDs apart.",
        {{"date-order", "ORDER", "dates are dmy|mdy|ymd (default: detect)"},
         {"encoding", "ENC", "utf8|latin1|windows-1252|mac-roman (default: detect)"},
         {"skip-invalid", "", "load the valid lines and report the rest"},
-        {"dry-run", "", "parse and validate, write nothing"},
+        {"dry-run", "", "parse and validate, write nothing; shows what would be replaced"},
+        {"source", "NAME",
+         "key namespace: Row IDs are stored as NAME:<Row ID> (letters, digits, . _ -)"},
         {"chunk-size", "KIB", "bytes per message in KiB (default 64)"},
         {"quiet", "", "no progress output"}},
        RunImport,

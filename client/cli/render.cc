@@ -164,7 +164,8 @@ std::string RenderIngest(const v1::IngestTransactionsResponse& r, OutputFormat f
   std::string out = RenderFields({{"Accepted", "accepted", Count(r.accepted())},
                                   {"Rejected", "rejected", Count(r.rejected())},
                                   {"Inserted", "inserted", Count(r.inserted())},
-                                  {"Updated", "updated", Count(r.updated())}},
+                                  {"Updated", "updated", Count(r.updated())},
+                                  {"Reassigned", "reassigned", Count(r.reassigned())}},
                                  format);
   if (format == OutputFormat::kTable) out += RejectedTable(r.rejected_lines(), r.rejected());
   return out;
@@ -181,6 +182,7 @@ std::string RenderImport(const v1::ImportCsvResponse& r, bool dry_run, OutputFor
       {"Rejected", "rejected", Count(r.rejected())},
       {"Inserted", "inserted", Count(r.inserted())},
       {"Updated", "updated", Count(r.updated())},
+      {"Reassigned", "reassigned", Count(r.reassigned())},
       {"Committed", "committed", Cell{committed, r.committed() ? "true" : "false"}},
       {"Encoding", "encoding",
        Text(EnumChoiceName(*v1::Encoding_descriptor(), "ENCODING_", r.encoding()))},
@@ -193,6 +195,25 @@ std::string RenderImport(const v1::ImportCsvResponse& r, bool dry_run, OutputFor
   }
   std::string out = RenderFields(fields, format);
   if (format == OutputFormat::kTable) out += RejectedTable(r.rejected_lines(), r.rejected());
+  return out;
+}
+
+std::string ReassignedWarning(
+    std::int64_t count, const google::protobuf::RepeatedPtrField<v1::ReassignedLine>& examples,
+    bool dry_run) {
+  if (count == 0) return "";
+  std::string out = absl::StrCat(
+      "warning: ", count, " stored line", count == 1 ? "" : "s", dry_run ? " would be" : " were",
+      " replaced by a line of another order or customer with the same key. Row IDs (line_id) "
+      "that restart in each file collide; give each file its own --source to keep them apart.\n");
+  for (const v1::ReassignedLine& line : examples) {
+    absl::StrAppend(&out, "  key ", line.line_key(), ": order ", line.previous_order_id(), " -> ",
+                    line.order_id(), ", customer ", line.previous_customer_id(), " -> ",
+                    line.customer_id(), "\n");
+  }
+  if (count > examples.size()) {
+    absl::StrAppend(&out, "  ... and ", count - examples.size(), " more\n");
+  }
   return out;
 }
 

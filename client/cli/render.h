@@ -31,6 +31,12 @@ std::string DimensionName(v1::Dimension dimension);
 std::string RenderSeed(const v1::SeedDemoDataResponse& response, OutputFormat format);
 std::string RenderIngest(const v1::IngestTransactionsResponse& response, OutputFormat format);
 std::string RenderImport(const v1::ImportCsvResponse& response, bool dry_run, OutputFormat format);
+// For stderr, in every output format: the lines a write replaced with a line
+// of another order or customer (`count` of them, `examples` the first);
+// empty when none.
+std::string ReassignedWarning(
+    std::int64_t count, const google::protobuf::RepeatedPtrField<v1::ReassignedLine>& examples,
+    bool dry_run);
 std::string RenderKpis(const v1::GetKpisResponse& response, OutputFormat format);
 std::string RenderBreakdown(const v1::GetBreakdownResponse& response, OutputFormat format);
 std::string RenderTrend(const v1::GetSalesTrendResponse& response, OutputFormat format);

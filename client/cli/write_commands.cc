@@ -95,7 +95,10 @@ absl::Status RunIngest(const CommandContext& context) {
   std::string line;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
+  const std::string key_source = args.Value("source").value_or("");
   const auto source = [&](v1::IngestTransactionsRequest& batch) -> absl::StatusOr<bool> {
+    // Every message names it: the server takes the first's and accepts repeats.
+    if (!key_source.empty()) batch.set_source(key_source);
     while (batch.lines_size() < batch_size && std::getline(input.stream(), line)) {
       ++line_number;
       const auto first = line.find_first_not_of(" \t\r");
@@ -115,6 +118,8 @@ absl::Status RunIngest(const CommandContext& context) {
       context.client.IngestTransactions(source, context.call);
   if (!response.ok()) return response.status();
   Print(context, *response, RenderIngest);
+  context.io.err << ReassignedWarning(response->reassigned(), response->reassigned_lines(),
+                                      /*dry_run=*/false);
   return absl::OkStatus();
 }
 
@@ -135,6 +140,7 @@ absl::Status RunImport(const CommandContext& context) {
   }
   options.set_skip_invalid(args.Has("skip-invalid"));
   options.set_dry_run(args.Has("dry-run"));
+  if (const auto key_source = args.Value("source")) options.set_source(*key_source);
   const absl::StatusOr<std::optional<std::int64_t>> chunk_kib =
       args.IntInRange("chunk-size", 1, 4096);
   if (!chunk_kib.ok()) return chunk_kib.status();
@@ -166,6 +172,8 @@ absl::Status RunImport(const CommandContext& context) {
   Print(context, *response, [&](const v1::ImportCsvResponse& r, OutputFormat format) {
     return RenderImport(r, options.dry_run(), format);
   });
+  context.io.err << ReassignedWarning(response->reassigned(), response->reassigned_lines(),
+                                      options.dry_run());
   if (!response->committed() && !options.dry_run()) {
     return absl::FailedPreconditionError(
         absl::StrCat("nothing was written: ", response->rejected(),

@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/call_guard.h"
+#include "api/write_counts.h"
+#include "common/line_key.h"
 
 namespace analytics::api {
 namespace {
@@ -46,6 +48,10 @@ absl::StatusOr<CsvImportOptions> OptionsFromProto(const v1::ImportCsvOptions& pr
       return absl::InvalidArgumentError("options.encoding: unknown value");
   }
   options.skip_invalid = proto.skip_invalid();
+  if (absl::Status s = CheckSource(proto.source()); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("options.source: ", s.message()));
+  }
+  options.source = proto.source();
   return options;
 }
 
@@ -164,8 +170,7 @@ void ImportReactor::WriteStreamed() {
     return;
   }
   SetSummary(*summary);
-  response_.set_inserted(written->inserted);
-  response_.set_updated(written->updated);
+  SetWriteCounts(*written, response_);
   response_.set_committed(true);
   observer().OnLinesWritten(summary->accepted, summary->rejected);
   Complete(absl::OkStatus(), &response_);
@@ -230,8 +235,7 @@ absl::Status ImportReactor::FinishImport() {
   if (dry_run_) {
     absl::StatusOr<WriteResult> classified = store_.Classify(*lines);
     if (!classified.ok()) return classified.status();
-    response_.set_inserted(classified->inserted);
-    response_.set_updated(classified->updated);
+    SetWriteCounts(*classified, response_);
     return absl::OkStatus();
   }
   if (summary->rejected > 0 && !skip_invalid_) {
@@ -241,8 +245,7 @@ absl::Status ImportReactor::FinishImport() {
   CallAwareSource guarded(*lines, context());
   absl::StatusOr<WriteResult> written = store_.Upsert(guarded);
   if (!written.ok()) return written.status();
-  response_.set_inserted(written->inserted);
-  response_.set_updated(written->updated);
+  SetWriteCounts(*written, response_);
   response_.set_committed(true);
   observer().OnLinesWritten(summary->accepted, summary->rejected);
   return absl::OkStatus();

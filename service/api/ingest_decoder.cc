@@ -16,12 +16,17 @@ constexpr int kFixed32 = 5;
 using Request = ::customer_analytics::v1::IngestTransactionsRequest;
 constexpr std::uint32_t kLinesField = Request::kLinesFieldNumber;
 constexpr std::uint32_t kLastField = Request::kLastFieldNumber;
-// OrderLine's fields: 1-17 texts, then these.
-constexpr std::uint32_t kLastTextField = 17;
-constexpr std::uint32_t kSalesField = 18;
-constexpr std::uint32_t kQuantityField = 19;
-constexpr std::uint32_t kDiscountField = 20;
-constexpr std::uint32_t kProfitField = 21;
+constexpr std::uint32_t kSourceField = Request::kSourceFieldNumber;
+using Line = ::customer_analytics::v1::OrderLine;
+// OrderLine's strings are its fields line_id (1) to product_name; WireLine
+// keeps field n at texts[n - 1].
+constexpr std::uint32_t kFirstTextField = Line::kLineIdFieldNumber;
+constexpr std::uint32_t kLastTextField = Line::kProductNameFieldNumber;
+static_assert(kFirstTextField == 1 && kLastTextField == kWireTextCount);
+constexpr std::uint32_t kSalesField = Line::kSalesFieldNumber;
+constexpr std::uint32_t kQuantityField = Line::kQuantityFieldNumber;
+constexpr std::uint32_t kDiscountField = Line::kDiscountFieldNumber;
+constexpr std::uint32_t kProfitField = Line::kProfitFieldNumber;
 
 // Groups nest; protobuf's parser gives up at this depth, and so do we.
 constexpr int kMaxGroupDepth = 100;
@@ -163,6 +168,24 @@ bool IngestMessageReader::Next(WireLine& line) {
   return false;
 }
 
+bool IngestMessageReader::FindSource(std::string_view bytes, std::string_view& source) {
+  source = {};
+  Cursor in(bytes.data(), bytes.data() + bytes.size());
+  // Top-level fields only: each line is skipped by its length, unread.
+  while (!in.AtEnd()) {
+    std::uint32_t field = 0;
+    int type = 0;
+    if (!in.Tag(field, type)) return false;
+    if (field == kSourceField && type == kLengthDelimited) {
+      // A later occurrence wins, as for any proto3 field.
+      if (!in.Bytes(source)) return false;
+    } else if (!in.SkipField(field, type)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool IngestMessageReader::ReadLine(std::string_view bytes, WireLine& line) {
   line = WireLine();
   Cursor in(bytes.data(), bytes.data() + bytes.size());
@@ -171,7 +194,7 @@ bool IngestMessageReader::ReadLine(std::string_view bytes, WireLine& line) {
     int type = 0;
     if (!in.Tag(field, type)) return false;
     if (field <= kLastTextField && type == kLengthDelimited) {
-      if (!in.Bytes(line.texts[field - 1])) return false;
+      if (!in.Bytes(line.texts[field - kFirstTextField])) return false;
     } else if ((field == kSalesField || field == kDiscountField || field == kProfitField) &&
                type == kFixed64) {
       std::uint64_t bits = 0;

@@ -39,6 +39,12 @@ class IngestMessageReader {
   // Next has returned false with ok().
   bool last() const { return last_; }
 
+  // The message's `source` field (IngestTransactionsRequest.source), read
+  // ahead of the lines: on the wire it follows them, and every line's key
+  // depends on it. Empty when absent; false when the bytes are malformed
+  // before it is found (Next then fails too).
+  static bool FindSource(std::string_view bytes, std::string_view& source);
+
  private:
   class Cursor;
   bool Fail();

@@ -26,6 +26,22 @@ IngestReactor::IngestReactor(grpc::CallbackServerContext* context, grpc::ByteBuf
 }
 
 absl::Status IngestReactor::TakeMessage(std::string_view bytes, bool& last) {
+  // Malformed bytes fail below, where the lines are read.
+  std::string_view source;
+  if (IngestMessageReader::FindSource(bytes, source)) {
+    if (message_number() == 1) {
+      if (absl::Status s = CheckSource(source); !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("source: ", s.message(), "; nothing from this stream was written"));
+      }
+      source_ = source;
+    } else if (!source.empty() && source != source_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "source: message ", message_number(), " names another source than the first message (",
+          source_.empty() ? "none" : source_,
+          "); set it in the first message; nothing from this stream was written"));
+    }
+  }
   IngestMessageReader reader(bytes);
   // Filled in place: a recycled batch keeps its buffer's capacity.
   LineBatch batch = queue_.TakeSpare();
@@ -49,6 +65,11 @@ absl::Status IngestReactor::TakeMessage(std::string_view bytes, bool& last) {
         rejected.set_reason(error->reason);
       }
       continue;
+    }
+    constexpr std::size_t kLineIdText = v1::OrderLine::kLineIdFieldNumber - 1;
+    if (!source_.empty() && !wire.texts[kLineIdText].empty()) {
+      SourcedKey(source_, line.line_key, sourced_key_);
+      line.line_key = sourced_key_;
     }
     batch.Add(line);
     ++accepted_;
@@ -92,8 +113,7 @@ void IngestReactor::Write(WriteGate* gate) {
       *response.add_rejected_lines() = std::move(rejected);
     }
   }
-  response.set_inserted(written->inserted);
-  response.set_updated(written->updated);
+  SetWriteCounts(*written, response);
   observer().OnLinesWritten(response.accepted(), response.rejected());
   Complete(absl::OkStatus(), &response);
 }

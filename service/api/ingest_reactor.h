@@ -11,7 +11,8 @@
 // end rolls it back and writes nothing. A message over the per-message line
 // limit, or one that is not a readable IngestTransactionsRequest, fails the
 // whole stream with INVALID_ARGUMENT (the method is registered raw:
-// raw_message.h says why).
+// raw_message.h says why). The first message's `source` namespaces every
+// line_id of the stream ("<source>:<line_id>", common/line_key.h).
 //
 // Threads: gRPC's callback threads run the hooks (conversion, validation,
 // Push); the writer thread waits for the write gate, runs the Upsert and is
@@ -62,6 +63,10 @@ class IngestReactor final : public WriteStreamReactor {
   std::string key_;  // a line's default key
   LineKeyAssigner keys_;
   std::int64_t line_number_ = 0;
+  // The stream's key namespace, from its first message (common/line_key.h),
+  // and a line's key in it.
+  std::string source_;
+  std::string sourced_key_;
 
   // Written by TakeMessage, read by the writer once the queue is closed.
   std::mutex tally_mutex_;

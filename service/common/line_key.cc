@@ -20,6 +20,30 @@ std::uint64_t Fnv1a64(std::string_view bytes) {
 
 }  // namespace
 
+absl::Status CheckSource(std::string_view source) {
+  if (source.size() > kMaxSourceBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("longer than ", kMaxSourceBytes, " bytes"));
+  }
+  for (const char c : source) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return absl::InvalidArgumentError("may hold only ASCII letters, digits, '.', '_' and '-'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+void SourcedKey(std::string_view source, std::string_view key, std::string& out) {
+  out.clear();
+  if (!source.empty()) {
+    out.reserve(source.size() + 1 + key.size());
+    out.append(source);
+    out.push_back(':');
+  }
+  out.append(key);
+}
+
 std::string LineKeyAssigner::NextKey(std::string_view order_id, std::string_view product_id) {
   std::string key;
   key.reserve(order_id.size() + product_id.size() + 2 + 20);

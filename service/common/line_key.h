@@ -24,6 +24,15 @@
 // differ (prefix and count are both in the key); only the count in one of
 // them would be higher than the exact rule says, which matters only if a
 // later stream without the other prefix re-sends that line.
+//
+// Key namespaces ("sources"): a write may name a source (ImportCsvOptions.source,
+// IngestTransactionsRequest.source). Explicit keys (a CSV's Row ID, an
+// ingested line_id) are then stored as "<source>:<key>", so two files whose
+// Row IDs both restart at 1 keep their lines apart. Default keys are not
+// prefixed: "<order_id>/<product_id>/<n>" already names the line by its ids.
+// A source is 1 to kMaxSourceBytes of [A-Za-z0-9._-], so it never contains
+// the ':' that ends it; an unprefixed key that happens to read
+// "<source>:<id>" is the same key as that source's <id>.
 #pragma once
 
 #include <cstddef>
@@ -33,8 +42,20 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 
 namespace analytics {
+
+inline constexpr std::size_t kMaxSourceBytes = 64;
+
+// OK for an empty source (none) or a valid one; otherwise InvalidArgument
+// whose message is the reason alone, for the caller to prefix with its
+// field path.
+absl::Status CheckSource(std::string_view source);
+
+// Replaces `out` with `key` in the namespace `source` ("<source>:<key>"), or
+// with `key` itself when `source` is empty.
+void SourcedKey(std::string_view source, std::string_view key, std::string& out);
 
 class LineKeyAssigner {
  public:

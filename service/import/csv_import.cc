@@ -65,10 +65,11 @@ class SpooledLineSource final : public LineSource {
  public:
   // `left_out`: records (by place, ascending) to skip; may be null.
   SpooledLineSource(std::shared_ptr<const Spool> spool, TextEncoding encoding, DateOrder order,
-                    std::shared_ptr<const std::vector<std::int64_t>> left_out)
+                    std::string source, std::shared_ptr<const std::vector<std::int64_t>> left_out)
       : reader_(spool),
         encoding_(encoding),
         order_(order),
+        source_(std::move(source)),
         keys_(static_cast<std::size_t>(spool->records())),
         left_out_(std::move(left_out)) {}
 
@@ -115,13 +116,14 @@ class SpooledLineSource final : public LineSource {
       status_ = raw.status();
       return false;
     }
-    status_ = ToOrderLineView(*raw, encoding_, order_, keys_, converted_, line);
+    status_ = ToOrderLineView(*raw, encoding_, order_, source_, keys_, converted_, line);
     return status_.ok();
   }
 
   SpoolReader reader_;
   TextEncoding encoding_;
   DateOrder order_;
+  std::string source_;
   LineKeyAssigner keys_;
   ConvertedTexts converted_;
   std::shared_ptr<const std::vector<std::int64_t>> left_out_;
@@ -467,7 +469,8 @@ absl::Status CsvImport::State::OnData(const CsvRecord& record) {
   }
   if (streaming) {
     OrderLineView line;
-    if (absl::Status s = ToOrderLineView(raw, encoding, options.date_order, keys, converted, line);
+    if (absl::Status s = ToOrderLineView(raw, encoding, options.date_order, options.source, keys,
+                                         converted, line);
         !s.ok()) {
       return s;
     }
@@ -586,7 +589,8 @@ void CsvImport::TakeLines(std::vector<LineBatch>& batches) {
 std::unique_ptr<LineSource> CsvImport::AcceptedLines() {
   if (!state_->summary || state_->spool == nullptr) return std::make_unique<EmptySource>();
   return std::make_unique<SpooledLineSource>(state_->spool, state_->summary->encoding,
-                                             state_->summary->date_order, state_->left_out);
+                                             state_->summary->date_order, state_->options.source,
+                                             state_->left_out);
 }
 
 }  // namespace analytics

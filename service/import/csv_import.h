@@ -26,7 +26,8 @@
 //   id, customer id, order date or sales rejects the line.
 //
 // Line keys: the "Row ID" column's text when the file has that column and the
-// field is not empty; otherwise the default key of common/line_key.h
+// field is not empty ("<source>:<Row ID>" with a source); otherwise the default key of
+// common/line_key.h
 // ("<order id>/<product id>/<n>", n counting accepted lines with that pair in
 // file order). A Row ID seen twice in one file rejects the later line: it
 // would silently replace the earlier one. (Repeats are found at Finish,
@@ -81,6 +82,9 @@ struct CsvImportOptions {
   // must then write nothing, which all-or-nothing does). Otherwise this is
   // ignored (see streaming()).
   bool stream_lines = false;
+  // Key namespace for the Row IDs (common/line_key.h); empty: none. The
+  // caller checks it (CheckSource).
+  std::string source;
 };
 
 struct CsvImportSummary {

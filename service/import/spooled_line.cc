@@ -100,8 +100,8 @@ absl::StatusOr<RawLine> DecodeRawLine(std::string_view bytes) {
 }
 
 absl::Status ToOrderLineView(const RawLine& raw, TextEncoding encoding, DateOrder order,
-                             LineKeyAssigner& keys, ConvertedTexts& converted,
-                             OrderLineView& line) {
+                             std::string_view source, LineKeyAssigner& keys,
+                             ConvertedTexts& converted, OrderLineView& line) {
   // TextField's order is OrderLine's, the Row ID in the key's place.
   static_assert(kTextFieldCount == kOrderLineViewTexts.size());
   const bool as_is = !IsSingleByteEncoding(encoding);  // UTF-8 already
@@ -115,6 +115,9 @@ absl::Status ToOrderLineView(const RawLine& raw, TextEncoding encoding, DateOrde
   }
   if (line.line_key.empty()) {
     converted.key = keys.NextKey(line.order_id, line.product_id);
+    line.line_key = converted.key;
+  } else if (!source.empty()) {
+    SourcedKey(source, line.line_key, converted.key);
     line.line_key = converted.key;
   }
   // Dates were checked against `order` before spooling; failing here means
@@ -136,10 +139,11 @@ absl::Status ToOrderLineView(const RawLine& raw, TextEncoding encoding, DateOrde
 }
 
 absl::Status ToOrderLine(const RawLine& raw, TextEncoding encoding, DateOrder order,
-                         LineKeyAssigner& keys, OrderLine& line) {
+                         std::string_view source, LineKeyAssigner& keys, OrderLine& line) {
   ConvertedTexts converted;
   OrderLineView view;
-  if (absl::Status s = ToOrderLineView(raw, encoding, order, keys, converted, view); !s.ok()) {
+  if (absl::Status s = ToOrderLineView(raw, encoding, order, source, keys, converted, view);
+      !s.ok()) {
     return s;
   }
   AssignLine(view, line);

@@ -77,13 +77,15 @@ struct ConvertedTexts {
 };
 
 // Converts to the service's form: text to UTF-8 from `encoding`, dates in
-// `order`, and the line key (the Row ID when present, else the default key
-// from `keys`, which must see the file's lines in order). The view's texts
-// point into `raw`'s bytes (UTF-8 needs no conversion) or into `converted`.
+// `order`, and the line key (the Row ID when present, in the namespace
+// `source` when one is given (common/line_key.h), else the default key from
+// `keys`, which must see the file's lines in order). The view's texts point
+// into `raw`'s bytes (UTF-8 needs no conversion) or into `converted`.
 absl::Status ToOrderLineView(const RawLine& raw, TextEncoding encoding, DateOrder order,
-                             LineKeyAssigner& keys, ConvertedTexts& converted, OrderLineView& line);
+                             std::string_view source, LineKeyAssigner& keys,
+                             ConvertedTexts& converted, OrderLineView& line);
 // The same into an OrderLine of its own.
 absl::Status ToOrderLine(const RawLine& raw, TextEncoding encoding, DateOrder order,
-                         LineKeyAssigner& keys, OrderLine& line);
+                         std::string_view source, LineKeyAssigner& keys, OrderLine& line);
 
 }  // namespace analytics

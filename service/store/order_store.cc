@@ -118,12 +118,44 @@ absl::Status BindLine(sqlite::Statement& statement, const OrderLine& line) {
 }
 
 // Writes one line: true when its key was new, false when it replaced a row.
+// The stored ids of a line key, to tell a reassigned line (write_listener.h).
+constexpr char kStoredIdsSql[] =
+    "SELECT order_id, customer_id FROM order_lines WHERE line_key = ?1";
+
+// With `stored` (a kStoredIdsSql statement): notes in `result` whether the
+// stored line of `line`'s key has other ids than `line`. Returns whether the
+// key is stored.
+absl::StatusOr<bool> CompareStored(sqlite::Statement& stored, const OrderLine& line,
+                                   WriteResult& result) {
+  if (absl::Status s = stored.Bind(1, std::string_view(line.line_key)); !s.ok()) return s;
+  absl::StatusOr<bool> found = stored.Step();
+  if (!found.ok()) return found.status();
+  if (*found && (stored.TextView(0) != line.order_id || stored.TextView(1) != line.customer_id)) {
+    result.NoteReassigned(ReassignedLine{.line_key = line.line_key,
+                                         .previous_order_id = stored.Text(0),
+                                         .order_id = line.order_id,
+                                         .previous_customer_id = stored.Text(1),
+                                         .customer_id = line.customer_id});
+  }
+  stored.Reset();
+  return *found;
+}
+
+// Inserts `line`, or updates the row of its key; true when it inserted.
+// With `stored` and `result`, an update is compared with the row it
+// replaces first (CompareStored).
 absl::StatusOr<bool> UpsertRow(sqlite::Connection& connection, sqlite::Statement& insert,
-                               sqlite::Statement& update, const OrderLine& line) {
+                               sqlite::Statement& update, const OrderLine& line,
+                               sqlite::Statement* stored = nullptr, WriteResult* result = nullptr) {
   if (absl::Status s = BindLine(insert, line); !s.ok()) return s;
   if (absl::Status s = insert.Run(); !s.ok()) return s;
   insert.Reset();
   if (connection.Changes() == 1) return true;
+  if (stored != nullptr && result != nullptr) {
+    if (absl::StatusOr<bool> found = CompareStored(*stored, line, *result); !found.ok()) {
+      return found.status();
+    }
+  }
   if (absl::Status s = BindLine(update, line); !s.ok()) return s;
   if (absl::Status s = update.Run(); !s.ok()) return s;
   update.Reset();
@@ -451,13 +483,17 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
       if (!insert.ok()) return insert.status();
       absl::StatusOr<sqlite::Statement> update = connection.Prepare(kUpdateSql);
       if (!update.ok()) return update.status();
+      absl::StatusOr<sqlite::Statement> stored = connection.Prepare(kStoredIdsSql);
+      if (!stored.ok()) return stored.status();
       OrderLine line;
       while (source.Next(line)) {
         magnitudes.Add(line.sales, line.profit, line.quantity);
         if (const std::optional<MagnitudeTotals::Field> field = magnitudes.Exceeded()) {
           return MagnitudeRefusal(*field);
         }
-        absl::StatusOr<bool> inserted = UpsertRow(connection, *insert, *update, line);
+        // After a replace-all delete nothing is stored to compare with.
+        absl::StatusOr<bool> inserted =
+            UpsertRow(connection, *insert, *update, line, replace ? nullptr : &*stored, &result);
         if (!inserted.ok()) return inserted.status();
         ++(*inserted ? result.inserted : result.updated);
         if (pending != nullptr) pending->Add(std::move(line));
@@ -501,9 +537,8 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
 absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
   WriteResult result;
   absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
-    absl::StatusOr<sqlite::Statement> exists =
-        connection.Prepare("SELECT 1 FROM order_lines WHERE line_key = ?1");
-    if (!exists.ok()) return exists.status();
+    absl::StatusOr<sqlite::Statement> stored = connection.Prepare(kStoredIdsSql);
+    if (!stored.ok()) return stored.status();
     MagnitudeTotals magnitudes = magnitudes_;
     OrderLine line;
     while (source.Next(line)) {
@@ -511,10 +546,8 @@ absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
       if (const std::optional<MagnitudeTotals::Field> field = magnitudes.Exceeded()) {
         return MagnitudeRefusal(*field);
       }
-      if (absl::Status s = exists->Bind(1, std::string_view(line.line_key)); !s.ok()) return s;
-      absl::StatusOr<bool> found = exists->Step();
+      absl::StatusOr<bool> found = CompareStored(*stored, line, result);
       if (!found.ok()) return found.status();
-      exists->Reset();
       ++(*found ? result.updated : result.inserted);
     }
     // Counts of a stream that stopped early would be wrong.

@@ -75,11 +75,15 @@ class OrderStore {
   // nothing is written, including a source that ends with a non-OK status():
   // that status is returned. OutOfRange (MagnitudeRefusal) when the lines
   // would take the store past its bound (magnitude_totals.h); the source is
-  // then not read to its end.
+  // then not read to its end. The result counts the updates that replaced a
+  // line of another order or customer (WriteResult::reassigned): row by row
+  // here, from the listener's table on the write log's path (the one case
+  // it misses: a listener that stopped during the write).
   absl::StatusOr<WriteResult> Upsert(LineSource& source, bool replace = false);
 
   // How `Upsert` would classify the lines, without writing: counts keys
-  // that exist already as updates. A failed source's status() is returned,
+  // that exist already as updates, and those of them whose stored line has
+  // other ids as reassigned. A failed source's status() is returned,
   // and Upsert's OutOfRange when it would refuse the lines.
   absl::StatusOr<WriteResult> Classify(LineSource& source);
 

@@ -20,18 +20,49 @@
 // takes the insert/update counts from Commit().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/line_batch.h"
 #include "common/order_line.h"
 
 namespace analytics {
 
+// A stored line that a write replaced with a line of another order or
+// customer: the same key, different ids. Almost always a key collision
+// (Row IDs of two files that both start at 1), so writes report them.
+struct ReassignedLine {
+  std::string line_key;
+  std::string previous_order_id;
+  std::string order_id;
+  std::string previous_customer_id;
+  std::string customer_id;
+};
+
+// How many reassigned lines a write reports by example.
+inline constexpr std::size_t kMaxReportedReassignments = 10;
+
 struct WriteResult {
   std::int64_t inserted = 0;  // lines whose key was new
   std::int64_t updated = 0;   // lines that replaced an existing key
+  // Of the updated lines: those whose stored line had another order id or
+  // customer id, and the first kMaxReportedReassignments of them in write
+  // order.
+  std::int64_t reassigned = 0;
+  std::vector<ReassignedLine> reassigned_lines;
+
+  // Counts a replaced line, keeping it as an example while there is room.
+  void NoteReassigned(ReassignedLine line) {
+    ++reassigned;
+    if (reassigned_lines.size() < kMaxReportedReassignments) {
+      reassigned_lines.push_back(std::move(line));
+    }
+  }
 };
 
 class PendingWrite {

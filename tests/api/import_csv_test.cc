@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "store/sqlite.h"
 #include "support/process.h"
@@ -350,6 +351,194 @@ TEST_F(ImportCsvTest, TheRealSuperstoreExportLoadsExactlyAndIdempotently) {
 // No RPC returns product names, so this one reads the server's database file
 // after the import: the Konftel line's name has Mac Roman no-break spaces
 // (0xCA), which Latin-1 would have turned into "Ê".
+// Row IDs that collide across files: file A and file B both number their
+// rows 1..n but hold different orders and customers.
+std::string RowIdFile(const std::string& tag, int rows) {
+  std::string csv = "Row ID,Order ID,Order Date,Customer ID,Region,Category,Sales,Profit\n";
+  for (int i = 1; i <= rows; ++i) {
+    absl::StrAppend(&csv, i, ",", tag, "-O", i, ",2024-03-0", 1 + i % 9, ",", tag, "-C", i,
+                    ",East,Technology,", 10 * i, ",1\n");
+  }
+  return csv;
+}
+
+// Runs against both engines: the columnar engine counts reassigned keys in
+// its table (the write log's path), the SQL engine row by row.
+class KeySourceTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  KeySourceTest() : server_({"--engine", GetParam()}) {}
+  void SetUp() override {
+    stub_ = v1::AnalyticsService::NewStub(
+        grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status Import(const std::string& csv, const v1::ImportCsvOptions& options,
+                      v1::ImportCsvResponse* response) {
+    grpc::ClientContext context;
+    auto writer = stub_->ImportCsv(&context, response);
+    v1::ImportCsvRequest first;
+    *first.mutable_options() = options;
+    writer->Write(first);
+    v1::ImportCsvRequest chunk;
+    chunk.set_chunk(csv);
+    writer->Write(chunk);
+    testing::EndStream(*writer);
+    return writer->Finish();
+  }
+
+  // One message per entry of `sources`, each with one line (line_id "1",
+  // order and customer from `tags`).
+  grpc::Status Ingest(const std::vector<std::string>& sources, const std::vector<std::string>& tags,
+                      v1::IngestTransactionsResponse* response) {
+    grpc::ClientContext context;
+    auto writer = stub_->IngestTransactions(&context, response);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      v1::IngestTransactionsRequest request;
+      request.set_source(sources[i]);
+      v1::OrderLine& line = *request.add_lines();
+      line.set_line_id("1");
+      line.set_order_id(tags[i] + "-O1");
+      line.set_order_date("2024-03-01");
+      line.set_customer_id(tags[i] + "-C1");
+      line.set_sales(10);
+      if (!writer->Write(request)) break;
+    }
+    testing::EndStream(*writer);
+    return writer->Finish();
+  }
+
+  std::int64_t Orders() {
+    grpc::ClientContext context;
+    v1::GetKpisResponse response;
+    EXPECT_TRUE(stub_->GetKpis(&context, v1::GetKpisRequest{}, &response).ok());
+    return response.current().orders();
+  }
+
+  testing::ServerProcess server_;
+  std::unique_ptr<v1::AnalyticsService::Stub> stub_;
+};
+
+TEST_P(KeySourceTest, ASecondFileWithTheSameRowIdsIsFlaggedByDryRunAndByTheImport) {
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(Import(RowIdFile("A", 5), {}, &response).ok());
+  ASSERT_EQ(response.inserted(), 5);
+  EXPECT_EQ(response.reassigned(), 0);
+
+  v1::ImportCsvOptions dry_run;
+  dry_run.set_dry_run(true);
+  ASSERT_TRUE(Import(RowIdFile("B", 5), dry_run, &response).ok());
+  EXPECT_FALSE(response.committed());
+  EXPECT_EQ(response.updated(), 5);
+  EXPECT_EQ(response.reassigned(), 5);
+  ASSERT_EQ(response.reassigned_lines_size(), 5);
+  EXPECT_EQ(response.reassigned_lines(0).line_key(), "1");
+  EXPECT_EQ(response.reassigned_lines(0).previous_order_id(), "A-O1");
+  EXPECT_EQ(response.reassigned_lines(0).order_id(), "B-O1");
+  EXPECT_EQ(response.reassigned_lines(0).previous_customer_id(), "A-C1");
+  EXPECT_EQ(response.reassigned_lines(0).customer_id(), "B-C1");
+  EXPECT_EQ(response.reassigned_lines(4).line_key(), "5");
+  EXPECT_EQ(Orders(), 5) << "a dry run writes nothing";
+
+  ASSERT_TRUE(Import(RowIdFile("B", 5), {}, &response).ok());
+  EXPECT_TRUE(response.committed());
+  EXPECT_EQ(response.updated(), 5);
+  EXPECT_EQ(response.reassigned(), 5);
+  ASSERT_EQ(response.reassigned_lines_size(), 5);
+  EXPECT_EQ(response.reassigned_lines(2).line_key(), "3");
+  EXPECT_EQ(response.reassigned_lines(2).previous_order_id(), "A-O3");
+  EXPECT_EQ(response.reassigned_lines(2).order_id(), "B-O3");
+  EXPECT_EQ(Orders(), 5) << "file B replaced file A's lines";
+}
+
+TEST_P(KeySourceTest, ReimportingTheSameFileOrACorrectionIsNotAReassignment) {
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(Import(RowIdFile("A", 5), {}, &response).ok());
+  ASSERT_TRUE(Import(RowIdFile("A", 5), {}, &response).ok());
+  EXPECT_EQ(response.updated(), 5);
+  EXPECT_EQ(response.reassigned(), 0);
+  EXPECT_EQ(response.reassigned_lines_size(), 0);
+}
+
+TEST_P(KeySourceTest, DistinctSourcesKeepTheFilesApart) {
+  v1::ImportCsvOptions a;
+  a.set_source("shop-a");
+  v1::ImportCsvOptions b;
+  b.set_source("shop-b");
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(Import(RowIdFile("A", 5), a, &response).ok());
+  EXPECT_EQ(response.inserted(), 5);
+  b.set_dry_run(true);
+  ASSERT_TRUE(Import(RowIdFile("B", 5), b, &response).ok());
+  EXPECT_EQ(response.inserted(), 5);
+  EXPECT_EQ(response.updated(), 0);
+  EXPECT_EQ(response.reassigned(), 0);
+  b.set_dry_run(false);
+  ASSERT_TRUE(Import(RowIdFile("B", 5), b, &response).ok());
+  EXPECT_EQ(response.inserted(), 5);
+  EXPECT_EQ(response.updated(), 0);
+  EXPECT_EQ(response.reassigned(), 0);
+  EXPECT_EQ(Orders(), 10);
+  // The key is "<source>:<Row ID>": the same file under the same source is
+  // the same lines again, and a file without a source does not touch them.
+  ASSERT_TRUE(Import(RowIdFile("A", 5), a, &response).ok());
+  EXPECT_EQ(response.updated(), 5);
+  EXPECT_EQ(response.reassigned(), 0);
+  ASSERT_TRUE(Import(RowIdFile("C", 5), {}, &response).ok());
+  EXPECT_EQ(response.inserted(), 5);
+  EXPECT_EQ(Orders(), 15);
+}
+
+TEST_P(KeySourceTest, TheReplyCountsEveryReassignedLineAndShowsTheFirstTen) {
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(Import(RowIdFile("A", 25), {}, &response).ok());
+  ASSERT_TRUE(Import(RowIdFile("B", 25), {}, &response).ok());
+  EXPECT_EQ(response.reassigned(), 25);
+  ASSERT_EQ(response.reassigned_lines_size(), 10);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(response.reassigned_lines(i).line_key(), std::to_string(i + 1)) << i;
+  }
+}
+
+TEST_P(KeySourceTest, IngestStreamsTakeASourceToo) {
+  v1::IngestTransactionsResponse response;
+  ASSERT_TRUE(Ingest({"x"}, {"A"}, &response).ok());
+  EXPECT_EQ(response.inserted(), 1);
+  ASSERT_TRUE(Ingest({"y", "y"}, {"B", "B"}, &response).ok());
+  EXPECT_EQ(response.inserted(), 1) << "y:1 is not x:1";
+  EXPECT_EQ(response.reassigned(), 0);
+  // A later message may repeat the source or leave it out.
+  ASSERT_TRUE(Ingest({"x", ""}, {"C", "C"}, &response).ok());
+  EXPECT_EQ(response.updated(), 2);
+  EXPECT_EQ(response.reassigned(), 1);
+  ASSERT_EQ(response.reassigned_lines_size(), 1);
+  EXPECT_EQ(response.reassigned_lines(0).line_key(), "x:1");
+  EXPECT_EQ(response.reassigned_lines(0).previous_order_id(), "A-O1");
+  EXPECT_EQ(response.reassigned_lines(0).order_id(), "C-O1");
+  EXPECT_EQ(Orders(), 2);
+}
+
+TEST_P(KeySourceTest, ABadOrChangingSourceFailsTheCallAndWritesNothing) {
+  v1::IngestTransactionsResponse ingested;
+  grpc::Status status = Ingest({"x", "y"}, {"A", "A"}, &ingested);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::StartsWith("source: message 2"));
+  status = Ingest({"", "y"}, {"A", "A"}, &ingested);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  status = Ingest({"a:b"}, {"A"}, &ingested);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::StartsWith("source: "));
+
+  v1::ImportCsvOptions options;
+  options.set_source(std::string(65, 'a'));
+  v1::ImportCsvResponse imported;
+  status = Import(RowIdFile("A", 5), options, &imported);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::StartsWith("options.source: "));
+  EXPECT_EQ(Orders(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, KeySourceTest, ::testing::Values("columnar", "sql"));
+
 TEST(ImportCsvNamesTest, MacRomanProductNamesAreStoredAsUtf8) {
   if (!std::filesystem::exists(SuperstorePath())) {
     GTEST_SKIP() << "dataset not found at " << SuperstorePath();

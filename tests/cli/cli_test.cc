@@ -25,6 +25,7 @@ using ::analytics::testing::RunCommand;
 using ::analytics::testing::ServerBinary;
 using ::analytics::testing::ServerProcess;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class CliTest : public ::testing::Test {
@@ -328,6 +329,67 @@ TEST_F(CliTest, ImportCsvDryRunAndReal) {
   const auto profile = Json<v1::GetCustomerResponse>({"customer", "CSV-CUSTOMER"});
   EXPECT_EQ(profile.customer().lifetime_revenue_micros(), 20'000'000);
   std::remove(path.c_str());
+}
+
+// Two files whose Row IDs both run 1..5 over different orders: the second
+// replaces the first's lines, which the dry run and the import both say on
+// stderr; with a --source each, nothing is replaced. A server of its own:
+// the shared one's data would blur the counts.
+TEST(CliKeySourceTest, CollidingRowIdsAreFlaggedAndSourcesKeepFilesApart) {
+  if (ServerBinary().empty() || CliBinary().empty()) GTEST_SKIP() << "binaries not built";
+  ServerProcess server;
+  const auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {CliBinary(), "--server", server.address()});
+    return RunCommand(args);
+  };
+  const auto write_file = [](const std::string& tag) {
+    const std::string path = ::testing::TempDir() + "/cli_key_source_" + tag + ".csv";
+    std::ofstream file(path);
+    file << "Row ID,Order ID,Order Date,Customer ID,Region,Category,Sales,Profit\n";
+    for (int i = 1; i <= 5; ++i) {
+      file << i << "," << tag << "-O" << i << ",2024-05-0" << i << "," << tag << "-C" << i
+           << ",East,Technology,10,1\n";
+    }
+    return path;
+  };
+  const std::string a = write_file("A");
+  const std::string b = write_file("B");
+
+  CommandResult result = cli({"import", a, "--quiet"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, Not(HasSubstr("warning")));
+
+  result = cli({"import", b, "--quiet", "--dry-run"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("warning: 5 stored lines would be replaced by a line of "
+                                    "another order or customer"));
+  EXPECT_THAT(result.err, HasSubstr("key 1: order A-O1 -> B-O1, customer A-C1 -> B-C1"));
+  EXPECT_EQ(ParseCount(TableRow(result.out, "Reassigned").at(0)), 5);
+
+  result = cli({"import", b, "--quiet", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("warning: 5 stored lines were replaced"));
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &response).ok())
+      << result.out;
+  EXPECT_EQ(response.reassigned(), 5);
+  EXPECT_EQ(response.reassigned_lines_size(), 5);
+
+  for (const auto& [path, source] : {std::pair{a, "export-a"}, std::pair{b, "export-b"}}) {
+    result = cli({"import", path, "--quiet", "--source", source, "--json"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_THAT(result.err, Not(HasSubstr("warning")));
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &response).ok());
+    EXPECT_EQ(response.inserted(), 5) << source;
+    EXPECT_EQ(response.reassigned(), 0) << source;
+  }
+  result = cli({"kpis", "--json"});
+  v1::GetKpisResponse kpis;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &kpis).ok()) << result.out;
+  // 15 lines of 10 each: B's five unsourced, then A's and B's under their sources.
+  EXPECT_EQ(kpis.current().revenue_micros(), 150'000'000);
+  std::remove(a.c_str());
+  std::remove(b.c_str());
 }
 
 TEST_F(CliTest, ImportsAMacRomanFileWithBareCrLineEnds) {

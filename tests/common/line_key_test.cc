@@ -70,5 +70,24 @@ TEST(LineKeyAssigner, SameKeysAsTheExactRuleOnAMixedStream) {
   }
 }
 
+TEST(KeySourceTest, ASourceIsShortPlainAsciiWithoutTheSeparator) {
+  EXPECT_TRUE(CheckSource("").ok());
+  EXPECT_TRUE(CheckSource("shop-eu_2024.05").ok());
+  EXPECT_TRUE(CheckSource(std::string(kMaxSourceBytes, 'a')).ok());
+  EXPECT_FALSE(CheckSource(std::string(kMaxSourceBytes + 1, 'a')).ok());
+  for (const char* bad : {"a:b", "a b", "a/b", "caf\xC3\xA9", "a\n"}) {
+    const absl::Status status = CheckSource(bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(KeySourceTest, TheKeyIsTheSourceAColonAndTheKey) {
+  std::string key = "stale";
+  SourcedKey("2024-05", "17", key);
+  EXPECT_EQ(key, "2024-05:17");
+  SourcedKey("", "17", key);
+  EXPECT_EQ(key, "17");
+}
+
 }  // namespace
 }  // namespace analytics

@@ -216,12 +216,26 @@ std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
     // large one (or one replacing everything) drops them instead.
     columnar::WriteChanges changes;
     const bool track = !staged.replace() && staged.size() <= kMaxTrackedLines;
-    if (absl::StatusOr<std::int64_t> inserted = table_->Apply(staged, track ? &changes : nullptr);
+    columnar::Reassignments reassigned;
+    reassigned.max_examples = kMaxReportedReassignments;
+    if (absl::StatusOr<std::int64_t> inserted =
+            table_->Apply(staged, track ? &changes : nullptr, &reassigned);
         !inserted.ok()) {
       stopped_because = std::string(inserted.status().message());
     } else {
-      counts = WriteResult{.inserted = *inserted,
-                           .updated = static_cast<std::int64_t>(staged.size()) - *inserted};
+      counts.emplace();
+      counts->inserted = *inserted;
+      counts->updated = static_cast<std::int64_t>(staged.size()) - *inserted;
+      const columnar::Dictionaries& d = table_->dictionaries();
+      counts->reassigned = reassigned.count;
+      for (const columnar::Reassignment& r : reassigned.first) {
+        counts->reassigned_lines.push_back(ReassignedLine{
+            .line_key = std::string(d.keys.Get(r.key)),
+            .previous_order_id = std::string(d.orders.Get(r.previous_order)),
+            .order_id = std::string(d.orders.Get(r.order)),
+            .previous_customer_id = std::string(d.customers.Get(r.previous_customer)),
+            .customer_id = std::string(d.customers.Get(r.customer))});
+      }
       MarkChanged(track ? &changes : nullptr);
       stopped_because = std::string(Servable().message());
     }

@@ -127,11 +127,12 @@ void LineTable::Reset() {
   customers_by_id_ = {};
 }
 
-absl::StatusOr<std::int64_t> LineTable::Apply(StagedWrite& staged, WriteChanges* changes) {
+absl::StatusOr<std::int64_t> LineTable::Apply(StagedWrite& staged, WriteChanges* changes,
+                                              Reassignments* reassigned) {
   if (absl::Status fits = CheckFits(staged); !fits.ok()) return fits;
   const std::uint32_t customers_before = staged.replace() ? 0 : dictionaries_->customers.size();
   const IdMaps ids = staged.replace() ? AdoptStaged(staged) : MapStaged(staged);
-  const WriteRows rows = SortWriteRows(staged, ids);
+  const WriteRows rows = SortWriteRows(staged, ids, reassigned);
   // Rows of days before the earliest day the write touches keep their
   // place: only the rows from `from` on are merged again.
   std::size_t from = 0;
@@ -213,23 +214,52 @@ LineTable::IdMaps LineTable::MapStaged(const StagedWrite& staged) {
   return ids;
 }
 
-LineTable::WriteRows LineTable::SortWriteRows(const StagedWrite& staged, const IdMaps& ids) const {
+LineTable::WriteRows LineTable::SortWriteRows(const StagedWrite& staged, const IdMaps& ids,
+                                              Reassignments* reassigned) const {
   const Dictionaries& d = *dictionaries_;
   const std::size_t n = staged.lines_.size();
   WriteRows rows;
   // The last line of the write with a key wins; the row it replaces dies.
   std::vector<bool> seen(d.keys.size(), false);
   rows.fresh.reserve(n);
+  // Walking backwards, the examples kept are the last met: a ring of the
+  // earliest lines of the write, put in write order at the end.
+  std::size_t next_example = 0;
   for (std::size_t i = n; i-- > 0;) {
     const std::uint32_t key = ids.key[i];
     if (seen[key]) continue;
     seen[key] = true;
-    if (key < row_of_.size() && row_of_[key] != kNoRow) rows.dead.push_back(row_of_[key]);
     const StagedWrite::Line& line = staged.lines_[i];
+    if (key < row_of_.size() && row_of_[key] != kNoRow) {
+      const std::uint32_t r = row_of_[key];
+      rows.dead.push_back(r);
+      const std::uint32_t previous_order = columns_.order[r] & kOrderIdMask;
+      const std::uint32_t order = ids.order[line.order];
+      const std::uint32_t customer = ids.customer[line.customer];
+      if (reassigned != nullptr && (previous_order != order || columns_.customer[r] != customer)) {
+        ++reassigned->count;
+        const Reassignment example{.staged = static_cast<std::uint32_t>(i),
+                                   .key = key,
+                                   .previous_order = previous_order,
+                                   .order = order,
+                                   .previous_customer = columns_.customer[r],
+                                   .customer = customer};
+        if (reassigned->first.size() < reassigned->max_examples) {
+          reassigned->first.push_back(example);
+        } else if (reassigned->max_examples > 0) {
+          reassigned->first[next_example] = example;
+          next_example = (next_example + 1) % reassigned->max_examples;
+        }
+      }
+    }
     rows.fresh.emplace_back(DayCustomer(line.day, ids.customer[line.customer]),
                             static_cast<std::uint32_t>(i));
   }
   std::sort(rows.dead.begin(), rows.dead.end());
+  if (reassigned != nullptr) {
+    std::sort(reassigned->first.begin(), reassigned->first.end(),
+              [](const Reassignment& a, const Reassignment& b) { return a.staged < b.staged; });
+  }
   SortFresh(rows.fresh, [&](std::uint32_t s) { return d.keys.Get(ids.key[s]); });
   return rows;
 }

@@ -48,6 +48,23 @@ struct WriteChanges {
   std::vector<ChangedRow> added;
 };
 
+// A stored row that a write replaced with a line of another order or
+// customer (store/write_listener.h's ReassignedLine), in table ids.
+struct Reassignment {
+  std::uint32_t staged;  // the new line's place in the write
+  std::uint32_t key;
+  std::uint32_t previous_order;
+  std::uint32_t order;
+  std::uint32_t previous_customer;
+  std::uint32_t customer;
+};
+
+struct Reassignments {
+  std::int64_t count = 0;
+  std::vector<Reassignment> first;  // the first `max_examples`, in write order
+  std::size_t max_examples = 10;
+};
+
 // Sums of absolute values of every row's sales, profit and quantity: while
 // each fits int64, no sum over any subset of rows can overflow.
 struct Magnitudes {
@@ -70,7 +87,10 @@ class LineTable {
   // (replaced lines, as they were) and the rows it added, in table ids.
   // Returns how many of the write's distinct keys were new to the table:
   // the lines an upsert inserted (the write's other lines updated).
-  absl::StatusOr<std::int64_t> Apply(StagedWrite& staged, WriteChanges* changes = nullptr);
+  // `reassigned` (if given) receives the replaced rows whose order or
+  // customer differs from the line that replaced them.
+  absl::StatusOr<std::int64_t> Apply(StagedWrite& staged, WriteChanges* changes = nullptr,
+                                     Reassignments* reassigned = nullptr);
 
   const Columns& columns() const { return columns_; }
   const Dictionaries& dictionaries() const { return *dictionaries_; }
@@ -102,7 +122,8 @@ class LineTable {
   // dictionaries, which grow by the write's new values.
   IdMaps AdoptStaged(StagedWrite& staged);
   IdMaps MapStaged(const StagedWrite& staged);
-  WriteRows SortWriteRows(const StagedWrite& staged, const IdMaps& ids) const;
+  WriteRows SortWriteRows(const StagedWrite& staged, const IdMaps& ids,
+                          Reassignments* reassigned) const;
   // Not replacing: the rows removed and added, in table ids.
   void RecordChanges(const StagedWrite& staged, const IdMaps& ids, const WriteRows& rows,
                      WriteChanges& changes) const;
