@@ -76,6 +76,12 @@ class Registry {
 
   void AddLinesIngested(std::uint64_t lines);
   void AddLinesRejected(std::uint64_t lines);
+  // Lines written that nobody reports through AddLinesIngested: the server
+  // hands over the store's own count of written lines (every write path,
+  // the start-up demo seed included), read at scrape time and added to
+  // analytics_lines_ingested_total. Same rules as SetGaugeCallback; an empty
+  // function removes it.
+  void SetLinesIngestedCallback(std::function<std::uint64_t()> callback);
 
   // Replaces the gauge's callback; an empty function removes it. The
   // callback runs on the scraping thread without the registry's lock held, so
@@ -115,6 +121,7 @@ class Registry {
   mutable std::mutex mutex_;
   std::map<std::string, MethodStats, std::less<>> methods_;
   std::map<StoreGauge, GaugeCallback> gauges_;
+  std::function<std::uint64_t()> lines_ingested_callback_;
 };
 
 // Counts an RPC as in flight for the guard's lifetime; create it when the RPC

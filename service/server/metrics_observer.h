@@ -21,8 +21,10 @@ class MetricsObserver final : public api::RpcObserver {
   metrics::Registry& registry_;
 };
 
-// Registers the store gauges; `store` and `engine` must outlive the registry's
-// use of them (the server removes nothing: all three live until exit).
+// Registers the store gauges and the store's count of written lines (for
+// analytics_lines_ingested_total); `store` and `engine` must outlive the
+// registry's use of them (the server removes nothing: all three live until
+// exit).
 void RegisterStoreGauges(metrics::Registry& registry, OrderStore& store, QueryEngine& engine);
 
 }  // namespace analytics

@@ -413,7 +413,8 @@ MagnitudeTotals OrderStore::Magnitudes() {
 
 OrderStore::Stats OrderStore::LastCommittedStats() const {
   return {.lines = lines_.load(std::memory_order_relaxed),
-          .database_bytes = database_bytes_.load(std::memory_order_relaxed)};
+          .database_bytes = database_bytes_.load(std::memory_order_relaxed),
+          .lines_written = lines_written_.load(std::memory_order_relaxed)};
 }
 
 absl::Status OrderStore::WithConnection(
@@ -520,6 +521,7 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
     lines_.store(
         replace ? result.inserted : lines_.load(std::memory_order_relaxed) + result.inserted,
         std::memory_order_relaxed);
+    lines_written_.fetch_add(result.inserted + result.updated, std::memory_order_relaxed);
     if (absl::StatusOr<sqlite::Statement> size = connection.Prepare(
             "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
         size.ok()) {

@@ -97,7 +97,12 @@ class OrderStore {
   // behind a million-line import holding it.
   struct Stats {
     std::int64_t lines = 0;
+    // page_count x page_size: the database's logical size, free pages
+    // included; the write-ahead log is not (DatabaseSizeBytes).
     std::int64_t database_bytes = 0;
+    // Lines of every Upsert committed since Open (inserted + updated):
+    // ingest, import and demo seeding, the start-up seed included.
+    std::int64_t lines_written = 0;
   };
   Stats LastCommittedStats() const;
 
@@ -105,8 +110,8 @@ class OrderStore {
   // least their exact sums.
   MagnitudeTotals Magnitudes();
 
-  // Pages in use times page size: the database's logical size, for :memory:
-  // stores too.
+  // Page count times page size: the database's logical size (free pages
+  // included, the write-ahead log not), for :memory: stores too.
   absl::StatusOr<std::int64_t> DatabaseSizeBytes();
 
   // Runs `fn` with exclusive use of the connection, after folding the
@@ -167,6 +172,7 @@ class OrderStore {
   std::string path_;
   std::atomic<std::int64_t> lines_{0};
   std::atomic<std::int64_t> database_bytes_{0};
+  std::atomic<std::int64_t> lines_written_{0};
   std::mutex mutex_;
   sqlite::Connection connection_;
   WriteListener* listener_ = nullptr;  // guarded by mutex_

@@ -159,6 +159,21 @@ TEST(Registry, CountsLinesAndInFlight) {
   EXPECT_THAT(*parsed, Contains("SAMPLE analytics_lines_rejected_total {} 3.0"));
 }
 
+TEST(Registry, LinesIngestedAddTheWrittenLinesCallbackAtScrapeTime) {
+  Registry registry(BuildInfo{"v", "s"});
+  registry.AddLinesIngested(5);
+  std::uint64_t written = 1500;
+  registry.SetLinesIngestedCallback([&written] { return written; });
+  EXPECT_THAT(Parse(registry.RenderPrometheusText()),
+              Contains("SAMPLE analytics_lines_ingested_total {} 1505.0"));
+  written = 1600;
+  EXPECT_THAT(Parse(registry.RenderPrometheusText()),
+              Contains("SAMPLE analytics_lines_ingested_total {} 1605.0"));
+  registry.SetLinesIngestedCallback({});
+  EXPECT_THAT(Parse(registry.RenderPrometheusText()),
+              Contains("SAMPLE analytics_lines_ingested_total {} 5.0"));
+}
+
 TEST(Registry, GaugesAreReadAtScrapeTime) {
   Registry registry(BuildInfo{"v", "s"});
   double lines = 10;
