@@ -375,7 +375,7 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::IngestTransactions(
   }
   return new IngestReactor(context, response, store_, observer_,
                            limits_.max_lines_per_ingest_message, limits_.write_stream,
-                           guards_.write_gate);
+                           guards_.write_gate, &idle_watchdog_);
 }
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::ImportCsv(
@@ -385,7 +385,7 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::ImportCsv(
     return new RefusedStream<grpc::ByteBuffer>(context, observer_, "ImportCsv", checked);
   }
   return new ImportReactor(context, response, store_, observer_, limits_.write_stream,
-                           guards_.write_gate);
+                           guards_.write_gate, &idle_watchdog_);
 }
 
 }  // namespace analytics::api

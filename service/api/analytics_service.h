@@ -105,6 +105,8 @@ class AnalyticsService final
   const CallGuards guards_;
   const PageTokenCodec page_tokens_;
   StopFlag writes_stop_;
+  // Times out the write streams' idle reads (one thread for all streams).
+  IdleWatchdog idle_watchdog_;
 };
 
 }  // namespace analytics::api

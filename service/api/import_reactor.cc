@@ -89,8 +89,10 @@ v1::Encoding EncodingToProto(TextEncoding encoding) {
 
 ImportReactor::ImportReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
                              OrderStore& store, RpcObserver& observer,
-                             const WriteStreamOptions& options, WriteGate* gate)
-    : WriteStreamReactor(context, response, observer, "ImportCsv", options), store_(store) {
+                             const WriteStreamOptions& options, WriteGate* gate,
+                             IdleWatchdog* watchdog)
+    : WriteStreamReactor(context, response, observer, "ImportCsv", options, watchdog),
+      store_(store) {
   if (gate == nullptr) {
     ReadNext();
     return;

@@ -44,7 +44,7 @@ class ImportReactor final : public WriteStreamReactor {
   // `response`: where the serialized ImportCsvResponse goes.
   ImportReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response, OrderStore& store,
                 RpcObserver& observer, const WriteStreamOptions& options = {},
-                WriteGate* gate = nullptr);
+                WriteGate* gate = nullptr, IdleWatchdog* watchdog = nullptr);
 
  private:
   // Parses a message into request_, then acts on it.

@@ -12,8 +12,9 @@ namespace analytics::api {
 
 IngestReactor::IngestReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
                              OrderStore& store, RpcObserver& observer, int max_lines_per_message,
-                             const WriteStreamOptions& options, WriteGate* gate)
-    : WriteStreamReactor(context, response, observer, "IngestTransactions", options),
+                             const WriteStreamOptions& options, WriteGate* gate,
+                             IdleWatchdog* watchdog)
+    : WriteStreamReactor(context, response, observer, "IngestTransactions", options, watchdog),
       store_(store),
       max_lines_per_message_(max_lines_per_message) {
   // The read first: the writer may finish the call at once (the store

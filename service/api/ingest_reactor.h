@@ -40,7 +40,8 @@ class IngestReactor final : public WriteStreamReactor {
   // `response`: where the serialized IngestTransactionsResponse goes.
   IngestReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response, OrderStore& store,
                 RpcObserver& observer, int max_lines_per_message,
-                const WriteStreamOptions& options = {}, WriteGate* gate = nullptr);
+                const WriteStreamOptions& options = {}, WriteGate* gate = nullptr,
+                IdleWatchdog* watchdog = nullptr);
 
  private:
   // Reads and validates a message into batches_.

@@ -44,91 +44,24 @@ int GrpcReceiveLimit(std::size_t max_message_bytes) {
   return static_cast<int>(std::min<std::size_t>(max_message_bytes + headroom, INT_MAX));
 }
 
-// Fails the stream when a read has waited for the client longer than the
-// timeout. One thread per stream, asleep unless a read is pending; it fires
-// at most once, and firing is its last act (the call may be over, and the
-// reactor gone, by the time the failure returns).
-class WriteStreamReactor::IdleClock {
- public:
-  IdleClock(std::chrono::milliseconds timeout, std::function<void()> on_idle)
-      : timeout_(timeout), on_idle_(std::move(on_idle)) {
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~IdleClock() { Stop(); }
-
-  void Reading() {
-    {
-      std::lock_guard lock(mutex_);
-      reading_ = true;
-      since_ = std::chrono::steady_clock::now();
-    }
-    changed_.notify_one();
-  }
-  void Received() {
-    std::lock_guard lock(mutex_);
-    reading_ = false;
-  }
-  void Stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stopped_ = true;
-    }
-    changed_.notify_one();
-    JoinUnlessCurrent(thread_);
-  }
-
- private:
-  void Run() {
-    std::unique_lock lock(mutex_);
-    while (!stopped_) {
-      if (!reading_) {
-        changed_.wait(lock);
-        continue;
-      }
-      const auto due = since_ + timeout_;
-      if (std::chrono::steady_clock::now() < due) {
-        changed_.wait_until(lock, due);
-        continue;
-      }
-      stopped_ = true;
-      lock.unlock();
-      on_idle_();
-      return;
-    }
-  }
-
-  const std::chrono::milliseconds timeout_;
-  const std::function<void()> on_idle_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  bool reading_ = false;                           // guarded by mutex_
-  bool stopped_ = false;                           // guarded by mutex_
-  std::chrono::steady_clock::time_point since_{};  // guarded by mutex_
-  std::thread thread_;
-};
-
 WriteStreamReactor::WriteStreamReactor(grpc::CallbackServerContext* context,
                                        grpc::ByteBuffer* response, RpcObserver& observer,
-                                       std::string_view method, const WriteStreamOptions& options)
+                                       std::string_view method, const WriteStreamOptions& options,
+                                       IdleWatchdog* watchdog)
     : context_(context),
       response_(response),
       observer_(observer),
       method_(method),
       peer_(context->peer()),
-      options_(options) {
+      options_(options),
+      watchdog_(options.idle_timeout.count() > 0 ? watchdog : nullptr) {
   observer_.OnStart(method_);
-  if (options_.idle_timeout.count() > 0) {
-    try {
-      idle_ = std::make_unique<IdleClock>(options_.idle_timeout, [this] {
-        FailUnlessEnded(absl::DeadlineExceededError(
-            absl::StrCat("the stream sent no message for ", options_.idle_timeout.count(),
-                         " ms (the server's --stream-idle-timeout); nothing was written")));
-      });
-    } catch (const std::system_error&) {
-      // Without its clock the stream could be held open for good.
-      setup_error_ =
-          absl::ResourceExhaustedError("cannot start a thread for the stream; nothing was written");
-    }
+  if (watchdog_ != nullptr) {
+    idle_id_ = watchdog_->Add([this] {
+      FailUnlessEnded(absl::DeadlineExceededError(
+          absl::StrCat("the stream sent no message for ", options_.idle_timeout.count(),
+                       " ms (the server's --stream-idle-timeout); nothing was written")));
+    });
   }
 }
 
@@ -137,8 +70,8 @@ WriteStreamReactor::~WriteStreamReactor() = default;
 void WriteStreamReactor::OnDone() {
   Report();
   // OnDone may run on one of the stream's own threads (its last act was
-  // Complete): that one is detached, the others joined.
-  if (idle_ != nullptr) idle_->Stop();
+  // Complete) or on the watchdog's: that one is detached, the others joined.
+  if (watchdog_ != nullptr) watchdog_->Remove(idle_id_);
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(threads_mutex_);
@@ -149,11 +82,9 @@ void WriteStreamReactor::OnDone() {
 }
 
 void WriteStreamReactor::ReadNext() {
-  if (!setup_error_.ok()) {
-    FailUnlessEnded(setup_error_);
-    return;
+  if (watchdog_ != nullptr) {
+    watchdog_->Arm(idle_id_, std::chrono::steady_clock::now() + options_.idle_timeout);
   }
-  if (idle_ != nullptr) idle_->Reading();
   StartRead(&request_);
 }
 
@@ -211,7 +142,7 @@ absl::Status WriteStreamReactor::CheckReceived(std::size_t bytes) const {
 }
 
 void WriteStreamReactor::OnReadDone(bool ok) {
-  if (idle_ != nullptr) idle_->Received();
+  if (watchdog_ != nullptr) watchdog_->Disarm(idle_id_);
   {
     std::lock_guard lock(stream_mutex_);
     if (ended_) return;  // failed while the read was pending (idle)

@@ -25,7 +25,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -37,6 +36,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "api/idle_watchdog.h"
 #include "api/rpc_observer.h"
 #include "api/write_gate.h"
 #include "google/protobuf/message_lite.h"
@@ -51,7 +51,8 @@ struct WriteStreamOptions {
   // reactor why, and the access log can only say CANCELLED.
   std::size_t max_message_bytes = 16 * 1024 * 1024;
   // How long a stream may keep a read waiting for the client's next message
-  // (and the write gate held) before it fails; zero: no limit.
+  // (and the write gate held) before it fails; zero (or no IdleWatchdog
+  // given to the stream): no limit.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
   // Off: a stream that ends without a message marked last commits, as
   // clients written before `last` existed expect. Then a final message cut
@@ -74,10 +75,11 @@ class WriteStreamReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
  protected:
   // `method`: a string literal (kept as a view). `response`: where the
-  // serialized reply goes.
+  // serialized reply goes. `watchdog` enforces options.idle_timeout; it must
+  // outlive the call.
   WriteStreamReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
                      RpcObserver& observer, std::string_view method,
-                     const WriteStreamOptions& options);
+                     const WriteStreamOptions& options, IdleWatchdog* watchdog);
   ~WriteStreamReactor() override;
 
   // --- Hooks. TakeMessage, Forward, OnEnd and OnFail are never called
@@ -119,7 +121,6 @@ class WriteStreamReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   RpcObserver& observer() { return observer_; }
 
  private:
-  class IdleClock;
   // Fails the stream unless it already ended (the idle clock's way in).
   void FailUnlessEnded(const absl::Status& status);
   // OnFail, then stops a wait for the write gate: the call is over, and
@@ -159,8 +160,8 @@ class WriteStreamReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   grpc::StatusCode sent_code_ = grpc::StatusCode::UNKNOWN;
   std::string sent_message_;
 
-  std::unique_ptr<IdleClock> idle_;
-  absl::Status setup_error_;  // the idle clock could not start: fail at once
+  IdleWatchdog* const watchdog_;  // null: no idle timeout
+  IdleWatchdog::Id idle_id_ = 0;
   std::mutex threads_mutex_;
   std::vector<std::thread> threads_;  // guarded by threads_mutex_
 };

@@ -1,22 +1,10 @@
 #include "server/memory_trimmer.h"
 
 #include <malloc.h>
-#include <unistd.h>
-
-#include <cstdio>
 
 namespace analytics {
 
-std::int64_t ResidentBytes() {
-  std::FILE* statm = std::fopen("/proc/self/statm", "r");
-  if (statm == nullptr) return -1;
-  long long size = 0;
-  long long resident = 0;
-  const int read = std::fscanf(statm, "%lld %lld", &size, &resident);
-  std::fclose(statm);
-  if (read != 2) return -1;
-  return static_cast<std::int64_t>(resident) * sysconf(_SC_PAGESIZE);
-}
+std::int64_t FreeHeapBytes() { return static_cast<std::int64_t>(mallinfo2().fordblks); }
 
 MemoryTrimmer::MemoryTrimmer(Options options) : options_(options), thread_([this] { Run(); }) {}
 
@@ -30,19 +18,19 @@ MemoryTrimmer::~MemoryTrimmer() {
 }
 
 void MemoryTrimmer::Run() {
-  std::int64_t baseline = ResidentBytes();
+  // Trimmed pages stay counted as free (malloc keeps the chunks, only their
+  // pages go back), so the baseline is the free bytes at the last trim, or
+  // fewer once reuse has taken some.
+  std::int64_t baseline = FreeHeapBytes();
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, options_.period, [this] { return stopping_; })) {
-    const std::int64_t resident = ResidentBytes();
-    if (resident < 0) continue;
-    if (resident < baseline) baseline = resident;
-    if (resident - baseline < options_.growth_bytes) continue;
+    const std::int64_t free_bytes = FreeHeapBytes();
+    if (free_bytes < baseline) baseline = free_bytes;
+    if (free_bytes - baseline < options_.growth_bytes) continue;
     lock.unlock();
     malloc_trim(0);
     lock.lock();
-    // What stays resident after the trim is in use: the next trim waits
-    // for growth beyond it.
-    baseline = ResidentBytes();
+    baseline = FreeHeapBytes();
   }
 }
 

@@ -1,13 +1,14 @@
 // Gives memory freed after a burst back to the operating system.
 //
-// glibc keeps freed heap memory in its arena for reuse; after a burst of
+// glibc keeps freed heap memory in its arenas for reuse; after a burst of
 // calls (thousands of streams opened and reset on one connection, a large
 // response built and sent) the process's resident size stays at its peak
-// although the memory is free. The MemoryTrimmer's thread looks at the
-// resident size every few seconds and, when it has grown by more than a
-// threshold since the last trim, calls malloc_trim(0), which returns every
-// free page of the heap (not only its top). Quiet processes pay one small
-// /proc read per period.
+// although the memory is free. The MemoryTrimmer's thread asks malloc every
+// few seconds how many bytes it holds free and, when that has grown by more
+// than a threshold since the last trim, calls malloc_trim(0), which returns
+// every free page of every arena (not only the top of the heap). It watches
+// free bytes, not the resident size: the burst's memory is freed when its
+// connection closes, which does not make the resident size grow.
 #pragma once
 
 #include <chrono>
@@ -22,7 +23,7 @@ class MemoryTrimmer {
  public:
   struct Options {
     std::chrono::milliseconds period{2000};
-    std::int64_t growth_bytes = 32 * 1024 * 1024;  // trim past this growth
+    std::int64_t growth_bytes = 32 * 1024 * 1024;  // trim past this growth of free bytes
   };
   explicit MemoryTrimmer(Options options);
   ~MemoryTrimmer();
@@ -39,7 +40,7 @@ class MemoryTrimmer {
   std::thread thread_;
 };
 
-// The process's resident set size in bytes (/proc/self/statm), or -1.
-std::int64_t ResidentBytes();
+// Bytes malloc holds free in its arenas (mallinfo2's fordblks).
+std::int64_t FreeHeapBytes();
 
 }  // namespace analytics
