@@ -6,15 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_split.h"
+#include "support/files.h"
 #include "support/process.h"
 
 namespace {
 
 using ::analytics::testing::CommandResult;
+using ::analytics::testing::ReadFile;
 using ::analytics::testing::RunCommand;
 using ::analytics::testing::ServerBinary;
 using ::analytics::testing::ServerProcess;
@@ -22,13 +22,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 namespace fs = std::filesystem;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The value of the "label: value" line of kpi_report's output.
 std::string Field(const std::string& output, const std::string& label) {

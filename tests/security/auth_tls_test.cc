@@ -55,8 +55,8 @@ class TokenAuthTest : public ::testing::Test {
 };
 
 TEST_F(TokenAuthTest, RolesDecideAndHealthStaysOpen) {
-  LoggedServer server(dir_.File("log"),
-                      {"--auth-tokens-file", dir_.File("tokens"), "--log-level", "debug"});
+  ServerProcess server(LogFile{dir_.File("log")},
+                       {"--auth-tokens-file", dir_.File("tokens"), "--log-level", "debug"});
   auto stub = Stub(server.address());
   EXPECT_EQ(Kpis(*stub, ""), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Kpis(*stub, "not-a-configured-token-42"), grpc::StatusCode::UNAUTHENTICATED);
@@ -93,8 +93,8 @@ TEST_F(TokenAuthTest, RolesDecideAndHealthStaysOpen) {
 }
 
 TEST_F(TokenAuthTest, TokensFromTheEnvironment) {
-  LoggedServer server(
-      dir_.File("log"), {},
+  ServerProcess server(
+      LogFile{dir_.File("log")}, {},
       {absl::StrCat("ANALYTICS_AUTH_TOKENS=reader:", kReader, ",writer:", kWriter)});
   auto stub = Stub(server.address());
   EXPECT_EQ(Kpis(*stub, ""), grpc::StatusCode::UNAUTHENTICATED);
@@ -140,7 +140,7 @@ std::optional<std::string> ExternalAddress() {
 TEST(NoTokensTest, WarnsAndAcceptsWritesOnlyFromLoopback) {
   const std::optional<std::string> external = ExternalAddress();
   TempDir dir;
-  LoggedServer server(dir.File("log"), {"--listen", "0.0.0.0:0"});
+  ServerProcess server(LogFile{dir.File("log")}, {"--listen", "0.0.0.0:0"});
   const std::string port = server.address().substr(server.address().rfind(':') + 1);
   auto local = Stub("127.0.0.1:" + port);
   EXPECT_EQ(Kpis(*local, ""), grpc::StatusCode::OK);
@@ -153,7 +153,8 @@ TEST(NoTokensTest, WarnsAndAcceptsWritesOnlyFromLoopback) {
   EXPECT_EQ(ImportCsv(*remote, CsvFixture::Make(3, "R").csv).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
-  LoggedServer open(dir.File("log2"), {"--listen", "0.0.0.0:0", "--allow-unauthenticated-writes"});
+  ServerProcess open(LogFile{dir.File("log2")},
+                     {"--listen", "0.0.0.0:0", "--allow-unauthenticated-writes"});
   const std::string open_port = open.address().substr(open.address().rfind(':') + 1);
   EXPECT_EQ(Seed(*Stub(*external + ":" + open_port), ""), grpc::StatusCode::OK);
 }
@@ -175,8 +176,8 @@ TempDir* TlsTest::dir_ = nullptr;
 TestPki* TlsTest::pki_ = nullptr;
 
 TEST_F(TlsTest, ServerTlsRefusesPlaintextAndWrongCa) {
-  LoggedServer server(dir_->File("tls.log"),
-                      {"--tls-cert", pki_->server_cert, "--tls-key", pki_->server_key});
+  ServerProcess server(LogFile{dir_->File("tls.log")},
+                       {"--tls-cert", pki_->server_cert, "--tls-key", pki_->server_key});
   EXPECT_EQ(Kpis(*Stub(server.address(), TlsCreds(pki_->ca_cert)), ""), grpc::StatusCode::OK);
   EXPECT_EQ(HealthStatus(server.address(), TlsCreds(pki_->ca_cert)), "SERVING");
   EXPECT_EQ(Kpis(*Stub(server.address()), ""), grpc::StatusCode::UNAVAILABLE) << "plaintext";
@@ -186,8 +187,9 @@ TEST_F(TlsTest, ServerTlsRefusesPlaintextAndWrongCa) {
 }
 
 TEST_F(TlsTest, MutualTlsRequiresAClientCertificateFromTheClientCa) {
-  LoggedServer server(dir_->File("mtls.log"), {"--tls-cert", pki_->server_cert, "--tls-key",
-                                               pki_->server_key, "--tls-client-ca", pki_->ca_cert});
+  ServerProcess server(LogFile{dir_->File("mtls.log")},
+                       {"--tls-cert", pki_->server_cert, "--tls-key", pki_->server_key,
+                        "--tls-client-ca", pki_->ca_cert});
   EXPECT_EQ(
       Kpis(*Stub(server.address(), TlsCreds(pki_->ca_cert, pki_->client_cert, pki_->client_key)),
            ""),
@@ -228,9 +230,10 @@ TEST_F(TlsTest, CliTakesTokenAndTlsOptions) {
   WriteFile(dir_->File("tokens"), absl::StrCat("reader ", kReader, "\nwriter ", kWriter, "\n"));
   WriteFile(dir_->File("reader.token"), absl::StrCat(kReader, "\n"));
   WriteFile(dir_->File("writer.token"), kWriter);
-  LoggedServer server(dir_->File("cli.log"), {"--tls-cert", pki_->server_cert, "--tls-key",
-                                              pki_->server_key, "--tls-client-ca", pki_->ca_cert,
-                                              "--auth-tokens-file", dir_->File("tokens")});
+  ServerProcess server(
+      LogFile{dir_->File("cli.log")},
+      {"--tls-cert", pki_->server_cert, "--tls-key", pki_->server_key, "--tls-client-ca",
+       pki_->ca_cert, "--auth-tokens-file", dir_->File("tokens")});
   const std::vector<std::string> tls = {"--server",     server.address(), "--ca",
                                         pki_->ca_cert,  "--client-cert",  pki_->client_cert,
                                         "--client-key", pki_->client_key};

@@ -118,7 +118,7 @@ void ReadEverything(v1::AnalyticsService::Stub& stub, Failures& failures,
 
 TEST(ConcurrencyTest, ReadsDuringImportsAndIngestsAreNeverTorn) {
   TempDir dir;
-  LoggedServer server(dir.File("log"), {"--db", dir.File("analytics.db")});
+  ServerProcess server(LogFile{dir.File("log")}, {"--db", dir.File("analytics.db")});
   auto setup = Stub(server.address());
   v1::SeedDemoDataRequest seed;
   seed.set_line_count(1000);

@@ -95,7 +95,7 @@ class CrashTest : public ::testing::Test {
 TEST_F(CrashTest, SigkillMidImportLeavesNoPartialImport) {
   const CsvFixture big = CsvFixture::Make(150'000, "K");
   {
-    LoggedServer server(dir_.File("log"), DbArgs());
+    ServerProcess server(LogFile{dir_.File("log")}, DbArgs());
     auto stub = Stub(server.address());
     ASSERT_TRUE(Ingest(*stub, BaseLines()).ok());
 
@@ -117,7 +117,7 @@ TEST_F(CrashTest, SigkillMidImportLeavesNoPartialImport) {
   {
     // 2. Killed once the whole file is sent and the server is committing:
     //    the first WAL pages of the transaction are being written.
-    LoggedServer server(dir_.File("log"), DbArgs());
+    ServerProcess server(LogFile{dir_.File("log")}, DbArgs());
     auto stub = Stub(server.address());
     std::unique_ptr<grpc::ClientContext> context = Context("", 300);
     v1::ImportCsvResponse response;
@@ -149,7 +149,7 @@ TEST_F(CrashTest, SigkillMidImportLeavesNoPartialImport) {
             << "\n";
 
   // 3. After a restart the same import gives exactly the expected totals.
-  LoggedServer server(dir_.File("log"), DbArgs());
+  ServerProcess server(LogFile{dir_.File("log")}, DbArgs());
   auto stub = Stub(server.address());
   v1::ImportCsvResponse response;
   const grpc::Status status = ImportCsv(*stub, big.csv, "", &response);
@@ -168,14 +168,15 @@ TEST_F(CrashTest, SigkillMidImportLeavesNoPartialImport) {
 
 TEST_F(CrashTest, FullDiskFailsTheWriteAndKeepsServingReads) {
   {
-    LoggedServer server(dir_.File("log"), DbArgs());
+    ServerProcess server(LogFile{dir_.File("log")}, DbArgs());
     ASSERT_TRUE(Ingest(*Stub(server.address()), BaseLines()).ok());
   }
   const DbFacts before = Inspect(dir_.File("analytics.db"));
   ASSERT_GT(before.page_count, 0);
   // Room for a few more pages, far from enough for the import.
-  LoggedServer server(dir_.File("log"), {"--db", dir_.File("analytics.db"), "--max-db-pages",
-                                         std::to_string(before.page_count + 8)});
+  ServerProcess server(
+      LogFile{dir_.File("log")},
+      {"--db", dir_.File("analytics.db"), "--max-db-pages", std::to_string(before.page_count + 8)});
   auto stub = Stub(server.address());
   v1::GetKpisResponse kpis;
   ASSERT_TRUE(stub->GetKpis(Context().get(), {}, &kpis).ok());

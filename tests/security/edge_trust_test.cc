@@ -49,7 +49,7 @@ v1::SeedDemoDataRequest SeedRequest(std::int64_t lines, std::int64_t customers, 
 
 TEST(SeedLimitsTest, ASeedOverTheConfiguredMaximumIsRefused) {
   TempDir dir;
-  LoggedServer server(dir.File("log"), {"--max-seed-lines", "100"});
+  ServerProcess server(LogFile{dir.File("log")}, {"--max-seed-lines", "100"});
   auto stub = Stub(server.address());
   v1::SeedDemoDataResponse response;
   grpc::Status status = stub->SeedDemoData(Context().get(), SeedRequest(101, 10), &response);
@@ -64,7 +64,7 @@ TEST(SeedLimitsTest, ASeedOverTheConfiguredMaximumIsRefused) {
 TEST(SeedLimitsTest, TheMemoryBudgetCapsASeed) {
   TempDir dir;
   // 1 MiB holds a few thousand staged lines, far fewer than the flag's cap.
-  LoggedServer server(dir.File("log"), {"--memory-budget-mb", "1"});
+  ServerProcess server(LogFile{dir.File("log")}, {"--memory-budget-mb", "1"});
   auto stub = Stub(server.address());
   v1::SeedDemoDataResponse response;
   const grpc::Status status =
@@ -81,7 +81,7 @@ TEST(SeedLimitsTest, TheMemoryBudgetCapsASeed) {
 // committed the whole seed nobody was waiting for).
 TEST(SeedCancellationTest, ASeedPastItsDeadlineWritesNothing) {
   TempDir dir;
-  LoggedServer server(dir.File("log"), {});
+  ServerProcess server(LogFile{dir.File("log")}, {});
   auto stub = Stub(server.address());
   {
     auto context = std::make_unique<grpc::ClientContext>();
@@ -106,7 +106,7 @@ TEST(SeedCancellationTest, ASeedPastItsDeadlineWritesNothing) {
 TEST(SeedCancellationTest, SigtermStopsAWriteInFlightAndRollsItBack) {
   TempDir dir;
   const std::string db = dir.File("seed.db");
-  LoggedServer server(dir.File("log"), {"--db", db});
+  ServerProcess server(LogFile{dir.File("log")}, {"--db", db});
   auto stub = Stub(server.address());
   std::promise<grpc::Status> big_done;
   std::thread big([&] {
@@ -236,7 +236,7 @@ class StartupIntegrityTest : public ::testing::Test {
   // clean stop checkpoints everything into the file.
   void SetUp() override {
     db_ = dir_.File("damaged.db");
-    LoggedServer server(dir_.File("seed.log"), {"--db", db_, "--engine", "sql"});
+    ServerProcess server(LogFile{dir_.File("seed.log")}, {"--db", db_, "--engine", "sql"});
     auto stub = Stub(server.address());
     v1::SeedDemoDataResponse response;
     ASSERT_TRUE(
@@ -305,7 +305,7 @@ class PageTokenTest : public ::testing::Test {
 };
 
 TEST_F(PageTokenTest, AnEditedOffsetIsRefused) {
-  LoggedServer server(dir_.File("log"), {});
+  ServerProcess server(LogFile{dir_.File("log")}, {});
   auto stub = Stub(server.address());
   Seed(*stub);
   v1::ListCustomersRequest request;
@@ -337,7 +337,7 @@ TEST_F(PageTokenTest, AnEditedOffsetIsRefused) {
 // spell order_by in capitals or leave it empty, and may state a default
 // threshold: the same query, so the same tokens.
 TEST_F(PageTokenTest, EqualRequestsFromDifferentClientsShareTokens) {
-  LoggedServer server(dir_.File("log"), {});
+  ServerProcess server(LogFile{dir_.File("log")}, {});
   auto stub = Stub(server.address());
   Seed(*stub);
   v1::ListCustomersRequest cli_style;
@@ -388,10 +388,10 @@ TEST_F(PageTokenTest, EqualRequestsFromDifferentClientsShareTokens) {
 // one is good on the other; a server with another key refuses it.
 TEST_F(PageTokenTest, ReplicasSharingTheKeyShareTokens) {
   const std::string key = "ANALYTICS_PAGE_TOKEN_KEY=replica-secret-7f3a9c1e5b";
-  LoggedServer first(dir_.File("first.log"), {}, {key});
-  LoggedServer second(dir_.File("second.log"), {}, {key});
-  LoggedServer stranger(dir_.File("stranger.log"), {},
-                        {"ANALYTICS_PAGE_TOKEN_KEY=another-secret-0123456789"});
+  ServerProcess first(LogFile{dir_.File("first.log")}, {}, {key});
+  ServerProcess second(LogFile{dir_.File("second.log")}, {}, {key});
+  ServerProcess stranger(LogFile{dir_.File("stranger.log")}, {},
+                         {"ANALYTICS_PAGE_TOKEN_KEY=another-secret-0123456789"});
   auto first_stub = Stub(first.address());
   auto second_stub = Stub(second.address());
   auto stranger_stub = Stub(stranger.address());
@@ -455,7 +455,8 @@ TEST(TokenRolesTest, ATokenWithTwoRolesStopsTheServer) {
 // (the start-up seed used 42 and the others 0).
 TEST(DemoSeedDefaultTest, SeedingAgainWithDefaultsDoesNotDoubleTheData) {
   TempDir dir;
-  LoggedServer server(dir.File("log"), {"--db", dir.File("demo.db"), "--seed-demo-if-empty"});
+  ServerProcess server(LogFile{dir.File("log")},
+                       {"--db", dir.File("demo.db"), "--seed-demo-if-empty"});
   auto stub = Stub(server.address());
   v1::SeedDemoDataResponse response;
   const grpc::Status status = stub->SeedDemoData(Context().get(), {}, &response);

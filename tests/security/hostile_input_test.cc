@@ -474,7 +474,7 @@ class HostileInputTest : public ::testing::Test {
     EXPECT_EQ(now.current().orders(), baseline_.current().orders()) << "after " << after;
   }
 
-  LoggedServer server_{"/dev/null", {}};
+  ServerProcess server_{LogFile{"/dev/null"}, {}};
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<Stub> stub_;
   v1::GetKpisResponse baseline_;

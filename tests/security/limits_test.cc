@@ -29,7 +29,7 @@ grpc::StatusCode Seed(v1::AnalyticsService::Stub& stub, int seconds = 30) {
 
 TEST(WriteLimitsTest, ASecondWriterWaitsItsBoundThenGetsAborted) {
   TempDir dir;
-  LoggedServer server(dir.File("log"), {"--write-wait-ms", "200"});
+  ServerProcess server(LogFile{dir.File("log")}, {"--write-wait-ms", "200"});
   auto stub = Stub(server.address());
   const CsvFixture big = CsvFixture::Make(120'000, "B");
 
@@ -69,7 +69,7 @@ TEST(WriteLimitsTest, ASecondWriterWaitsItsBoundThenGetsAborted) {
 
 TEST(WriteLimitsTest, AnExpiredOrCancelledWriteStopsAndFreesTheGate) {
   TempDir dir;
-  LoggedServer server(dir.File("log"), {"--write-wait-ms", "60000"});
+  ServerProcess server(LogFile{dir.File("log")}, {"--write-wait-ms", "60000"});
   auto stub = Stub(server.address());
   // A never-ending import with a short deadline: the server stops it.
   {
@@ -127,8 +127,9 @@ TEST(WriteLimitsTest, WritersWaitingForTheGateDoNotHoldUpOtherCalls) {
   // refused "N more are waiting" could count its own predecessor's place
   // (freed when the server, not the client, sees its deadline pass).
   const std::string log = dir.File("log");
-  LoggedServer server(log, {"--write-wait-ms", "60000", "--max-write-waiters", "4",
-                            "--stream-idle-timeout", "600s", "--metrics-listen", "127.0.0.1:0"});
+  ServerProcess server(LogFile{log},
+                       {"--write-wait-ms", "60000", "--max-write-waiters", "4",
+                        "--stream-idle-timeout", "600s", "--metrics-listen", "127.0.0.1:0"});
   const int metrics_port = LoggedMetricsPort(log);
   ASSERT_GT(metrics_port, 0) << ReadFile(log);
   auto stub = Stub(server.address());
@@ -200,8 +201,9 @@ TEST(WriteLimitsTest, WritersWaitingForTheGateDoNotHoldUpOtherCalls) {
 
 TEST(MessageLimitsTest, LargestMessagePageSizeAndLinesPerMessage) {
   TempDir dir;
-  LoggedServer server(dir.File("log"), {"--max-receive-message-bytes", "65536", "--max-page-size",
-                                        "10", "--max-lines-per-ingest-message", "3"});
+  ServerProcess server(LogFile{dir.File("log")},
+                       {"--max-receive-message-bytes", "65536", "--max-page-size", "10",
+                        "--max-lines-per-ingest-message", "3"});
   auto stub = Stub(server.address());
   // A request past the message limit never reaches a handler.
   v1::GetCustomerRequest huge;
@@ -227,7 +229,7 @@ TEST(MessageLimitsTest, LargestMessagePageSizeAndLinesPerMessage) {
 
 TEST(StreamLimitsTest, ConcurrentStreamsPerConnectionAreCapped) {
   TempDir dir;
-  LoggedServer server(dir.File("log"), {"--max-concurrent-streams", "1"});
+  ServerProcess server(LogFile{dir.File("log")}, {"--max-concurrent-streams", "1"});
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   auto stub = v1::AnalyticsService::NewStub(channel);
   v1::GetKpisResponse kpis;

@@ -1,8 +1,8 @@
 // Shared helpers of the security and robustness tests (tests/security/).
 //
-// LoggedServer runs the real analytics-server like support/process.h's
-// ServerProcess but keeps its stderr in a file, so tests can check what the
-// server logged (tokens must never appear). TestPki creates a throw-away
+// Servers run as support/process.h's ServerProcess, most with their log in a
+// file (LogFile) so tests can check what the server logged (tokens must
+// never appear); files and directories are support/files.h's. TestPki creates a throw-away
 // certificate authority, server and client certificates with the openssl
 // command at run time, plus a second, unrelated CA for "wrong CA" cases.
 // CsvFixture generates a deterministic CSV import and its exact totals.
@@ -21,54 +21,25 @@
 #include <vector>
 
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
+#include "support/files.h"
+#include "support/process.h"
 #include "support/raw_stream.h"
 
 namespace analytics::security_testing {
 
 namespace v1 = ::customer_analytics::v1;
 
-// A fresh directory under TMPDIR, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-void WriteFile(const std::string& path, const std::string& content);
-std::string ReadFile(const std::string& path);
-
-class LoggedServer {
- public:
-  // `--listen 127.0.0.1:0 --db :memory: --metrics-listen ""` then `args`.
-  // Aborts the test binary (with the log) when the server does not come up.
-  LoggedServer(const std::string& log_path, std::vector<std::string> args,
-               std::vector<std::string> env = {});
-  ~LoggedServer();
-  LoggedServer(const LoggedServer&) = delete;
-  LoggedServer& operator=(const LoggedServer&) = delete;
-
-  const std::string& address() const { return address_; }
-  pid_t pid() const { return pid_; }
-  // Sends `signal`, waits, returns the wait status.
-  int StopWith(int signal);
-
- private:
-  pid_t pid_ = -1;
-  std::string address_;
-};
+using testing::LogFile;
+using testing::ReadFile;
+using testing::ServerProcess;
+using testing::TempDir;
+using testing::WriteFile;
 
 // Bytes the process has written with write(2)-like calls (/proc/PID/io
 // wchar): grows when the server spools an import to its temporary file.
 std::int64_t WrittenBytes(pid_t pid);
 
-// The metrics port a LoggedServer started with `--metrics-listen
+// The metrics port a server started with `--metrics-listen
 // 127.0.0.1:0` logged ("serving Prometheus metrics on port N"), or -1.
 int LoggedMetricsPort(const std::string& log_path);
 // One unlabelled sample of a scrape of 127.0.0.1:port/metrics, or nullopt

@@ -13,6 +13,9 @@
 #include <cstring>
 #include <stdexcept>
 #include <thread>
+#include <utility>
+
+#include "support/files.h"
 
 extern char** environ;
 
@@ -75,14 +78,24 @@ std::string ServerBinary() { return ANALYTICS_SERVER_BINARY; }
 std::string CliBinary() { return ANALYTICS_CLI_BINARY; }
 
 ServerProcess::ServerProcess(std::vector<std::string> extra_args,
+                             std::vector<std::string> extra_env)
+    : ServerProcess(LogFile{}, std::move(extra_args), std::move(extra_env)) {}
+
+ServerProcess::ServerProcess(const LogFile& log, std::vector<std::string> extra_args,
                              std::vector<std::string> extra_env) {
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) Die("pipe failed");
+  int log_fd = -1;
+  if (!log.path.empty()) {
+    log_fd = open(log.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log_fd < 0) Die("cannot open " + log.path);
+  }
   std::vector<std::string> argv = {
       ServerBinary(), "--listen", "127.0.0.1:0", "--db", ":memory:", "--metrics-listen", ""};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  pid_ = Spawn(argv, extra_env, -1, out_pipe[1], -1);
+  pid_ = Spawn(argv, extra_env, -1, out_pipe[1], log_fd);
   close(out_pipe[1]);
+  if (log_fd >= 0) close(log_fd);
   // The first stdout line announces the bound address; read it byte by byte
   // so nothing after it is consumed.
   std::string line;
@@ -92,7 +105,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
   const std::string prefix = "listening on ";
   if (line.rfind(prefix, 0) != 0) {
     StopWith(SIGKILL);
-    Die("analytics-server did not start; first stdout line: \"" + line + "\"");
+    Die("analytics-server did not start; first stdout line: \"" + line + "\"" +
+        (log.path.empty() ? "" : "; log:\n" + ReadFile(log.path)));
   }
   address_ = line.substr(prefix.size());
   port_ = std::atoi(address_.substr(address_.rfind(':') + 1).c_str());

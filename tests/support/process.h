@@ -2,8 +2,10 @@
 //
 // ServerProcess starts analytics-server on an ephemeral port and learns the
 // port from the server's first stdout line ("listening on HOST:PORT"), a
-// blocking read, so no test ever sleeps waiting for a server. RunCommand runs
-// a binary to completion and captures its output, for CLI tests.
+// blocking read, so no test ever sleeps waiting for a server; its log
+// (stderr) goes to the test's stderr or, for tests that check what the server
+// logged, to a file. RunCommand runs a binary to completion and captures its
+// output, for CLI tests.
 #pragma once
 
 #include <sys/types.h>
@@ -18,13 +20,23 @@ std::string ServerBinary();
 // Path of the analytics-cli binary under test (set by CMake).
 std::string CliBinary();
 
+// Where a ServerProcess's log goes: appended to the file at `path`.
+struct LogFile {
+  std::string path;
+};
+
 class ServerProcess {
  public:
-  // Starts `ServerBinary()` with `--listen 127.0.0.1:0 --db :memory:` followed
-  // by `extra_args` (later flags win). Aborts the test binary if the server
-  // does not come up, with its output.
+  // Starts `ServerBinary()` with `--listen 127.0.0.1:0 --db :memory:
+  // --metrics-listen ""` followed by `extra_args` (later flags win) and the
+  // environment entries "K=V" of `extra_env`. Aborts the test binary if the
+  // server does not come up, with its output.
   explicit ServerProcess(std::vector<std::string> extra_args = {},
                          std::vector<std::string> extra_env = {});
+  // The same with the server's log appended to `log` (the log is printed
+  // when the server does not come up).
+  ServerProcess(const LogFile& log, std::vector<std::string> extra_args,
+                std::vector<std::string> extra_env = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
