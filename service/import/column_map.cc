@@ -5,54 +5,10 @@
 #include "absl/strings/str_join.h"
 
 namespace analytics {
-namespace {
 
-struct ColumnSpec {
-  Column column;
-  std::string_view name;
-  bool required;
-  // Normalized spellings; the normalized canonical name is always accepted.
-  std::array<std::string_view, 6> aliases;
-};
+std::string_view CanonicalColumnName(Column column) { return SpecOf(column).csv_header; }
 
-// Order matches enum Column.
-constexpr std::array<ColumnSpec, kColumnCount> kSpecs = {{
-    {Column::kRowId, "Row ID", false, {"rowid", "lineid", "linekey", "lineitemid", "rownumber"}},
-    {Column::kOrderId, "Order ID", true, {"orderid", "ordernumber", "orderno"}},
-    {Column::kOrderDate, "Order Date", true, {"orderdate", "date", "purchasedate", "orderday"}},
-    {Column::kShipDate, "Ship Date", false, {"shipdate", "shippingdate", "shippeddate"}},
-    {Column::kShipMode,
-     "Ship Mode",
-     false,
-     {"shipmode", "shippingmode", "shipmethod", "shippingmethod"}},
-    {Column::kCustomerId,
-     "Customer ID",
-     true,
-     {"customerid", "customerno", "customernumber", "clientid"}},
-    {Column::kCustomerName, "Customer Name", false, {"customername", "clientname"}},
-    {Column::kSegment, "Segment", false, {"segment", "customersegment"}},
-    {Column::kCountry, "Country", false, {"country", "countryregion"}},
-    {Column::kCity, "City", false, {"city"}},
-    {Column::kState, "State", false, {"state", "stateprovince", "province"}},
-    {Column::kPostalCode, "Postal Code", false, {"postalcode", "zip", "zipcode", "postcode"}},
-    {Column::kRegion, "Region", false, {"region"}},
-    {Column::kProductId, "Product ID", false, {"productid", "sku", "productcode"}},
-    {Column::kCategory, "Category", false, {"category", "productcategory"}},
-    {Column::kSubCategory, "Sub-Category", false, {"subcategory", "productsubcategory"}},
-    {Column::kProductName, "Product Name", false, {"productname", "productdescription"}},
-    {Column::kSales, "Sales", true, {"sales", "revenue", "amount", "salesamount", "saleamount"}},
-    {Column::kQuantity, "Quantity", false, {"quantity", "qty", "units", "quantityordered"}},
-    {Column::kDiscount, "Discount", false, {"discount", "discountrate"}},
-    {Column::kProfit, "Profit", false, {"profit"}},
-}};
-
-const ColumnSpec& Spec(Column column) { return kSpecs[static_cast<std::size_t>(column)]; }
-
-}  // namespace
-
-std::string_view CanonicalColumnName(Column column) { return Spec(column).name; }
-
-bool IsRequiredColumn(Column column) { return Spec(column).required; }
+bool IsRequiredColumn(Column column) { return SpecOf(column).csv_required; }
 
 std::string NormalizeHeaderName(std::string_view header) {
   std::string out;
@@ -70,10 +26,10 @@ std::string NormalizeHeaderName(std::string_view header) {
 std::optional<Column> ColumnForHeader(std::string_view header) {
   const std::string normalized = NormalizeHeaderName(header);
   if (normalized.empty()) return std::nullopt;
-  for (const ColumnSpec& spec : kSpecs) {
-    if (normalized == NormalizeHeaderName(spec.name)) return spec.column;
-    for (std::string_view alias : spec.aliases) {
-      if (!alias.empty() && normalized == alias) return spec.column;
+  for (const LineFieldSpec& spec : kLineFields) {
+    if (normalized == NormalizeHeaderName(spec.csv_header)) return spec.field;
+    for (std::string_view alias : spec.csv_aliases) {
+      if (!alias.empty() && normalized == alias) return spec.field;
     }
   }
   return std::nullopt;
@@ -81,7 +37,7 @@ std::optional<Column> ColumnForHeader(std::string_view header) {
 
 std::vector<std::string_view> ColumnAliases(Column column) {
   std::vector<std::string_view> out;
-  for (std::string_view alias : Spec(column).aliases) {
+  for (std::string_view alias : SpecOf(column).csv_aliases) {
     if (!alias.empty()) out.push_back(alias);
   }
   return out;
@@ -107,8 +63,8 @@ absl::StatusOr<ColumnMap> MapHeader(const std::vector<std::string_view>& header)
     slot = static_cast<int>(i);
   }
   std::vector<std::string> missing;
-  for (const ColumnSpec& spec : kSpecs) {
-    if (spec.required && !map.Has(spec.column)) missing.emplace_back(spec.name);
+  for (const LineFieldSpec& spec : kLineFields) {
+    if (spec.csv_required && !map.Has(spec.field)) missing.emplace_back(spec.csv_header);
   }
   if (!missing.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(

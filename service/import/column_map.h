@@ -17,33 +17,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/line_fields.h"
 
 namespace analytics {
 
-enum class Column {
-  kRowId,
-  kOrderId,
-  kOrderDate,
-  kShipDate,
-  kShipMode,
-  kCustomerId,
-  kCustomerName,
-  kSegment,
-  kCountry,
-  kCity,
-  kState,
-  kPostalCode,
-  kRegion,
-  kProductId,
-  kCategory,
-  kSubCategory,
-  kProductName,
-  kSales,
-  kQuantity,
-  kDiscount,
-  kProfit,
-};
-inline constexpr std::size_t kColumnCount = static_cast<std::size_t>(Column::kProfit) + 1;
+// A CSV column is the order-line field it holds (common/line_fields.h has
+// each field's header and aliases); the Row ID column is kLineKey.
+using Column = LineField;
+inline constexpr std::size_t kColumnCount = kLineFieldCount;
 
 // The canonical header name ("Order ID"), as the documentation lists it.
 std::string_view CanonicalColumnName(Column column);

@@ -1,7 +1,6 @@
 #include "import/csv_import.h"
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <optional>
 #include <utility>
@@ -17,25 +16,6 @@
 
 namespace analytics {
 namespace {
-
-// Which spooled text field each text column fills.
-constexpr std::array<std::pair<Column, TextField>, kTextFieldCount> kTextColumns = {{
-    {Column::kRowId, TextField::kRowId},
-    {Column::kOrderId, TextField::kOrderId},
-    {Column::kShipMode, TextField::kShipMode},
-    {Column::kCustomerId, TextField::kCustomerId},
-    {Column::kCustomerName, TextField::kCustomerName},
-    {Column::kSegment, TextField::kSegment},
-    {Column::kCountry, TextField::kCountry},
-    {Column::kRegion, TextField::kRegion},
-    {Column::kState, TextField::kState},
-    {Column::kCity, TextField::kCity},
-    {Column::kPostalCode, TextField::kPostalCode},
-    {Column::kProductId, TextField::kProductId},
-    {Column::kCategory, TextField::kCategory},
-    {Column::kSubCategory, TextField::kSubCategory},
-    {Column::kProductName, TextField::kProductName},
-}};
 
 std::string_view TrimBlanks(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -336,7 +316,7 @@ std::optional<Problem> CsvImport::State::Validate(const CsvRecord& record, RawLi
     const int index = (*columns)[column];
     return index < 0 ? std::string_view() : record[static_cast<std::size_t>(index)];
   };
-  for (const auto& [column, text_field] : kTextColumns) raw[text_field] = field(column);
+  for (std::size_t i = 0; i < kLineTextCount; ++i) raw.text[i] = field(kLineTexts[i]);
 
   const auto required_text = [&](Column column) -> std::optional<Problem> {
     if (!TrimBlanks(field(column)).empty()) return std::nullopt;
@@ -413,8 +393,8 @@ std::optional<Problem> CsvImport::State::CheckRules(const RawLine& raw) const {
     return 0;  // unreachable: the parse accepted the date in some order
   };
   OrderLineView view;
-  view.order_id = raw[TextField::kOrderId];
-  view.customer_id = raw[TextField::kCustomerId];
+  view.order_id = raw[LineField::kOrderId];
+  view.customer_id = raw[LineField::kCustomerId];
   view.order_date = any_day(raw.order_date);
   if (raw.ship_date) view.ship_date = any_day(*raw.ship_date);
   view.sales = raw.sales;
@@ -423,21 +403,7 @@ std::optional<Problem> CsvImport::State::CheckRules(const RawLine& raw) const {
   view.profit = raw.profit;
   const std::optional<LineProblem> problem = ValidateLine(view);
   if (!problem) return std::nullopt;
-  constexpr std::array<std::pair<LineField, Column>, 8> kColumnOf = {{
-      {LineField::kOrderId, Column::kOrderId},
-      {LineField::kCustomerId, Column::kCustomerId},
-      {LineField::kOrderDate, Column::kOrderDate},
-      {LineField::kShipDate, Column::kShipDate},
-      {LineField::kSales, Column::kSales},
-      {LineField::kQuantity, Column::kQuantity},
-      {LineField::kDiscount, Column::kDiscount},
-      {LineField::kProfit, Column::kProfit},
-  }};
-  Column column = Column::kOrderId;
-  for (const auto& [line_field, csv_column] : kColumnOf) {
-    if (line_field == problem->field) column = csv_column;
-  }
-  return Problem{column, problem->reason};
+  return Problem{problem->field, problem->reason};
 }
 
 absl::Status CsvImport::State::OnData(const CsvRecord& record) {
@@ -464,7 +430,7 @@ absl::Status CsvImport::State::OnData(const CsvRecord& record) {
   }
   // Repeats are looked for at the end (row_id_set.h): the line counts as
   // accepted until then. `accepted` is its place among accepted lines.
-  if (const std::string_view row_id = raw[TextField::kRowId]; !row_id.empty()) {
+  if (const std::string_view row_id = raw[LineField::kLineKey]; !row_id.empty()) {
     row_ids.Add(row_id, record.line(), accepted);
   }
   if (streaming) {
@@ -493,7 +459,7 @@ absl::Status CsvImport::State::OnData(const CsvRecord& record) {
 void CsvImport::State::RejectRepeatedRowIds() {
   RowIdSet::Repeats repeats = row_ids.FindRepeats(kMaxReportedRejections);
   if (repeats.tags.empty()) return;
-  const int column = (*columns)[Column::kRowId];
+  const int column = (*columns)[Column::kLineKey];
   for (const RowIdSet::Repeat& repeat : repeats.first) {
     rejections.push_back(
         RejectedLine{.line_number = repeat.line,

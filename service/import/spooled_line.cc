@@ -102,10 +102,8 @@ absl::StatusOr<RawLine> DecodeRawLine(std::string_view bytes) {
 absl::Status ToOrderLineView(const RawLine& raw, TextEncoding encoding, DateOrder order,
                              std::string_view source, LineKeyAssigner& keys,
                              ConvertedTexts& converted, OrderLineView& line) {
-  // TextField's order is OrderLine's, the Row ID in the key's place.
-  static_assert(kTextFieldCount == kOrderLineViewTexts.size());
   const bool as_is = !IsSingleByteEncoding(encoding);  // UTF-8 already
-  for (std::size_t i = 0; i < kTextFieldCount; ++i) {
+  for (std::size_t i = 0; i < kLineTextCount; ++i) {
     if (as_is) {
       line.*kOrderLineViewTexts[i] = raw.text[i];
     } else {

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/line_batch.h"
+#include "common/line_fields.h"
 #include "common/line_key.h"
 #include "common/money.h"
 #include "common/order_line.h"
@@ -26,29 +27,11 @@
 
 namespace analytics {
 
-enum class TextField {
-  kRowId,
-  kOrderId,
-  kShipMode,
-  kCustomerId,
-  kCustomerName,
-  kSegment,
-  kCountry,
-  kRegion,
-  kState,
-  kCity,
-  kPostalCode,
-  kProductId,
-  kCategory,
-  kSubCategory,
-  kProductName,
-};
-inline constexpr std::size_t kTextFieldCount =
-    static_cast<std::size_t>(TextField::kProductName) + 1;
-
 struct RawLine {
-  // Views into the CSV record (when encoding) or the spool record (decoded).
-  std::array<std::string_view, kTextFieldCount> text;
+  // Views into the CSV record (when encoding) or the spool record
+  // (decoded), in kLineTexts order (common/line_fields.h): the Row ID in
+  // the line key's place.
+  std::array<std::string_view, kLineTextCount> text;
   DateText order_date;
   std::optional<DateText> ship_date;
   Micros sales = 0;
@@ -56,9 +39,12 @@ struct RawLine {
   Micros discount = 0;
   Micros profit = 0;
 
-  std::string_view& operator[](TextField field) { return text[static_cast<std::size_t>(field)]; }
-  std::string_view operator[](TextField field) const {
-    return text[static_cast<std::size_t>(field)];
+  // A text field's view (`field` must be a text: TextIndex >= 0).
+  std::string_view& operator[](LineField field) {
+    return text[static_cast<std::size_t>(TextIndex(field))];
+  }
+  std::string_view operator[](LineField field) const {
+    return text[static_cast<std::size_t>(TextIndex(field))];
   }
 };
 
@@ -72,7 +58,7 @@ absl::StatusOr<RawLine> DecodeRawLine(std::string_view bytes);
 // (converted from a single-byte encoding, or the default key); reused from
 // line to line.
 struct ConvertedTexts {
-  std::array<std::string, kTextFieldCount> texts;
+  std::array<std::string, kLineTextCount> texts;
   std::string key;
 };
 

@@ -27,8 +27,8 @@ TEST_P(HeaderAliasTest, Maps) {
 INSTANTIATE_TEST_SUITE_P(
     Aliases, HeaderAliasTest,
     ::testing::Values(
-        AliasCase{"Row ID", Column::kRowId}, AliasCase{"row_id", Column::kRowId},
-        AliasCase{"line_id", Column::kRowId}, AliasCase{"Order ID", Column::kOrderId},
+        AliasCase{"Row ID", Column::kLineKey}, AliasCase{"row_id", Column::kLineKey},
+        AliasCase{"line_id", Column::kLineKey}, AliasCase{"Order ID", Column::kOrderId},
         AliasCase{"order_id", Column::kOrderId}, AliasCase{"ORDER-ID", Column::kOrderId},
         AliasCase{"Order Date", Column::kOrderDate}, AliasCase{"date", Column::kOrderDate},
         AliasCase{"Customer ID", Column::kCustomerId},
