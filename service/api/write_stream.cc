@@ -109,7 +109,9 @@ absl::Status WriteStreamReactor::HoldGate(WriteGate* gate) {
       gate->Acquire(context_->deadline(), [this] { return abandoned_.load(); });
   std::lock_guard lock(complete_mutex_);
   waiting_gate_ = nullptr;
-  if (!lease.ok()) return lease.status();
+  // A wait the stream's failure cut short reports that failure, not the
+  // cut: whoever completes the call with it must send the real reason.
+  if (!lease.ok()) return failure_.ok() ? lease.status() : failure_;
   if (!completed_) lease_ = *std::move(lease);  // else released here, at once
   return absl::OkStatus();
 }
@@ -122,6 +124,10 @@ void WriteStreamReactor::AbandonGateWait() {
 
 void WriteStreamReactor::Fail(const absl::Status& status) {
   ended_ = true;
+  {
+    std::lock_guard lock(complete_mutex_);
+    failure_ = status;
+  }
   OnFail(status);
   AbandonGateWait();
 }

@@ -155,6 +155,7 @@ class WriteStreamReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   bool completed_ = false;  // guarded by complete_mutex_
   std::atomic<bool> abandoned_{false};
   WriteGate* waiting_gate_ = nullptr;  // guarded by complete_mutex_
+  absl::Status failure_;               // guarded by complete_mutex_: why Fail ended the stream
   WriteGate::Lease lease_;             // guarded by complete_mutex_
   // The status sent by Complete; read in OnDone, after Finish.
   grpc::StatusCode sent_code_ = grpc::StatusCode::UNKNOWN;

@@ -58,6 +58,7 @@ class Modes:
         self.Import = message("ImportCsvRequest")
         self.KpisRequest = message("GetKpisRequest")
         self.KpisResponse = message("GetKpisResponse")
+        self.SeedRequest = message("SeedDemoDataRequest")
         self.counter = 0
 
     def _ids(self, n):
@@ -228,6 +229,37 @@ def idle_cases(check, modes):
         check.unchanged(f"{mode}: idle streams", before)
 
 
+def gate_held_cases(check, modes):
+    """A stream that fails while its writer waits for the write gate gets
+    its own reason at once: not the wait's ABORTED after --write-wait-ms,
+    nor a CANCELLED from the wait being cut short. (IngestTransactions reads
+    while it waits; ImportCsv reads only once it holds the gate.)"""
+    method, held = modes.ingest(1, last=False)
+    probe = modes.SeedRequest(line_count=1, customer_count=1).SerializeToString()
+    with check.connection() as holder:
+        stream = holder.open_stream(method)
+        holder.send(stream, grpc_frame(held[0]))
+        # The holder has the gate once a short write can no longer get it.
+        for _ in range(1000):
+            with check.connection() as c:
+                status, _ = c.call("SeedDemoData", [grpc_frame(probe)],
+                                   metadata=[("grpc-timeout", "200m")])
+            if status != 0:
+                break
+        before = check.totals()
+        _, messages = modes.ingest(3, last=False)
+        with check.connection() as c:
+            try:
+                got = c.call(method, map(grpc_frame, messages), timeout=20)
+            except TimeoutError:
+                got = (-1, "no answer in 20 s: the stream waited for the gate")
+            check.expect("ingest: no message marked last, the gate held by another",
+                         got, "INVALID_ARGUMENT", starts="last: ")
+        holder.reset(stream)
+        holder.ping()
+    check.unchanged("ingest: the streams failed behind the gate", before)
+
+
 def legacy_cases(check, modes):
     for mode in ("ingest", "import_streamed", "import_spooled"):
         build = getattr(modes, mode)
@@ -248,6 +280,7 @@ def main():
     # flags) still starts and shows what it does.
     groups = (
         (contract_cases, {}),
+        (gate_held_cases, {"ANALYTICS_WRITE_WAIT_MS": "60000"}),
         (idle_cases, {"ANALYTICS_STREAM_IDLE_TIMEOUT": f"{IDLE_MS}ms",
                       "ANALYTICS_WRITE_WAIT_MS": "0"}),
         (legacy_cases, {"ANALYTICS_REQUIRE_LAST_MESSAGE": "false"}),
