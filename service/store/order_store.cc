@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/line_batch.h"
+#include "store/line_rows.h"
 
 namespace analytics {
 namespace {
@@ -62,105 +63,6 @@ CREATE TABLE line_batches (
 );
 )sql",
 };
-
-// A new key is one INSERT; only an existing key costs a second statement.
-// (ON CONFLICT DO UPDATE would do both in one, but then SQLite reports one
-// change either way and the insert/update counts would need a lookup per
-// line.)
-constexpr char kInsertSql[] = R"sql(
-INSERT INTO order_lines (line_key, order_id, order_date, ship_date, ship_mode, customer_id,
-  customer_name, segment, country, region, state, city, postal_code, product_id, category,
-  sub_category, product_name, sales, quantity, discount, profit)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-  ?20, ?21)
-ON CONFLICT (line_key) DO NOTHING
-)sql";
-
-constexpr char kUpdateSql[] = R"sql(
-UPDATE order_lines SET order_id = ?2, order_date = ?3, ship_date = ?4, ship_mode = ?5,
-  customer_id = ?6, customer_name = ?7, segment = ?8, country = ?9, region = ?10, state = ?11,
-  city = ?12, postal_code = ?13, product_id = ?14, category = ?15, sub_category = ?16,
-  product_name = ?17, sales = ?18, quantity = ?19, discount = ?20, profit = ?21
-WHERE line_key = ?1
-)sql";
-
-// Binds without copying: `line` outlives the statement's execution.
-absl::Status BindLine(sqlite::Statement& statement, const OrderLine& line) {
-  const std::array<std::pair<int, const std::string*>, 15> texts = {{
-      {1, &line.line_key},
-      {2, &line.order_id},
-      {5, &line.ship_mode},
-      {6, &line.customer_id},
-      {7, &line.customer_name},
-      {8, &line.segment},
-      {9, &line.country},
-      {10, &line.region},
-      {11, &line.state},
-      {12, &line.city},
-      {13, &line.postal_code},
-      {14, &line.product_id},
-      {15, &line.category},
-      {16, &line.sub_category},
-      {17, &line.product_name},
-  }};
-  for (const auto& [index, text] : texts) {
-    if (absl::Status s = statement.BindStatic(index, *text); !s.ok()) return s;
-  }
-  const std::optional<std::int64_t> ship_date =
-      line.ship_date ? std::optional<std::int64_t>(*line.ship_date) : std::nullopt;
-  for (absl::Status s :
-       {statement.Bind(3, std::int64_t{line.order_date}), statement.BindOptional(4, ship_date),
-        statement.Bind(18, line.sales), statement.Bind(19, line.quantity),
-        statement.Bind(20, line.discount), statement.Bind(21, line.profit)}) {
-    if (!s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
-// Writes one line: true when its key was new, false when it replaced a row.
-// The stored ids of a line key, to tell a reassigned line (write_listener.h).
-constexpr char kStoredIdsSql[] =
-    "SELECT order_id, customer_id FROM order_lines WHERE line_key = ?1";
-
-// With `stored` (a kStoredIdsSql statement): notes in `result` whether the
-// stored line of `line`'s key has other ids than `line`. Returns whether the
-// key is stored.
-absl::StatusOr<bool> CompareStored(sqlite::Statement& stored, const OrderLine& line,
-                                   WriteResult& result) {
-  if (absl::Status s = stored.Bind(1, std::string_view(line.line_key)); !s.ok()) return s;
-  absl::StatusOr<bool> found = stored.Step();
-  if (!found.ok()) return found.status();
-  if (*found && (stored.TextView(0) != line.order_id || stored.TextView(1) != line.customer_id)) {
-    result.NoteReassigned(ReassignedLine{.line_key = line.line_key,
-                                         .previous_order_id = stored.Text(0),
-                                         .order_id = line.order_id,
-                                         .previous_customer_id = stored.Text(1),
-                                         .customer_id = line.customer_id});
-  }
-  stored.Reset();
-  return *found;
-}
-
-// Inserts `line`, or updates the row of its key; true when it inserted.
-// With `stored` and `result`, an update is compared with the row it
-// replaces first (CompareStored).
-absl::StatusOr<bool> UpsertRow(sqlite::Connection& connection, sqlite::Statement& insert,
-                               sqlite::Statement& update, const OrderLine& line,
-                               sqlite::Statement* stored = nullptr, WriteResult* result = nullptr) {
-  if (absl::Status s = BindLine(insert, line); !s.ok()) return s;
-  if (absl::Status s = insert.Run(); !s.ok()) return s;
-  insert.Reset();
-  if (connection.Changes() == 1) return true;
-  if (stored != nullptr && result != nullptr) {
-    if (absl::StatusOr<bool> found = CompareStored(*stored, line, *result); !found.ok()) {
-      return found.status();
-    }
-  }
-  if (absl::Status s = BindLine(update, line); !s.ok()) return s;
-  if (absl::Status s = update.Run(); !s.ok()) return s;
-  update.Reset();
-  return false;
-}
 
 absl::StatusOr<int> UserVersion(sqlite::Connection& connection) {
   absl::StatusOr<sqlite::Statement> statement = connection.Prepare("PRAGMA user_version");
@@ -325,14 +227,12 @@ absl::StatusOr<OrderStore::Folded> OrderStore::FoldOldest(sqlite::Connection& co
   }
   absl::StatusOr<sqlite::Transaction> transaction = sqlite::Transaction::Begin(connection);
   if (!transaction.ok()) return transaction.status();
-  absl::StatusOr<sqlite::Statement> insert = connection.Prepare(kInsertSql);
-  if (!insert.ok()) return insert.status();
-  absl::StatusOr<sqlite::Statement> update = connection.Prepare(kUpdateSql);
-  if (!update.ok()) return update.status();
+  absl::StatusOr<RowStatements> rows = RowStatements::Prepare(connection);
+  if (!rows.ok()) return rows.status();
   LineBatchReader decoder(bytes);
   OrderLine line;
   while (decoder.Next(line)) {
-    absl::StatusOr<bool> inserted = UpsertRow(connection, *insert, *update, line);
+    absl::StatusOr<bool> inserted = UpsertRow(connection, *rows, line);
     if (!inserted.ok()) return inserted.status();
     ++(*inserted ? folded.counts.inserted : folded.counts.updated);
   }
@@ -480,12 +380,8 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
       if (absl::Status s = LogLines(connection, source, *pending, magnitudes); !s.ok()) return s;
       log_may_hold_batches_ = true;
     } else {
-      absl::StatusOr<sqlite::Statement> insert = connection.Prepare(kInsertSql);
-      if (!insert.ok()) return insert.status();
-      absl::StatusOr<sqlite::Statement> update = connection.Prepare(kUpdateSql);
-      if (!update.ok()) return update.status();
-      absl::StatusOr<sqlite::Statement> stored = connection.Prepare(kStoredIdsSql);
-      if (!stored.ok()) return stored.status();
+      absl::StatusOr<RowStatements> rows = RowStatements::Prepare(connection);
+      if (!rows.ok()) return rows.status();
       OrderLine line;
       while (source.Next(line)) {
         magnitudes.Add(line.sales, line.profit, line.quantity);
@@ -494,7 +390,7 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
         }
         // After a replace-all delete nothing is stored to compare with.
         absl::StatusOr<bool> inserted =
-            UpsertRow(connection, *insert, *update, line, replace ? nullptr : &*stored, &result);
+            UpsertRow(connection, *rows, line, replace ? nullptr : &result);
         if (!inserted.ok()) return inserted.status();
         ++(*inserted ? result.inserted : result.updated);
         if (pending != nullptr) pending->Add(std::move(line));
@@ -539,8 +435,8 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
 absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
   WriteResult result;
   absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
-    absl::StatusOr<sqlite::Statement> stored = connection.Prepare(kStoredIdsSql);
-    if (!stored.ok()) return stored.status();
+    absl::StatusOr<RowStatements> rows = RowStatements::Prepare(connection);
+    if (!rows.ok()) return rows.status();
     MagnitudeTotals magnitudes = magnitudes_;
     OrderLine line;
     while (source.Next(line)) {
@@ -548,7 +444,7 @@ absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
       if (const std::optional<MagnitudeTotals::Field> field = magnitudes.Exceeded()) {
         return MagnitudeRefusal(*field);
       }
-      absl::StatusOr<bool> found = CompareStored(*stored, line, result);
+      absl::StatusOr<bool> found = CompareStored(*rows, line, result);
       if (!found.ok()) return found.status();
       ++(*found ? result.updated : result.inserted);
     }
@@ -562,12 +458,9 @@ absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
 absl::StatusOr<std::int64_t> OrderStore::CountLines() {
   std::int64_t count = 0;
   absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
-    absl::StatusOr<sqlite::Statement> statement =
-        connection.Prepare("SELECT COUNT(*) FROM order_lines");
-    if (!statement.ok()) return statement.status();
-    absl::StatusOr<bool> row = statement->Step();
-    if (!row.ok()) return row.status();
-    count = statement->Int(0);
+    absl::StatusOr<std::int64_t> stored = StoredLineCount(connection);
+    if (!stored.ok()) return stored.status();
+    count = *stored;
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -12,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/line_fields.h"
 #include "common/line_queue.h"
+#include "store/line_rows.h"
 #include "support/sample_lines.h"
 
 namespace analytics {
@@ -39,6 +42,55 @@ TEST(OrderStore, MigratesAFreshDatabaseToTheCurrentVersion) {
   EXPECT_EQ(UserVersion(connection), kSchemaVersion);
   ASSERT_TRUE(MigrateSchema(connection).ok());  // idempotent
   EXPECT_EQ(UserVersion(connection), kSchemaVersion);
+}
+
+// Rows read back as lines: every field, or only the ones asked for (the
+// rest keep their defaults), a missing ship date as none.
+TEST(OrderStore, ReadsStoredRowsBackAsLines) {
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+  std::vector<OrderLine> lines = SampleLines();
+  lines[0].ship_date = lines[0].order_date + 3;
+  lines[0].country = "United States";
+  lines[0].city = "Springfield";
+  lines[0].postal_code = "01101";
+  lines[0].product_id = "P-1";
+  lines[0].product_name = "Chair";
+  lines[0].discount = 200'000;
+  VectorSource source(lines);
+  ASSERT_TRUE(store->Upsert(source).ok());
+  std::vector<LineField> all;
+  for (const LineFieldSpec& spec : kLineFields) all.push_back(spec.field);
+  std::vector<OrderLine> read;
+  std::int64_t count = 0;
+  ASSERT_TRUE(store
+                  ->WithConnection([&](sqlite::Connection& connection) {
+                    absl::StatusOr<std::int64_t> stored = StoredLineCount(connection);
+                    if (!stored.ok()) return stored.status();
+                    count = *stored;
+                    return ReadStoredLines(connection, all,
+                                           [&](const OrderLine& line) { read.push_back(line); });
+                  })
+                  .ok());
+  EXPECT_EQ(count, static_cast<std::int64_t>(lines.size()));
+  EXPECT_THAT(read, ::testing::UnorderedElementsAreArray(lines));
+
+  std::vector<OrderLine> keys_and_sales;
+  ASSERT_TRUE(
+      store
+          ->WithConnection([&](sqlite::Connection& connection) {
+            const std::array<LineField, 2> fields = {LineField::kSales, LineField::kLineKey};
+            return ReadStoredLines(connection, fields,
+                                   [&](const OrderLine& line) { keys_and_sales.push_back(line); });
+          })
+          .ok());
+  std::vector<OrderLine> expected;
+  for (const OrderLine& line : lines) {
+    OrderLine only;
+    only.line_key = line.line_key;
+    only.sales = line.sales;
+    expected.push_back(only);
+  }
+  EXPECT_THAT(keys_and_sales, ::testing::UnorderedElementsAreArray(expected));
 }
 
 TEST(OrderStore, RefusesADatabaseFromANewerVersion) {

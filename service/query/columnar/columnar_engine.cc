@@ -2,14 +2,17 @@
 
 #include <malloc.h>
 
+#include <array>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/line_fields.h"
 #include "query/columnar/breakdown.h"
 #include "query/columnar/pending_write.h"
 #include "query/columnar/row_filter.h"
 #include "query/columnar/totals.h"
 #include "query/columnar/trend.h"
+#include "store/line_rows.h"
 
 namespace analytics {
 
@@ -19,10 +22,12 @@ using columnar::StagedWrite;
 
 namespace {
 
-constexpr char kLoadSql[] = R"sql(
-SELECT line_key, order_id, order_date, customer_id, customer_name, region, category,
-       sub_category, segment, state, ship_mode, sales, profit, quantity
-FROM order_lines)sql";
+// The fields the table keeps (line_table.h): what the start-up load reads.
+constexpr std::array<LineField, 14> kLoadedFields = {
+    LineField::kLineKey,      LineField::kOrderId, LineField::kOrderDate, LineField::kCustomerId,
+    LineField::kCustomerName, LineField::kRegion,  LineField::kCategory,  LineField::kSubCategory,
+    LineField::kSegment,      LineField::kState,   LineField::kShipMode,  LineField::kSales,
+    LineField::kProfit,       LineField::kQuantity};
 
 // Writes smaller than this leave the allocator alone; after larger ones the
 // freed merge buffers are handed back to the system, so RSS tracks the data.
@@ -39,38 +44,11 @@ absl::Status Unavailable() {
 
 // Reads every stored line into one staged write.
 absl::Status LoadAll(sqlite::Connection& connection, StagedWrite& staged) {
-  {
-    absl::StatusOr<sqlite::Statement> count =
-        connection.Prepare("SELECT COUNT(*) FROM order_lines");
-    if (!count.ok()) return count.status();
-    absl::StatusOr<bool> row = count->Step();
-    if (!row.ok()) return row.status();
-    staged.Reserve(static_cast<std::size_t>(count->Int(0)));
-  }
-  absl::StatusOr<sqlite::Statement> statement = connection.Prepare(kLoadSql);
-  if (!statement.ok()) return statement.status();
-  OrderLine line;
-  for (;;) {
-    absl::StatusOr<bool> row = statement->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::OkStatus();
-    const sqlite::Statement& s = *statement;
-    line.line_key.assign(s.TextView(0));
-    line.order_id.assign(s.TextView(1));
-    line.order_date = static_cast<Day>(s.Int(2));
-    line.customer_id.assign(s.TextView(3));
-    line.customer_name.assign(s.TextView(4));
-    line.region.assign(s.TextView(5));
-    line.category.assign(s.TextView(6));
-    line.sub_category.assign(s.TextView(7));
-    line.segment.assign(s.TextView(8));
-    line.state.assign(s.TextView(9));
-    line.ship_mode.assign(s.TextView(10));
-    line.sales = s.Int(11);
-    line.profit = s.Int(12);
-    line.quantity = s.Int(13);
-    staged.Add(line);
-  }
+  absl::StatusOr<std::int64_t> count = StoredLineCount(connection);
+  if (!count.ok()) return count.status();
+  staged.Reserve(static_cast<std::size_t>(*count));
+  return ReadStoredLines(connection, kLoadedFields,
+                         [&](const OrderLine& line) { staged.Add(line); });
 }
 
 }  // namespace
