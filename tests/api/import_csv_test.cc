@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "../fixtures/superstore.h"
 #include "absl/strings/str_cat.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "store/sqlite.h"
@@ -22,13 +23,8 @@ namespace {
 
 namespace v1 = ::customer_analytics::v1;
 
-std::pair<std::int64_t, std::int64_t> Pair(std::int64_t revenue, std::int64_t profit) {
-  return {revenue, profit};
-}
-
-std::string SuperstorePath() {
-  return std::string(ANALYTICS_DATASETS_DIR) + "/superstore-classic.csv";
-}
+// The full export when present, else the trimmed fixture (fixtures/superstore.h).
+std::string SuperstorePath() { return testing::Superstore().path; }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -278,18 +274,17 @@ TEST_F(ImportCsvTest, OptionsOnlyInTheFirstMessage) {
 }
 
 TEST_F(ImportCsvTest, TheRealSuperstoreExportLoadsExactlyAndIdempotently) {
-  if (!std::filesystem::exists(SuperstorePath())) {
-    GTEST_SKIP() << "dataset not found at " << SuperstorePath();
-  }
+  const testing::SuperstoreFigures& figures = *testing::Superstore().figures;
   const std::string csv = ReadFile(SuperstorePath());
+  ASSERT_FALSE(csv.empty()) << "cannot read " << SuperstorePath();
   v1::ImportCsvOptions dmy;
   dmy.set_date_order(v1::DATE_ORDER_DMY);
   v1::ImportCsvResponse response;
   ASSERT_TRUE(Import(csv, dmy, &response, 10'007).ok());
-  EXPECT_EQ(response.lines_read(), 9994);
-  EXPECT_EQ(response.accepted(), 9994);
+  EXPECT_EQ(response.lines_read(), figures.lines);
+  EXPECT_EQ(response.accepted(), figures.lines);
   EXPECT_EQ(response.rejected(), 0);
-  EXPECT_EQ(response.inserted(), 9994);
+  EXPECT_EQ(response.inserted(), figures.lines);
   EXPECT_TRUE(response.committed());
   // Detected from the C1 bytes (0x8E é, 0x9A ö, ...) and the bare CRs.
   EXPECT_EQ(response.encoding(), v1::ENCODING_MAC_ROMAN);
@@ -302,29 +297,22 @@ TEST_F(ImportCsvTest, TheRealSuperstoreExportLoadsExactlyAndIdempotently) {
     EXPECT_EQ(customer.customer().customer_name(), "Roy Franz\u00F6sisch");  // 0x9A
   }
 
-  // The dataset README's figures, exactly.
+  // The dataset README's figures (or the fixture's), exactly.
   const auto check_figures = [&] {
     const v1::GetKpisResponse kpis = Kpis();
-    EXPECT_EQ(kpis.current().revenue_micros(), 2'297'200'860'300);
-    EXPECT_EQ(kpis.current().profit_micros(), 286'397'021'700);
-    EXPECT_EQ(kpis.current().orders(), 5009);
-    EXPECT_EQ(kpis.current().customers(), 793);
-    EXPECT_EQ(kpis.period_end_date(), "2017-12-30");
-    const auto regions = Breakdown(v1::DIMENSION_REGION);
-    EXPECT_EQ(regions.at("Central"), Pair(501'239'890'800, 39'706'362'500));
-    EXPECT_EQ(regions.at("East"), Pair(678'781'240'000, 91'522'780'000));
-    EXPECT_EQ(regions.at("South"), Pair(391'721'905'000, 46'749'430'300));
-    EXPECT_EQ(regions.at("West"), Pair(725'457'824'500, 108'418'448'900));
-    const auto categories = Breakdown(v1::DIMENSION_CATEGORY);
-    EXPECT_EQ(categories.at("Furniture"), Pair(741'999'795'300, 18'451'272'800));
-    EXPECT_EQ(categories.at("Office Supplies"), Pair(719'047'032'000, 122'490'800'800));
-    EXPECT_EQ(categories.at("Technology"), Pair(836'154'033'000, 145'454'948'100));
+    EXPECT_EQ(kpis.current().revenue_micros(), figures.sales_micros);
+    EXPECT_EQ(kpis.current().profit_micros(), figures.profit_micros);
+    EXPECT_EQ(kpis.current().orders(), figures.orders);
+    EXPECT_EQ(kpis.current().customers(), figures.customers);
+    EXPECT_EQ(kpis.period_end_date(), figures.latest_order_date);
+    EXPECT_EQ(Breakdown(v1::DIMENSION_REGION), figures.regions);
+    EXPECT_EQ(Breakdown(v1::DIMENSION_CATEGORY), figures.categories);
   };
   check_figures();
 
   ASSERT_TRUE(Import(csv, dmy, &response, 65'536).ok());
   EXPECT_EQ(response.inserted(), 0);
-  EXPECT_EQ(response.updated(), 9994);
+  EXPECT_EQ(response.updated(), figures.lines);
   check_figures();
 
   // Month-first cannot be right for this file: it must not load wrong dates.
@@ -540,9 +528,6 @@ TEST_P(KeySourceTest, ABadOrChangingSourceFailsTheCallAndWritesNothing) {
 INSTANTIATE_TEST_SUITE_P(Engines, KeySourceTest, ::testing::Values("columnar", "sql"));
 
 TEST(ImportCsvNamesTest, MacRomanProductNamesAreStoredAsUtf8) {
-  if (!std::filesystem::exists(SuperstorePath())) {
-    GTEST_SKIP() << "dataset not found at " << SuperstorePath();
-  }
   const std::string db = (std::filesystem::path(::testing::TempDir()) /
                           ("import-names-" + std::to_string(::getpid()) + ".db"))
                              .string();

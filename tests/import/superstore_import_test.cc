@@ -1,13 +1,15 @@
 // The real "Sample - Superstore" export (Mac Roman, bare CR, day-first
 // two-digit years) through CsvImport, checked against the figures published
 // in its README and against names with the file's non-ASCII characters, then
-// loaded into a store twice.
+// loaded into a store twice. Without the full export, the trimmed fixture and
+// its figures (tests/fixtures/superstore.h).
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "../fixtures/superstore.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/civil_day.h"
@@ -28,7 +30,8 @@ using ::analytics::testing::ReadFile;
 using ::testing::AnyOf;
 using ::testing::Eq;
 
-const std::string kPath = std::string(ANALYTICS_DATASETS_DIR) + "/superstore-classic.csv";
+using ::analytics::testing::Superstore;
+using ::analytics::testing::SuperstoreFigures;
 
 CsvImportOptions WithOrder(DateOrder order) {
   CsvImportOptions options;
@@ -39,10 +42,12 @@ CsvImportOptions WithOrder(DateOrder order) {
 class SuperstoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    file_ = ReadFile(kPath);
-    if (!file_) GTEST_SKIP() << "dataset not found at " << kPath << " (see shared/datasets)";
+    file_ = ReadFile(Superstore().path);
+    ASSERT_TRUE(file_.has_value()) << "cannot read " << Superstore().path;
   }
   std::optional<std::string> file_;
+  const SuperstoreFigures& figures_ = *Superstore().figures;
+  const std::int64_t lines_ = figures_.lines;
 };
 
 // Names holding each non-ASCII byte of the file, as Mac Roman reads them
@@ -88,13 +93,13 @@ TEST_F(SuperstoreTest, DayFirstMatchesEveryPublishedFigure) {
   const ImportResult result = ImportInPieces(*file_, WithOrder(DateOrder::kDmy), 4093);
   ASSERT_TRUE(result.summary.ok()) << result.summary.status();
   const CsvImportSummary& summary = *result.summary;
-  EXPECT_EQ(summary.lines_read, 9'994);
-  EXPECT_EQ(summary.accepted, 9'994);
+  EXPECT_EQ(summary.lines_read, lines_);
+  EXPECT_EQ(summary.accepted, lines_);
   EXPECT_EQ(summary.rejected, 0);
   EXPECT_TRUE(summary.unknown_columns.empty());
   EXPECT_EQ(summary.encoding, TextEncoding::kMacRoman);
   EXPECT_EQ(summary.date_order, DateOrder::kDmy);
-  ASSERT_EQ(result.lines.size(), 9'994u);
+  ASSERT_EQ(result.lines.size(), static_cast<std::size_t>(lines_));
 
   std::map<std::string, const OrderLine*> by_key;
   for (const OrderLine& line : result.lines) by_key[line.line_key] = &line;
@@ -127,30 +132,23 @@ TEST_F(SuperstoreTest, DayFirstMatchesEveryPublishedFigure) {
     ASSERT_TRUE(line.ship_date.has_value());
     EXPECT_GE(*line.ship_date, line.order_date) << "line " << line.line_key;
   }
-  EXPECT_EQ(orders.size(), 5'009u);
-  EXPECT_EQ(customers.size(), 793u);
-  EXPECT_EQ(keys.size(), 9'994u);
-  EXPECT_EQ(total.sales, 2'297'200'860'300);
-  EXPECT_EQ(total.profit, 286'397'021'700);
-  EXPECT_EQ(FormatIsoDay(latest), "2017-12-30");
+  EXPECT_EQ(orders.size(), static_cast<std::size_t>(figures_.orders));
+  EXPECT_EQ(customers.size(), static_cast<std::size_t>(figures_.customers));
+  EXPECT_EQ(keys.size(), static_cast<std::size_t>(lines_));
+  EXPECT_EQ(total.sales, figures_.sales_micros);
+  EXPECT_EQ(total.profit, figures_.profit_micros);
+  EXPECT_EQ(FormatIsoDay(latest), figures_.latest_order_date);
 
-  ASSERT_EQ(by_region.size(), 4u);
-  EXPECT_EQ(by_region["Central"].sales, 501'239'890'800);
-  EXPECT_EQ(by_region["Central"].profit, 39'706'362'500);
-  EXPECT_EQ(by_region["East"].sales, 678'781'240'000);
-  EXPECT_EQ(by_region["East"].profit, 91'522'780'000);
-  EXPECT_EQ(by_region["South"].sales, 391'721'905'000);
-  EXPECT_EQ(by_region["South"].profit, 46'749'430'300);
-  EXPECT_EQ(by_region["West"].sales, 725'457'824'500);
-  EXPECT_EQ(by_region["West"].profit, 108'418'448'900);
-
-  ASSERT_EQ(by_category.size(), 3u);
-  EXPECT_EQ(by_category["Furniture"].sales, 741'999'795'300);
-  EXPECT_EQ(by_category["Furniture"].profit, 18'451'272'800);
-  EXPECT_EQ(by_category["Office Supplies"].sales, 719'047'032'000);
-  EXPECT_EQ(by_category["Office Supplies"].profit, 122'490'800'800);
-  EXPECT_EQ(by_category["Technology"].sales, 836'154'033'000);
-  EXPECT_EQ(by_category["Technology"].profit, 145'454'948'100);
+  ASSERT_EQ(by_region.size(), figures_.regions.size());
+  for (const auto& [region, expected] : figures_.regions) {
+    EXPECT_EQ(by_region[region].sales, expected.first) << region;
+    EXPECT_EQ(by_region[region].profit, expected.second) << region;
+  }
+  ASSERT_EQ(by_category.size(), figures_.categories.size());
+  for (const auto& [category, expected] : figures_.categories) {
+    EXPECT_EQ(by_category[category].sales, expected.first) << category;
+    EXPECT_EQ(by_category[category].profit, expected.second) << category;
+  }
 }
 
 TEST_F(SuperstoreTest, AutoDetectionPicksDayFirstAndMacRoman) {
@@ -158,7 +156,7 @@ TEST_F(SuperstoreTest, AutoDetectionPicksDayFirstAndMacRoman) {
   ASSERT_TRUE(detected.summary.ok()) << detected.summary.status();
   EXPECT_EQ(detected.summary->date_order, DateOrder::kDmy);
   EXPECT_EQ(detected.summary->encoding, TextEncoding::kMacRoman);
-  EXPECT_EQ(detected.summary->accepted, 9'994);
+  EXPECT_EQ(detected.summary->accepted, lines_);
   const ImportResult dmy = Import(*file_, WithOrder(DateOrder::kDmy));
   EXPECT_TRUE(detected.lines == dmy.lines);
   CsvImportOptions mac = WithOrder(DateOrder::kDmy);
@@ -173,7 +171,7 @@ TEST_F(SuperstoreTest, ExplicitLatin1KeepsTheFiguresButMisreadsTheNames) {
   const ImportResult result = Import(*file_, latin1);
   ASSERT_TRUE(result.summary.ok()) << result.summary.status();
   EXPECT_EQ(result.summary->encoding, TextEncoding::kLatin1);
-  EXPECT_EQ(result.summary->accepted, 9'994);
+  EXPECT_EQ(result.summary->accepted, lines_);
   Micros sales = 0;
   for (const OrderLine& line : result.lines) {
     sales += line.sales;
@@ -181,7 +179,7 @@ TEST_F(SuperstoreTest, ExplicitLatin1KeepsTheFiguresButMisreadsTheNames) {
       EXPECT_EQ(line.product_name, "Konftel 250 Conference\u00CAphone\u00CA- Charcoal black");
     }
   }
-  EXPECT_EQ(sales, 2'297'200'860'300);
+  EXPECT_EQ(sales, figures_.sales_micros);
 }
 
 TEST_F(SuperstoreTest, MonthFirstRejectsImpossibleDatesAndNeverSwapsThem) {
@@ -214,7 +212,7 @@ TEST_F(SuperstoreTest, MonthFirstRejectsImpossibleDatesAndNeverSwapsThem) {
   }
   ASSERT_GT(expected_rejected, 0);
   EXPECT_EQ(mdy.summary->rejected, expected_rejected);
-  EXPECT_EQ(mdy.summary->accepted, 9'994 - expected_rejected);
+  EXPECT_EQ(mdy.summary->accepted, lines_ - expected_rejected);
   ASSERT_EQ(mdy.summary->rejected_lines.size(), kMaxReportedRejections);
   for (const RejectedLine& rejection : mdy.summary->rejected_lines) {
     EXPECT_THAT(rejection.field, AnyOf(Eq("Order Date"), Eq("Ship Date")));
@@ -237,15 +235,15 @@ TEST_F(SuperstoreTest, ImportingTwiceLeavesTheSameStore) {
   ASSERT_TRUE(first.Finish().ok());
   absl::StatusOr<WriteResult> written = (*store)->Upsert(*first.AcceptedLines());
   ASSERT_TRUE(written.ok()) << written.status();
-  EXPECT_EQ(written->inserted, 9'994);
+  EXPECT_EQ(written->inserted, lines_);
   EXPECT_EQ(written->updated, 0);
-  EXPECT_EQ(*(*store)->CountLines(), 9'994);
+  EXPECT_EQ(*(*store)->CountLines(), lines_);
 
   // The same import read again, and a fresh import of the same file.
   absl::StatusOr<WriteResult> again = (*store)->Upsert(*first.AcceptedLines());
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->inserted, 0);
-  EXPECT_EQ(again->updated, 9'994);
+  EXPECT_EQ(again->updated, lines_);
 
   CsvImport second({});
   ASSERT_TRUE(second.Feed(*file_).ok());
@@ -253,8 +251,8 @@ TEST_F(SuperstoreTest, ImportingTwiceLeavesTheSameStore) {
   absl::StatusOr<WriteResult> fresh = (*store)->Upsert(*second.AcceptedLines());
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_EQ(fresh->inserted, 0);
-  EXPECT_EQ(fresh->updated, 9'994);
-  EXPECT_EQ(*(*store)->CountLines(), 9'994);
+  EXPECT_EQ(fresh->updated, lines_);
+  EXPECT_EQ(*(*store)->CountLines(), lines_);
 
   // What the store holds adds up to the published total.
   Micros total = 0;
@@ -269,7 +267,7 @@ TEST_F(SuperstoreTest, ImportingTwiceLeavesTheSameStore) {
                     return absl::OkStatus();
                   })
                   .ok());
-  EXPECT_EQ(total, 2'297'200'860'300);
+  EXPECT_EQ(total, figures_.sales_micros);
 }
 
 }  // namespace
