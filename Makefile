@@ -34,7 +34,7 @@ run: build
 	@echo "  $(BUILD_DIR)/client/analytics-cli breakdown region"
 	@echo "  $(BUILD_DIR)/client/analytics-cli rfm"
 	@echo "  $(BUILD_DIR)/client/analytics-cli customers --tier gold --limit 5"
-	@echo "  npx @bufbuild/buf curl --protocol grpc --http2-prior-knowledge --list-methods http://localhost:50051"
+	@echo "  npx --yes @bufbuild/buf curl --protocol grpc --http2-prior-knowledge --list-methods http://localhost:50051"
 	@echo "  curl -s localhost:9090/metrics"
 	@echo "Stop with Ctrl-C."
 	@echo ""

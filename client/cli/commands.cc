@@ -122,7 +122,8 @@ std::vector<Command> CommandTable() {
        "Reads one OrderLine per line in the API's JSON form and streams them in batches\n"
        "(IngestTransactions); all lines commit together, and any unreadable line\n"
        "abandons the stream so nothing is written. Blank lines and lines starting\n"
-       "with '#' are skipped. Example line:\n"
+       "with '#' are skipped; rejected lines are reported by their line in the input.\n"
+       "Example line:\n"
        "  "
        "{\"orderId\":\"CA-1\",\"orderDate\":\"2024-03-01\",\"customerId\":\"C-7\",\"sales\":12.5,\n"
        "   \"quantity\":2,\"profit\":3.1,\"region\":\"West\",\"category\":\"Technology\"}\n"
@@ -186,8 +187,8 @@ std::vector<Command> CommandTable() {
                {{"tier", "TIER", absl::StrCat("only this tier: ", tiers)},
                 {"rfm-segment", "NAME", absl::StrCat("only this RFM segment: ", segments)},
                 {"order-by", "\"FIELD [asc|desc]\"",
-                 "sort by monetary|frequency|recency_days|lifetime_revenue|lifetime_profit|"
-                 "last_order_date|customer_id (default \"monetary desc\")"},
+                 "sort by one field: monetary|frequency|recency_days|lifetime_revenue|"
+                 "lifetime_profit|last_order_date|customer_id (default \"monetary desc\")"},
                 {"limit", "N", "page size, 1..1000 (default 50)"},
                 {"page-token", "TOKEN", "continue from a previous page"},
                 {"all", "", "fetch every page"}}}),

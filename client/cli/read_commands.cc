@@ -111,10 +111,12 @@ absl::Status RunCustomers(const CommandContext& context) {
   }
   if (const auto order_by = args.Value("order-by")) request.set_order_by(*order_by);
   const bool all = args.Has("all");
-  const absl::StatusOr<int> limit = Int32Flag(args, "limit", 1000);
+  // The API reads page_size 0 as its default (50): a --limit of 0 would
+  // silently mean 50, so the flag takes only real page sizes.
+  const absl::StatusOr<std::optional<std::int64_t>> limit = args.IntInRange("limit", 1, 1000);
   if (!limit.ok()) return limit.status();
   // --all walks every page; big pages keep the number of round trips low.
-  request.set_page_size(*limit > 0 ? *limit : all ? 1000 : 0);
+  request.set_page_size(limit->has_value() ? static_cast<int>(**limit) : all ? 1000 : 0);
   if (const auto token = args.Value("page-token")) request.set_page_token(*token);
 
   absl::StatusOr<v1::ListCustomersResponse> response =

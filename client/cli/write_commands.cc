@@ -5,6 +5,7 @@
 #include <istream>
 #include <limits>
 #include <ostream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cli/handlers.h"
@@ -45,6 +46,17 @@ class Input {
   std::ifstream file_;
   std::istream* stream_;
 };
+
+// The input line of the `record`-th record (1-based), given the ascending
+// input lines that held no record.
+std::int64_t InputLineOfRecord(std::int64_t record, const std::vector<std::int64_t>& skipped) {
+  std::int64_t line = record;
+  for (const std::int64_t blank : skipped) {
+    if (blank > line) break;
+    ++line;
+  }
+  return line;
+}
 
 }  // namespace
 
@@ -92,6 +104,9 @@ absl::Status RunIngest(const CommandContext& context) {
   // One JSON object per line: the proto3 JSON form of an OrderLine. Parsing
   // stays protobuf's job, so the accepted spelling is exactly the API's.
   std::int64_t line_number = 0;
+  // The input lines that are no record (blank, '#'): the server numbers
+  // rejected lines by record, and the report must name the file's lines.
+  std::vector<std::int64_t> skipped_lines;
   std::string line;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
@@ -102,7 +117,10 @@ absl::Status RunIngest(const CommandContext& context) {
     while (batch.lines_size() < batch_size && std::getline(input.stream(), line)) {
       ++line_number;
       const auto first = line.find_first_not_of(" \t\r");
-      if (first == std::string::npos || line[first] == '#') continue;
+      if (first == std::string::npos || line[first] == '#') {
+        skipped_lines.push_back(line_number);
+        continue;
+      }
       const auto status =
           google::protobuf::util::JsonStringToMessage(line, batch.add_lines(), options);
       if (!status.ok()) {
@@ -114,9 +132,12 @@ absl::Status RunIngest(const CommandContext& context) {
     if (input.stream().bad()) return absl::DataLossError("cannot read the input");
     return batch.lines_size() > 0;
   };
-  const absl::StatusOr<v1::IngestTransactionsResponse> response =
+  absl::StatusOr<v1::IngestTransactionsResponse> response =
       context.client.IngestTransactions(source, context.call);
   if (!response.ok()) return response.status();
+  for (v1::RejectedLine& rejected : *response->mutable_rejected_lines()) {
+    rejected.set_line_number(InputLineOfRecord(rejected.line_number(), skipped_lines));
+  }
   Print(context, *response, RenderIngest);
   context.io.err << ReassignedWarning(response->reassigned(), response->reassigned_lines(),
                                       /*dry_run=*/false);

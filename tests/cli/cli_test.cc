@@ -296,6 +296,42 @@ TEST_F(CliTest, IngestJsonLinesFromStdin) {
   EXPECT_EQ(profile.customer().lifetime_revenue_micros(), 100'750'000);
 }
 
+TEST_F(CliTest, IngestReportsRejectedLinesByTheirLineInTheInput) {
+  // Record 2 of the stream is input line 5: a comment and a blank line come first.
+  const std::string input =
+      "{\"lineId\":\"cli-lines-1\",\"orderId\":\"CLI-L1\",\"orderDate\":\"2024-06-01\","
+      "\"customerId\":\"CLI-LINES\",\"sales\":1}\n"
+      "# a comment\n"
+      "\n"
+      "   \n"
+      "{\"lineId\":\"cli-lines-2\",\"orderId\":\"CLI-L2\",\"orderDate\":\"2024-06-01\","
+      "\"customerId\":\"CLI-LINES\",\"sales\":1,\"quantity\":-1}\n"
+      "# another\n"
+      "{\"lineId\":\"cli-lines-3\",\"orderId\":\"\",\"orderDate\":\"2024-06-01\","
+      "\"customerId\":\"CLI-LINES\",\"sales\":1}\n";
+  const CommandResult result = Cli({"ingest", "--json"}, input);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  v1::IngestTransactionsResponse response;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &response).ok())
+      << result.out;
+  EXPECT_EQ(response.accepted(), 1);
+  ASSERT_EQ(response.rejected_lines_size(), 2);
+  EXPECT_EQ(response.rejected_lines(0).line_number(), 5);
+  EXPECT_EQ(response.rejected_lines(0).field(), "quantity");
+  EXPECT_EQ(response.rejected_lines(1).line_number(), 7);
+  EXPECT_EQ(response.rejected_lines(1).field(), "order_id");
+}
+
+TEST_F(CliTest, CustomersLimitTakesOnlyRealPageSizes) {
+  for (const char* bad : {"0", "1001"}) {
+    const CommandResult result = Cli({"customers", "--limit", bad});
+    EXPECT_EQ(result.exit_code, 2) << bad;
+    EXPECT_THAT(result.err, HasSubstr("--limit: must be between 1 and 1000")) << bad;
+  }
+  const auto page = Json<v1::ListCustomersResponse>({"customers", "--limit", "1"});
+  EXPECT_EQ(page.customers_size(), 1);
+}
+
 TEST_F(CliTest, IngestStopsAtABadLineAndWritesNothing) {
   const std::string input =
       "{\"orderId\":\"CLI-BAD-1\",\"orderDate\":\"2024-06-01\",\"customerId\":\"CLI-BAD\","
