@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/format.h"
 #include "cli/requests.h"
+#include "common/display_names.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace analytics::cli {
@@ -87,67 +88,14 @@ std::string RenderJson(const google::protobuf::Message& message) {
   return json + "\n";
 }
 
-std::string TierName(v1::Tier tier) {
-  switch (tier) {
-    case v1::TIER_GOLD:
-      return "Gold";
-    case v1::TIER_SILVER:
-      return "Silver";
-    case v1::TIER_BRONZE:
-      return "Bronze";
-    default:
-      return "";
-  }
-}
+std::string TierName(v1::Tier tier) { return std::string(DisplayName(kTierNames, tier)); }
 
 std::string RfmSegmentName(v1::RfmSegment segment) {
-  switch (segment) {
-    case v1::RFM_SEGMENT_CHAMPIONS:
-      return "Champions";
-    case v1::RFM_SEGMENT_LOYAL_CUSTOMERS:
-      return "Loyal Customers";
-    case v1::RFM_SEGMENT_POTENTIAL_LOYALIST:
-      return "Potential Loyalist";
-    case v1::RFM_SEGMENT_NEW_CUSTOMERS:
-      return "New Customers";
-    case v1::RFM_SEGMENT_PROMISING:
-      return "Promising";
-    case v1::RFM_SEGMENT_NEED_ATTENTION:
-      return "Need Attention";
-    case v1::RFM_SEGMENT_ABOUT_TO_SLEEP:
-      return "About To Sleep";
-    case v1::RFM_SEGMENT_AT_RISK:
-      return "At Risk";
-    case v1::RFM_SEGMENT_CANT_LOSE_THEM:
-      return "Can't Lose Them";
-    case v1::RFM_SEGMENT_LOST:
-      return "Lost";
-    case v1::RFM_SEGMENT_OTHERS:
-      return "Others";
-    default:
-      return "";
-  }
+  return std::string(DisplayName(kRfmSegmentNames, segment));
 }
 
 std::string DimensionName(v1::Dimension dimension) {
-  switch (dimension) {
-    case v1::DIMENSION_REGION:
-      return "Region";
-    case v1::DIMENSION_CATEGORY:
-      return "Category";
-    case v1::DIMENSION_SUB_CATEGORY:
-      return "Sub-Category";
-    case v1::DIMENSION_SEGMENT:
-      return "Segment";
-    case v1::DIMENSION_STATE:
-      return "State";
-    case v1::DIMENSION_SHIP_MODE:
-      return "Ship Mode";
-    case v1::DIMENSION_CUSTOMER:
-      return "Customer";
-    default:
-      return "Key";
-  }
+  return std::string(DisplayName(kDimensionNames, dimension, "Key"));
 }
 
 std::string RenderSeed(const v1::SeedDemoDataResponse& r, OutputFormat format) {

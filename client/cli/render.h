@@ -21,10 +21,11 @@ enum class OutputFormat { kTable, kCsv, kJson };
 // strings), zero values included, one line.
 std::string RenderJson(const google::protobuf::Message& message);
 
-// "Gold"; "Can't Lose Them".
+// "Gold"; "Can't Lose Them"; "Region", "Sub-Category", ... (the server's
+// names too: common/display_names.h). Empty for an unknown tier or
+// segment; "Key" for an unknown dimension.
 std::string TierName(v1::Tier tier);
 std::string RfmSegmentName(v1::RfmSegment segment);
-// "Region", "Sub-Category", ...
 std::string DimensionName(v1::Dimension dimension);
 
 // Table or CSV renderings (OutputFormat::kJson is RenderJson's job).
