@@ -20,11 +20,6 @@
 namespace analytics::api {
 namespace {
 
-void SetChange(double before, double after, void (v1::KpiChange::*setter)(double),
-               v1::KpiChange& change) {
-  if (std::optional<double> pct = PercentChange(before, after)) (change.*setter)(*pct);
-}
-
 absl::Status HandleSeed(OrderStore& store, const ServiceLimits& limits, const StopFlag& stop,
                         grpc::CallbackServerContext& context,
                         const v1::SeedDemoDataRequest& request,
@@ -69,38 +64,8 @@ absl::Status HandleKpis(QueryEngine& engine, const v1::GetKpisRequest& request,
   if (!filter.ok()) return filter.status();
   absl::StatusOr<KpiReport> report = BuildKpiReport(engine, *filter);
   if (!report.ok()) return report.status();
-  if (report->period) {
-    response.set_period_start_date(FormatIsoDay(report->period->first));
-    response.set_period_end_date(FormatIsoDay(report->period->last));
-    response.set_previous_start_date(FormatIsoDay(report->previous_period->first));
-    response.set_previous_end_date(FormatIsoDay(report->previous_period->last));
-  }
-  MeasuresToProto(report->current, *response.mutable_current());
-  MeasuresToProto(report->previous, *response.mutable_previous());
-  const Measures& now = report->current;
-  const Measures& before = report->previous;
-  v1::KpiChange& change = *response.mutable_change();
-  SetChange(MicrosToDouble(before.revenue), MicrosToDouble(now.revenue),
-            &v1::KpiChange::set_revenue_pct, change);
-  SetChange(MicrosToDouble(before.profit), MicrosToDouble(now.profit),
-            &v1::KpiChange::set_profit_pct, change);
-  SetChange(static_cast<double>(before.orders), static_cast<double>(now.orders),
-            &v1::KpiChange::set_orders_pct, change);
-  SetChange(static_cast<double>(before.customers), static_cast<double>(now.customers),
-            &v1::KpiChange::set_customers_pct, change);
-  SetChange(before.AverageOrderValue(), now.AverageOrderValue(),
-            &v1::KpiChange::set_average_order_value_pct, change);
-  SetChange(static_cast<double>(before.units), static_cast<double>(now.units),
-            &v1::KpiChange::set_units_pct, change);
-  change.set_margin_points((now.Margin() - before.Margin()) * 100.0);
+  KpiReportToProto(*report, response);
   return absl::OkStatus();
-}
-
-void BreakdownRowToProto(const BreakdownRow& row, v1::BreakdownRow& out) {
-  out.set_key(row.group.key);
-  out.set_label(row.group.label);
-  MeasuresToProto(row.group.measures, *out.mutable_measures());
-  out.set_revenue_share(row.revenue_share);
 }
 
 absl::Status HandleBreakdown(QueryEngine& engine, const v1::GetBreakdownRequest& request,
@@ -119,10 +84,7 @@ absl::Status HandleBreakdown(QueryEngine& engine, const v1::GetBreakdownRequest&
   options.limit = request.limit();
   absl::StatusOr<BreakdownReport> report = BuildBreakdownReport(engine, *filter, options);
   if (!report.ok()) return report.status();
-  response.set_dimension(request.dimension());
-  for (const BreakdownRow& row : report->rows) BreakdownRowToProto(row, *response.add_rows());
-  response.set_total_groups(report->total_groups);
-  MeasuresToProto(report->total, *response.mutable_total());
+  BreakdownReportToProto(*report, options.dimension, response);
   return absl::OkStatus();
 }
 
@@ -134,29 +96,8 @@ absl::Status HandleTrend(QueryEngine& engine, const v1::GetSalesTrendRequest& re
   if (!granularity.ok()) return granularity.status();
   absl::StatusOr<std::vector<TrendBucket>> buckets = BuildTrend(engine, *filter, *granularity);
   if (!buckets.ok()) return buckets.status();
-  response.set_granularity(GranularityToProto(*granularity));
-  for (const TrendBucket& bucket : *buckets) {
-    v1::TrendBucket& out = *response.add_buckets();
-    out.set_start_date(FormatIsoDay(bucket.start));
-    out.set_end_date(FormatIsoDay(bucket.end));
-    out.set_label(bucket.label);
-    out.set_revenue(MicrosToDouble(bucket.revenue));
-    out.set_profit(MicrosToDouble(bucket.profit));
-    out.set_orders(bucket.orders);
-    out.set_revenue_micros(bucket.revenue);
-    out.set_profit_micros(bucket.profit);
-  }
+  TrendToProto(*granularity, *buckets, response);
   return absl::OkStatus();
-}
-
-void GroupToProto(const RfmGroupSummary& group, v1::RfmGroup& out) {
-  out.set_customers(group.customers);
-  out.set_revenue(MicrosToDouble(group.revenue));
-  out.set_revenue_micros(group.revenue);
-  out.set_revenue_share(group.revenue_share);
-  out.set_average_recency_days(group.average_recency_days);
-  out.set_average_frequency(group.average_frequency);
-  out.set_average_monetary(group.average_monetary);
 }
 
 absl::Status HandleRfmSummary(QueryEngine& engine, const v1::GetRfmSummaryRequest& request,
@@ -165,23 +106,7 @@ absl::Status HandleRfmSummary(QueryEngine& engine, const v1::GetRfmSummaryReques
   if (!query.ok()) return query.status();
   absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
   if (!scored.ok()) return scored.status();
-  const RfmSummary summary = Summarize(*scored);
-  if (summary.as_of) response.set_as_of_date(FormatIsoDay(*summary.as_of));
-  response.set_customers(summary.customers);
-  response.set_revenue(MicrosToDouble(summary.revenue));
-  response.set_revenue_micros(summary.revenue);
-  for (std::size_t i = 0; i < kAllTiers.size(); ++i) {
-    v1::RfmGroup& group = *response.add_tiers();
-    group.set_tier(TierToProto(kAllTiers[i]));
-    group.set_display_name(std::string(TierName(kAllTiers[i])));
-    GroupToProto(summary.tiers[i], group);
-  }
-  for (std::size_t i = 0; i < kAllSegments.size(); ++i) {
-    v1::RfmGroup& group = *response.add_segments();
-    group.set_rfm_segment(SegmentToProto(kAllSegments[i]));
-    group.set_display_name(std::string(SegmentName(kAllSegments[i])));
-    GroupToProto(summary.segments[i], group);
-  }
+  RfmSummaryToProto(Summarize(*scored), response);
   return absl::OkStatus();
 }
 
@@ -237,34 +162,9 @@ absl::Status HandleGetCustomer(QueryEngine& engine, const v1::GetCustomerRequest
   }
   absl::StatusOr<RfmQuery> query = RfmQueryFromProto(request.filter(), request.rfm());
   if (!query.ok()) return query.status();
-  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
-  if (!scored.ok()) return scored.status();
-  // The list is ordered by customer_id: binary search.
-  const ScoredCustomerList& customers = scored->customers;
-  std::size_t low = 0;
-  std::size_t high = customers.size();
-  while (low < high) {
-    const std::size_t middle = low + (high - low) / 2;
-    if (customers[middle].rfm.customer_id < request.customer_id()) {
-      low = middle + 1;
-    } else {
-      high = middle;
-    }
-  }
-  if (low == customers.size() || customers[low].rfm.customer_id != request.customer_id()) {
-    return absl::NotFoundError(absl::StrCat("customer \"", request.customer_id(), "\" not found"));
-  }
-  CustomerToProto(customers[low].Copy(), *response.mutable_customer());
-  response.set_as_of_date(FormatIsoDay(*scored->as_of));
-
-  Filter own_lines = query->filter;
-  own_lines.customer_ids = {request.customer_id()};
-  absl::StatusOr<BreakdownReport> categories = BuildBreakdownReport(
-      engine, own_lines, {.dimension = Dimension::kCategory, .order_by = Measure::kRevenue});
-  if (!categories.ok()) return categories.status();
-  for (const BreakdownRow& row : categories->rows) {
-    BreakdownRowToProto(row, *response.add_categories());
-  }
+  absl::StatusOr<CustomerDetail> detail = FindCustomer(engine, *query, request.customer_id());
+  if (!detail.ok()) return detail.status();
+  CustomerDetailToProto(*detail, response);
   return absl::OkStatus();
 }
 

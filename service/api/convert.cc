@@ -388,4 +388,108 @@ void CustomerToProto(const ScoredCustomer& customer, v1::Customer& out) {
   out.set_lifetime_orders(rfm.lifetime_orders);
 }
 
+namespace {
+
+void SetChange(double before, double after, void (v1::KpiChange::*setter)(double),
+               v1::KpiChange& change) {
+  if (std::optional<double> pct = PercentChange(before, after)) (change.*setter)(*pct);
+}
+
+void BreakdownRowToProto(const BreakdownRow& row, v1::BreakdownRow& out) {
+  out.set_key(row.group.key);
+  out.set_label(row.group.label);
+  MeasuresToProto(row.group.measures, *out.mutable_measures());
+  out.set_revenue_share(row.revenue_share);
+}
+
+void GroupToProto(const RfmGroupSummary& group, v1::RfmGroup& out) {
+  out.set_customers(group.customers);
+  out.set_revenue(MicrosToDouble(group.revenue));
+  out.set_revenue_micros(group.revenue);
+  out.set_revenue_share(group.revenue_share);
+  out.set_average_recency_days(group.average_recency_days);
+  out.set_average_frequency(group.average_frequency);
+  out.set_average_monetary(group.average_monetary);
+}
+
+}  // namespace
+
+void KpiReportToProto(const KpiReport& report, v1::GetKpisResponse& out) {
+  if (report.period) {
+    out.set_period_start_date(FormatIsoDay(report.period->first));
+    out.set_period_end_date(FormatIsoDay(report.period->last));
+    out.set_previous_start_date(FormatIsoDay(report.previous_period->first));
+    out.set_previous_end_date(FormatIsoDay(report.previous_period->last));
+  }
+  MeasuresToProto(report.current, *out.mutable_current());
+  MeasuresToProto(report.previous, *out.mutable_previous());
+  const Measures& now = report.current;
+  const Measures& before = report.previous;
+  v1::KpiChange& change = *out.mutable_change();
+  SetChange(MicrosToDouble(before.revenue), MicrosToDouble(now.revenue),
+            &v1::KpiChange::set_revenue_pct, change);
+  SetChange(MicrosToDouble(before.profit), MicrosToDouble(now.profit),
+            &v1::KpiChange::set_profit_pct, change);
+  SetChange(static_cast<double>(before.orders), static_cast<double>(now.orders),
+            &v1::KpiChange::set_orders_pct, change);
+  SetChange(static_cast<double>(before.customers), static_cast<double>(now.customers),
+            &v1::KpiChange::set_customers_pct, change);
+  SetChange(before.AverageOrderValue(), now.AverageOrderValue(),
+            &v1::KpiChange::set_average_order_value_pct, change);
+  SetChange(static_cast<double>(before.units), static_cast<double>(now.units),
+            &v1::KpiChange::set_units_pct, change);
+  change.set_margin_points((now.Margin() - before.Margin()) * 100.0);
+}
+
+void BreakdownReportToProto(const BreakdownReport& report, Dimension dimension,
+                            v1::GetBreakdownResponse& out) {
+  out.set_dimension(DimensionToProto(dimension));
+  for (const BreakdownRow& row : report.rows) BreakdownRowToProto(row, *out.add_rows());
+  out.set_total_groups(report.total_groups);
+  MeasuresToProto(report.total, *out.mutable_total());
+}
+
+void TrendToProto(Granularity granularity, const std::vector<TrendBucket>& buckets,
+                  v1::GetSalesTrendResponse& out) {
+  out.set_granularity(GranularityToProto(granularity));
+  for (const TrendBucket& bucket : buckets) {
+    v1::TrendBucket& proto = *out.add_buckets();
+    proto.set_start_date(FormatIsoDay(bucket.start));
+    proto.set_end_date(FormatIsoDay(bucket.end));
+    proto.set_label(bucket.label);
+    proto.set_revenue(MicrosToDouble(bucket.revenue));
+    proto.set_profit(MicrosToDouble(bucket.profit));
+    proto.set_orders(bucket.orders);
+    proto.set_revenue_micros(bucket.revenue);
+    proto.set_profit_micros(bucket.profit);
+  }
+}
+
+void RfmSummaryToProto(const RfmSummary& summary, v1::GetRfmSummaryResponse& out) {
+  if (summary.as_of) out.set_as_of_date(FormatIsoDay(*summary.as_of));
+  out.set_customers(summary.customers);
+  out.set_revenue(MicrosToDouble(summary.revenue));
+  out.set_revenue_micros(summary.revenue);
+  for (std::size_t i = 0; i < kAllTiers.size(); ++i) {
+    v1::RfmGroup& group = *out.add_tiers();
+    group.set_tier(TierToProto(kAllTiers[i]));
+    group.set_display_name(std::string(TierName(kAllTiers[i])));
+    GroupToProto(summary.tiers[i], group);
+  }
+  for (std::size_t i = 0; i < kAllSegments.size(); ++i) {
+    v1::RfmGroup& group = *out.add_segments();
+    group.set_rfm_segment(SegmentToProto(kAllSegments[i]));
+    group.set_display_name(std::string(SegmentName(kAllSegments[i])));
+    GroupToProto(summary.segments[i], group);
+  }
+}
+
+void CustomerDetailToProto(const CustomerDetail& detail, v1::GetCustomerResponse& out) {
+  CustomerToProto(detail.customer, *out.mutable_customer());
+  out.set_as_of_date(FormatIsoDay(detail.as_of));
+  for (const BreakdownRow& row : detail.categories.rows) {
+    BreakdownRowToProto(row, *out.add_categories());
+  }
+}
+
 }  // namespace analytics::api

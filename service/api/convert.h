@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,6 +24,8 @@
 #include "query/query_engine.h"
 #include "reports/breakdown_report.h"
 #include "reports/customer_report.h"
+#include "reports/kpi_report.h"
+#include "reports/trend_report.h"
 #include "segmentation/rfm.h"
 
 namespace analytics::api {
@@ -85,5 +88,14 @@ v1::Tier TierToProto(Tier tier);
 v1::RfmSegment SegmentToProto(RfmSegment segment);
 void MeasuresToProto(const Measures& measures, v1::Measures& out);
 void CustomerToProto(const ScoredCustomer& customer, v1::Customer& out);
+
+// Replies of the read calls from the reports that answer them.
+void KpiReportToProto(const KpiReport& report, v1::GetKpisResponse& out);
+void BreakdownReportToProto(const BreakdownReport& report, Dimension dimension,
+                            v1::GetBreakdownResponse& out);
+void TrendToProto(Granularity granularity, const std::vector<TrendBucket>& buckets,
+                  v1::GetSalesTrendResponse& out);
+void RfmSummaryToProto(const RfmSummary& summary, v1::GetRfmSummaryResponse& out);
+void CustomerDetailToProto(const CustomerDetail& detail, v1::GetCustomerResponse& out);
 
 }  // namespace analytics::api

@@ -177,4 +177,36 @@ CustomerPage SelectCustomers(const ScoredCustomers& scored, const CustomerSelect
   return page;
 }
 
+absl::StatusOr<CustomerDetail> FindCustomer(QueryEngine& engine, const RfmQuery& query,
+                                            std::string_view customer_id) {
+  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, query);
+  if (!scored.ok()) return scored.status();
+  // The list is ordered by customer_id: binary search.
+  const ScoredCustomerList& customers = scored->customers;
+  std::size_t low = 0;
+  std::size_t high = customers.size();
+  while (low < high) {
+    const std::size_t middle = low + (high - low) / 2;
+    if (customers[middle].rfm.customer_id < customer_id) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  if (low == customers.size() || customers[low].rfm.customer_id != customer_id) {
+    return absl::NotFoundError(
+        absl::StrCat("customer \"", std::string(customer_id), "\" not found"));
+  }
+  CustomerDetail detail;
+  detail.customer = customers[low].Copy();
+  detail.as_of = *scored->as_of;
+  Filter own_lines = query.filter;
+  own_lines.customer_ids = {std::string(customer_id)};
+  absl::StatusOr<BreakdownReport> categories = BuildBreakdownReport(
+      engine, own_lines, {.dimension = Dimension::kCategory, .order_by = Measure::kRevenue});
+  if (!categories.ok()) return categories.status();
+  detail.categories = *std::move(categories);
+  return detail;
+}
+
 }  // namespace analytics

@@ -1,6 +1,6 @@
 // Customer-level RFM reports: scoring with tiers and segments, the per-tier
 // and per-segment summary, ordered and paginated customer lists, and single
-// customer lookup.
+// customer lookup (FindCustomer).
 //
 // RFM is computed as of a day D: the request's, or by default the latest
 // order date in the filtered data. Only lines on or before D count towards
@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "query/query_engine.h"
+#include "reports/breakdown_report.h"
 #include "segmentation/rfm.h"
 
 namespace analytics {
@@ -150,5 +151,18 @@ struct CustomerPage {
 
 // Filters, sorts (ties by customer_id ascending) and cuts one page.
 CustomerPage SelectCustomers(const ScoredCustomers& scored, const CustomerSelection& selection);
+
+// One customer as `query` scores it, with its own lines' revenue by
+// category.
+struct CustomerDetail {
+  ScoredCustomer customer;
+  Day as_of = 0;
+  BreakdownReport categories;  // by category, revenue descending
+};
+
+// The customer `customer_id` (not empty) under `query`; NotFound when no
+// line of the filtered data has it.
+absl::StatusOr<CustomerDetail> FindCustomer(QueryEngine& engine, const RfmQuery& query,
+                                            std::string_view customer_id);
 
 }  // namespace analytics

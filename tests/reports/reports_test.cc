@@ -182,6 +182,23 @@ TEST_F(ReportsTest, CustomerListsSortFilterAndPage) {
   EXPECT_EQ(bronze.customers[0].rfm.customer_id, "C3");  // 0 days before 43
 }
 
+// Sample data: C1 has lines L1 (Technology 100.10), L2 (Furniture 50.005)
+// and L4 (Office Supplies 0.0001); the latest order date is 2024-03-15.
+TEST_F(ReportsTest, FindCustomerScoresOneCustomerWithItsCategories) {
+  absl::StatusOr<CustomerDetail> detail = FindCustomer(*engine_, {}, "C1");
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_EQ(detail->customer.rfm.customer_id, "C1");
+  EXPECT_EQ(detail->customer.rfm.customer_name, "Annie");  // from the latest line
+  EXPECT_EQ(detail->as_of, *ParseIsoDay("2024-03-15"));
+  ASSERT_EQ(detail->categories.rows.size(), 3u);
+  EXPECT_EQ(detail->categories.rows[0].group.key, "Technology");
+  EXPECT_EQ(detail->categories.rows[1].group.key, "Furniture");
+  EXPECT_EQ(detail->categories.rows[2].group.key, "Office Supplies");
+
+  EXPECT_EQ(FindCustomer(*engine_, {}, "C9").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(FindCustomer(*engine_, {}, "C").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(ParseCustomerOrder, AcceptsFieldAndDirection) {
   EXPECT_EQ(*ParseCustomerOrder(""), (CustomerOrder{CustomerSortKey::kMonetary, true}));
   EXPECT_EQ(*ParseCustomerOrder("frequency desc"),
