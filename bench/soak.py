@@ -43,35 +43,23 @@ import threading
 import time
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import raw_h2  # noqa: E402  (the tests' raw HTTP/2 gRPC client)
+from descriptor_messages import load_messages  # noqa: E402
 
 SERVICE = "/customer_analytics.v1.AnalyticsService/"
 FAILING_KINDS = ("no_last", "cancel", "deadline", "oversized", "truncated", "compressed")
 
 
-def load_messages(proto_dir, work):
+def api_messages(proto_dir, work):
     """Message classes from a descriptor set protoc writes now (no generated code)."""
     out = os.path.join(work, "api.pb")
     subprocess.run(["protoc", "--include_imports", "--descriptor_set_out=" + out, "-I", proto_dir,
                     os.path.join(proto_dir, "customer_analytics/v1/analytics_service.proto")],
                    check=True)
-    file_set = descriptor_pb2.FileDescriptorSet()
-    with open(out, "rb") as f:
-        file_set.ParseFromString(f.read())
-    pool = descriptor_pool.DescriptorPool()
-    for proto in file_set.file:
-        pool.Add(proto)
-
-    def message(name):
-        descriptor = pool.FindMessageTypeByName("customer_analytics.v1." + name)
-        if hasattr(message_factory, "GetMessageClass"):
-            return message_factory.GetMessageClass(descriptor)
-        return message_factory.MessageFactory(pool).GetPrototype(descriptor)
-    return message
+    return load_messages(out)[0]
 
 
 class Server:
@@ -407,7 +395,7 @@ def main():
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="soak-")
-    message = load_messages(os.path.join(ROOT, "proto"), work)
+    message = api_messages(os.path.join(ROOT, "proto"), work)
     server = Server(args.server, os.path.join(work, "soak.db"))
     server.start()
     soak = Soak(args, message, server)

@@ -12,28 +12,12 @@ import os
 import sys
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from descriptor_messages import load_messages  # noqa: E402
 from server_process import ServerProcess  # noqa: E402
 
 SERVICE = "/customer_analytics.v1.AnalyticsService/"
-
-
-def load_messages(descriptor_set_path):
-    file_set = descriptor_pb2.FileDescriptorSet()
-    with open(descriptor_set_path, "rb") as f:
-        file_set.ParseFromString(f.read())
-    pool = descriptor_pool.DescriptorPool()
-    for proto in file_set.file:
-        pool.Add(proto)
-
-    def message(name):
-        descriptor = pool.FindMessageTypeByName(name)
-        if hasattr(message_factory, "GetMessageClass"):
-            return message_factory.GetMessageClass(descriptor)
-        return message_factory.MessageFactory(pool).GetPrototype(descriptor)
-    return message
 
 
 def details_of(error, message):
@@ -74,7 +58,7 @@ def expect_field_error(call, request, method, field, message):
 
 def main():
     server_binary, descriptor_set = sys.argv[1:3]
-    message = load_messages(descriptor_set)
+    message, _ = load_messages(descriptor_set)
 
     def rpc(channel, method, request_type, response_type):
         return channel.unary_unary(

@@ -26,28 +26,12 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory  # noqa: E402
 from raw_h2 import GRPC_STATUS, STATUS_NAME, RawGrpcConnection, grpc_frame  # noqa: E402
+from descriptor_messages import load_messages  # noqa: E402
 from server_process import ServerProcess  # noqa: E402
 
 MAX_MESSAGE = 16 * 1024 * 1024  # the server's default --max-receive-message-bytes
 IDLE_MS = 400
-
-
-def load_messages(descriptor_set_path):
-    file_set = descriptor_pb2.FileDescriptorSet()
-    with open(descriptor_set_path, "rb") as f:
-        file_set.ParseFromString(f.read())
-    pool = descriptor_pool.DescriptorPool()
-    for proto in file_set.file:
-        pool.Add(proto)
-
-    def message(name):
-        descriptor = pool.FindMessageTypeByName("customer_analytics.v1." + name)
-        if hasattr(message_factory, "GetMessageClass"):
-            return message_factory.GetMessageClass(descriptor)
-        return message_factory.MessageFactory(pool).GetPrototype(descriptor)
-    return message
 
 
 class Modes:
@@ -274,7 +258,7 @@ def legacy_cases(check, modes):
 
 def main():
     server_binary, descriptor_set = sys.argv[1:3]
-    modes = Modes(load_messages(descriptor_set))
+    modes = Modes(load_messages(descriptor_set)[0])
     failures = []
     # Settings through the environment, so an older server (without these
     # flags) still starts and shows what it does.

@@ -9,28 +9,14 @@ other's token ("page_token: does not belong to this request").
 Usage: page_token_clients_test.py SERVER_BINARY CLI_BINARY DESCRIPTOR_SET
 """
 import json
+import os
 import subprocess
 import sys
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-
-def load_messages(descriptor_set_path):
-    file_set = descriptor_pb2.FileDescriptorSet()
-    with open(descriptor_set_path, "rb") as f:
-        file_set.ParseFromString(f.read())
-    pool = descriptor_pool.DescriptorPool()
-    for proto in file_set.file:
-        pool.Add(proto)
-    factory = None if hasattr(message_factory, "GetMessageClass") \
-        else message_factory.MessageFactory(pool)
-
-    def message(name):
-        descriptor = pool.FindMessageTypeByName("customer_analytics.v1." + name)
-        return message_factory.GetMessageClass(descriptor) if factory is None \
-            else factory.GetPrototype(descriptor)
-    return message, pool
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from descriptor_messages import load_messages  # noqa: E402
 
 
 def main():
