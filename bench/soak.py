@@ -421,13 +421,17 @@ def main():
     failed = sum(1 for w in writes if w["expect"] == "absent")
     unknown = sum(1 for w in writes if w["expect"] == "all_or_nothing")
     problems = violations + soak.errors + soak.read_failures
-    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+    # The tree the binary was presumably built from: a dirty tree or a
+    # binary older than the last commit makes the line say so.
+    commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
                             capture_output=True, text=True).stdout.strip()
+    built = datetime.datetime.utcfromtimestamp(os.path.getmtime(args.server))
     lines = [
         f"# Soak run {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC",
         "",
         f"- machine: {machine()}",
-        f"- commit: {commit}; `make soak` (bench/soak.py), {elapsed:.0f} s",
+        f"- tree: {commit}; server binary built {built:%Y-%m-%d %H:%M} UTC; "
+        f"`make soak` (bench/soak.py), {elapsed:.0f} s",
         f"- writes: {len(soak.ledger.writes)} — acknowledged {acknowledged}, failed as they "
         f"must {failed}, outcome unknown to the client {unknown}",
         f"- acknowledged writes lost: {sum('missing' in v or 'partial' in v for v in violations)}; "
