@@ -2,11 +2,13 @@
 """Page tokens are portable between clients (issue 12): a token printed by
 analytics-cli (C++; it sends empty filter and rfm messages) works in a Python
 grpcio client that sends the same query spelled its own way (no sub-messages,
-order_by in capitals), and a token from the Python client works in the CLI.
+order_by in capitals) and in buf curl (JSON through server reflection, no
+order_by at all), and tokens from those two work in the CLI.
 Before the fingerprint was taken over the normalized query, each refused the
 other's token ("page_token: does not belong to this request").
 
-Usage: page_token_clients_test.py SERVER_BINARY CLI_BINARY DESCRIPTOR_SET
+Usage: page_token_clients_test.py SERVER_BINARY CLI_BINARY DESCRIPTOR_SET TOOLS_DIR
+(TOOLS_DIR: where npm installs @bufbuild/buf, as the reflection test does)
 """
 import json
 import os
@@ -20,7 +22,12 @@ from descriptor_messages import load_messages  # noqa: E402
 
 
 def main():
-    server_binary, cli_binary, descriptor_set = sys.argv[1:4]
+    server_binary, cli_binary, descriptor_set, tools_dir = sys.argv[1:5]
+    buf_binary = os.path.join(tools_dir, "node_modules", ".bin", "buf")
+    if not os.access(buf_binary, os.X_OK):
+        os.makedirs(tools_dir, exist_ok=True)
+        subprocess.run(["npm", "install", "--prefix", tools_dir, "--no-audit", "--no-fund",
+                        "--loglevel=error", "@bufbuild/buf@1"], check=True, stdout=sys.stderr)
     message, pool = load_messages(descriptor_set)
     ListCustomersRequest = message("ListCustomersRequest")
     ListCustomersResponse = message("ListCustomersResponse")
@@ -51,6 +58,18 @@ def main():
                 tier=gold, order_by="MONETARY DESC", page_size=page_size, page_token=token),
                 timeout=30)
 
+        def buf(page_size, token=""):
+            body = {"tier": "TIER_GOLD", "pageSize": page_size}
+            if token:
+                body["pageToken"] = token
+            done = subprocess.run(
+                [buf_binary, "curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d",
+                 json.dumps(body),
+                 f"http://{address}/customer_analytics.v1.AnalyticsService/ListCustomers"],
+                capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"buf curl: {done.stdout} {done.stderr}"
+            return json.loads(done.stdout)
+
         everyone = [c["customerId"] for c in cli("--tier", "gold", "--limit", "20")["customers"]]
         assert len(everyone) > 7, everyone
 
@@ -72,6 +91,18 @@ def main():
         got = [c["customerId"] for c in continued["customers"]]
         assert got == everyone[2:6], (got, everyone)
 
+        # CLI -> buf curl
+        token = cli("--tier", "gold", "--limit", "3")["nextPageToken"]
+        got = [c["customerId"] for c in buf(4, token)["customers"]]
+        assert got == everyone[3:7], ("buf curl with the CLI's token", got, everyone)
+
+        # buf curl -> CLI
+        token = buf(6)["nextPageToken"]
+        assert token
+        got = [c["customerId"] for c in cli("--tier", "gold", "--limit", "2", "--page-token",
+                                            token)["customers"]]
+        assert got == everyone[6:8], ("the CLI with buf curl's token", got, everyone)
+
         # Another query is still refused.
         try:
             list_customers(ListCustomersRequest(tier=gold, order_by="frequency desc",
@@ -80,7 +111,7 @@ def main():
         except grpc.RpcError as error:
             assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error
             assert error.details().startswith("page_token: "), error.details()
-        print("page tokens: CLI -> Python and Python -> CLI")
+        print("page tokens: CLI -> Python, Python -> CLI, CLI -> buf curl, buf curl -> CLI")
         return 0
     finally:
         server.terminate()
