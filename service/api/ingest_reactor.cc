@@ -6,6 +6,7 @@
 #include "api/call_guard.h"
 #include "api/convert.h"
 #include "api/ingest_decoder.h"
+#include "api/write_counts.h"
 #include "common/rejected_line.h"
 
 namespace analytics::api {
