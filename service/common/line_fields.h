@@ -159,17 +159,23 @@ inline constexpr std::array<LineField, kLineTextCount> kLineTexts = [] {
   }
   return out;
 }();
-inline constexpr std::array<std::string OrderLine::*, kLineTextCount> kOrderLineTexts = [] {
-  std::array<std::string OrderLine::*, kLineTextCount> out{};
-  for (std::size_t i = 0; i < kLineTextCount; ++i) out[i] = SpecOf(kLineTexts[i]).text;
+namespace line_fields_internal {
+
+// The text fields' `member` (a member pointer into one form of a line), in
+// kLineTexts order.
+template <typename Member>
+constexpr std::array<Member, kLineTextCount> TextMembers(Member LineFieldSpec::*member) {
+  std::array<Member, kLineTextCount> out{};
+  for (std::size_t i = 0; i < kLineTextCount; ++i) out[i] = SpecOf(kLineTexts[i]).*member;
   return out;
-}();
+}
+
+}  // namespace line_fields_internal
+
+inline constexpr std::array<std::string OrderLine::*, kLineTextCount> kOrderLineTexts =
+    line_fields_internal::TextMembers(&LineFieldSpec::text);
 inline constexpr std::array<std::string_view OrderLineView::*, kLineTextCount> kOrderLineViewTexts =
-    [] {
-      std::array<std::string_view OrderLineView::*, kLineTextCount> out{};
-      for (std::size_t i = 0; i < kLineTextCount; ++i) out[i] = SpecOf(kLineTexts[i]).view_text;
-      return out;
-    }();
+    line_fields_internal::TextMembers(&LineFieldSpec::view_text);
 
 // The place of a text field in kLineTexts (and the other text arrays);
 // -1 for a field that is not a text.

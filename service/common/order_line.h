@@ -16,59 +16,41 @@
 
 namespace analytics {
 
-struct OrderLine {
+// The fields of an order line (common/line_fields.h lists them for code
+// that iterates them), with texts of type Text: an OrderLine owns its texts,
+// an OrderLineView points into someone else's bytes (a LineBatch, a protobuf
+// message, an import spool record) and is valid only as long as those.
+template <typename Text>
+struct BasicOrderLine {
   // Unique key of the line in the store; writing a line with an existing key
   // replaces it (upsert).
-  std::string line_key;
-  std::string order_id;
+  Text line_key;
+  Text order_id;
   Day order_date = 0;
   std::optional<Day> ship_date;
-  std::string ship_mode;
-  std::string customer_id;
-  std::string customer_name;
-  std::string segment;
-  std::string country;
-  std::string region;
-  std::string state;
-  std::string city;
-  std::string postal_code;
-  std::string product_id;
-  std::string category;
-  std::string sub_category;
-  std::string product_name;
+  Text ship_mode;
+  Text customer_id;
+  Text customer_name;
+  Text segment;
+  Text country;
+  Text region;
+  Text state;
+  Text city;
+  Text postal_code;
+  Text product_id;
+  Text category;
+  Text sub_category;
+  Text product_name;
   Micros sales = 0;
   std::int64_t quantity = 0;
   Micros discount = 0;  // a fraction: 200'000 micros = 20 %
   Micros profit = 0;
 
-  friend bool operator==(const OrderLine&, const OrderLine&) = default;
+  friend bool operator==(const BasicOrderLine&, const BasicOrderLine&) = default;
 };
 
-// An order line whose texts point into someone else's bytes (a LineBatch,
-// a protobuf message, an import spool record): valid only as long as those.
-struct OrderLineView {
-  std::string_view line_key;
-  std::string_view order_id;
-  Day order_date = 0;
-  std::optional<Day> ship_date;
-  std::string_view ship_mode;
-  std::string_view customer_id;
-  std::string_view customer_name;
-  std::string_view segment;
-  std::string_view country;
-  std::string_view region;
-  std::string_view state;
-  std::string_view city;
-  std::string_view postal_code;
-  std::string_view product_id;
-  std::string_view category;
-  std::string_view sub_category;
-  std::string_view product_name;
-  Micros sales = 0;
-  std::int64_t quantity = 0;
-  Micros discount = 0;
-  Micros profit = 0;
-};
+using OrderLine = BasicOrderLine<std::string>;
+using OrderLineView = BasicOrderLine<std::string_view>;
 
 class LineBatch;  // common/line_batch.h
 
