@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/line_key.h"
 #include "common/line_validation.h"
 #include "import/text_encoding.h"
 
@@ -490,6 +491,96 @@ void CustomerDetailToProto(const CustomerDetail& detail, v1::GetCustomerResponse
   for (const BreakdownRow& row : detail.categories.rows) {
     BreakdownRowToProto(row, *out.add_categories());
   }
+}
+
+absl::StatusOr<CsvImportOptions> ImportOptionsFromProto(const v1::ImportCsvOptions& proto) {
+  CsvImportOptions options;
+  switch (proto.date_order()) {
+    case v1::DATE_ORDER_UNSPECIFIED:
+      options.date_order = DateOrder::kAuto;
+      break;
+    case v1::DATE_ORDER_DMY:
+      options.date_order = DateOrder::kDmy;
+      break;
+    case v1::DATE_ORDER_MDY:
+      options.date_order = DateOrder::kMdy;
+      break;
+    case v1::DATE_ORDER_YMD:
+      options.date_order = DateOrder::kYmd;
+      break;
+    default:
+      return absl::InvalidArgumentError("options.date_order: unknown value");
+  }
+  switch (proto.encoding()) {
+    case v1::ENCODING_UNSPECIFIED:
+      options.encoding = TextEncoding::kAuto;
+      break;
+    case v1::ENCODING_UTF8:
+      options.encoding = TextEncoding::kUtf8;
+      break;
+    case v1::ENCODING_LATIN1:
+      options.encoding = TextEncoding::kLatin1;
+      break;
+    case v1::ENCODING_WINDOWS_1252:
+      options.encoding = TextEncoding::kWindows1252;
+      break;
+    case v1::ENCODING_MAC_ROMAN:
+      options.encoding = TextEncoding::kMacRoman;
+      break;
+    default:
+      return absl::InvalidArgumentError("options.encoding: unknown value");
+  }
+  options.skip_invalid = proto.skip_invalid();
+  if (absl::Status s = CheckSource(proto.source()); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("options.source: ", s.message()));
+  }
+  options.source = proto.source();
+  return options;
+}
+
+v1::DateOrder DateOrderToProto(DateOrder order) {
+  switch (order) {
+    case DateOrder::kDmy:
+      return v1::DATE_ORDER_DMY;
+    case DateOrder::kMdy:
+      return v1::DATE_ORDER_MDY;
+    case DateOrder::kYmd:
+      return v1::DATE_ORDER_YMD;
+    case DateOrder::kAuto:
+      break;
+  }
+  return v1::DATE_ORDER_UNSPECIFIED;
+}
+
+v1::Encoding EncodingToProto(TextEncoding encoding) {
+  switch (encoding) {
+    case TextEncoding::kUtf8:
+      return v1::ENCODING_UTF8;
+    case TextEncoding::kLatin1:
+      return v1::ENCODING_LATIN1;
+    case TextEncoding::kWindows1252:
+      return v1::ENCODING_WINDOWS_1252;
+    case TextEncoding::kMacRoman:
+      return v1::ENCODING_MAC_ROMAN;
+    case TextEncoding::kAuto:
+      break;
+  }
+  return v1::ENCODING_UNSPECIFIED;
+}
+
+void ImportSummaryToProto(const CsvImportSummary& summary, v1::ImportCsvResponse& out) {
+  out.set_lines_read(summary.lines_read);
+  out.set_accepted(summary.accepted);
+  out.set_rejected(summary.rejected);
+  for (const RejectedLine& line : summary.rejected_lines) {
+    v1::RejectedLine& rejected = *out.add_rejected_lines();
+    rejected.set_line_number(line.line_number);
+    rejected.set_field(line.field);
+    rejected.set_reason(line.reason);
+  }
+  for (const std::string& column : summary.unknown_columns) out.add_unknown_columns(column);
+  out.set_encoding(EncodingToProto(summary.encoding));
+  out.set_date_order(DateOrderToProto(summary.date_order));
 }
 
 }  // namespace analytics::api

@@ -21,6 +21,7 @@
 #include "common/line_key.h"
 #include "common/order_line.h"
 #include "customer_analytics/v1/analytics_service.pb.h"
+#include "import/csv_import.h"
 #include "query/query_engine.h"
 #include "reports/breakdown_report.h"
 #include "reports/customer_report.h"
@@ -97,5 +98,12 @@ void TrendToProto(Granularity granularity, const std::vector<TrendBucket>& bucke
                   v1::GetSalesTrendResponse& out);
 void RfmSummaryToProto(const RfmSummary& summary, v1::GetRfmSummaryResponse& out);
 void CustomerDetailToProto(const CustomerDetail& detail, v1::GetCustomerResponse& out);
+
+// ImportCsv: the options of its first message ("options.<field>: ..."
+// errors), and the summary part of its reply.
+absl::StatusOr<CsvImportOptions> ImportOptionsFromProto(const v1::ImportCsvOptions& proto);
+v1::DateOrder DateOrderToProto(DateOrder order);
+v1::Encoding EncodingToProto(TextEncoding encoding);
+void ImportSummaryToProto(const CsvImportSummary& summary, v1::ImportCsvResponse& out);
 
 }  // namespace analytics::api

@@ -4,89 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/call_guard.h"
+#include "api/convert.h"
 #include "api/write_counts.h"
 #include "common/line_key.h"
 
 namespace analytics::api {
-namespace {
-
-absl::StatusOr<CsvImportOptions> OptionsFromProto(const v1::ImportCsvOptions& proto) {
-  CsvImportOptions options;
-  switch (proto.date_order()) {
-    case v1::DATE_ORDER_UNSPECIFIED:
-      options.date_order = DateOrder::kAuto;
-      break;
-    case v1::DATE_ORDER_DMY:
-      options.date_order = DateOrder::kDmy;
-      break;
-    case v1::DATE_ORDER_MDY:
-      options.date_order = DateOrder::kMdy;
-      break;
-    case v1::DATE_ORDER_YMD:
-      options.date_order = DateOrder::kYmd;
-      break;
-    default:
-      return absl::InvalidArgumentError("options.date_order: unknown value");
-  }
-  switch (proto.encoding()) {
-    case v1::ENCODING_UNSPECIFIED:
-      options.encoding = TextEncoding::kAuto;
-      break;
-    case v1::ENCODING_UTF8:
-      options.encoding = TextEncoding::kUtf8;
-      break;
-    case v1::ENCODING_LATIN1:
-      options.encoding = TextEncoding::kLatin1;
-      break;
-    case v1::ENCODING_WINDOWS_1252:
-      options.encoding = TextEncoding::kWindows1252;
-      break;
-    case v1::ENCODING_MAC_ROMAN:
-      options.encoding = TextEncoding::kMacRoman;
-      break;
-    default:
-      return absl::InvalidArgumentError("options.encoding: unknown value");
-  }
-  options.skip_invalid = proto.skip_invalid();
-  if (absl::Status s = CheckSource(proto.source()); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("options.source: ", s.message()));
-  }
-  options.source = proto.source();
-  return options;
-}
-
-v1::DateOrder DateOrderToProto(DateOrder order) {
-  switch (order) {
-    case DateOrder::kDmy:
-      return v1::DATE_ORDER_DMY;
-    case DateOrder::kMdy:
-      return v1::DATE_ORDER_MDY;
-    case DateOrder::kYmd:
-      return v1::DATE_ORDER_YMD;
-    case DateOrder::kAuto:
-      break;
-  }
-  return v1::DATE_ORDER_UNSPECIFIED;
-}
-
-v1::Encoding EncodingToProto(TextEncoding encoding) {
-  switch (encoding) {
-    case TextEncoding::kUtf8:
-      return v1::ENCODING_UTF8;
-    case TextEncoding::kLatin1:
-      return v1::ENCODING_LATIN1;
-    case TextEncoding::kWindows1252:
-      return v1::ENCODING_WINDOWS_1252;
-    case TextEncoding::kMacRoman:
-      return v1::ENCODING_MAC_ROMAN;
-    case TextEncoding::kAuto:
-      break;
-  }
-  return v1::ENCODING_UNSPECIFIED;
-}
-
-}  // namespace
-
 ImportReactor::ImportReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
                              OrderStore& store, RpcObserver& observer,
                              const WriteStreamOptions& options, WriteGate* gate,
@@ -158,7 +80,7 @@ void ImportReactor::WriteStreamed() {
   }
   if (summary && !commit) {
     // Rolled back on purpose: the reply says what to fix.
-    SetSummary(*summary);
+    ImportSummaryToProto(*summary, response_);
     observer().OnLinesWritten(0, summary->rejected);
     Complete(absl::OkStatus(), &response_);
     return;
@@ -171,7 +93,7 @@ void ImportReactor::WriteStreamed() {
     Complete(absl::InternalError("the import ended without a summary"));
     return;
   }
-  SetSummary(*summary);
+  ImportSummaryToProto(*summary, response_);
   SetWriteCounts(*written, response_);
   response_.set_committed(true);
   observer().OnLinesWritten(summary->accepted, summary->rejected);
@@ -189,7 +111,7 @@ absl::Status ImportReactor::TakeMessage(std::string_view bytes, bool& last) {
     if (!first_message_) {
       return absl::InvalidArgumentError("options: allowed only in the first message");
     }
-    absl::StatusOr<CsvImportOptions> options = OptionsFromProto(request_.options());
+    absl::StatusOr<CsvImportOptions> options = ImportOptionsFromProto(request_.options());
     if (!options.ok()) return options.status();
     dry_run_ = request_.options().dry_run();
     skip_invalid_ = options->skip_invalid;
@@ -212,26 +134,11 @@ absl::Status ImportReactor::TakeMessage(std::string_view bytes, bool& last) {
   return absl::OkStatus();
 }
 
-void ImportReactor::SetSummary(const CsvImportSummary& summary) {
-  response_.set_lines_read(summary.lines_read);
-  response_.set_accepted(summary.accepted);
-  response_.set_rejected(summary.rejected);
-  for (const RejectedLine& line : summary.rejected_lines) {
-    v1::RejectedLine& out = *response_.add_rejected_lines();
-    out.set_line_number(line.line_number);
-    out.set_field(line.field);
-    out.set_reason(line.reason);
-  }
-  for (const std::string& column : summary.unknown_columns) response_.add_unknown_columns(column);
-  response_.set_encoding(EncodingToProto(summary.encoding));
-  response_.set_date_order(DateOrderToProto(summary.date_order));
-}
-
 absl::Status ImportReactor::FinishImport() {
   if (import_ == nullptr) import_ = std::make_unique<CsvImport>(CsvImportOptions{});
   absl::StatusOr<CsvImportSummary> summary = import_->Finish();
   if (!summary.ok()) return summary.status();
-  SetSummary(*summary);
+  ImportSummaryToProto(*summary, response_);
 
   std::unique_ptr<LineSource> lines = import_->AcceptedLines();
   if (dry_run_) {

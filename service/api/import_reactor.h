@@ -54,7 +54,6 @@ class ImportReactor final : public WriteStreamReactor {
   void OnEnd() override;
   void OnFail(const absl::Status& status) override;
   absl::Status FinishImport();
-  void SetSummary(const CsvImportSummary& summary);
   void WriteStreamed();
 
   v1::ImportCsvResponse response_;
