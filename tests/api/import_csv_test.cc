@@ -438,6 +438,26 @@ TEST_P(KeySourceTest, ASecondFileWithTheSameRowIdsIsFlaggedByDryRunAndByTheImpor
   EXPECT_EQ(Orders(), 5) << "file B replaced file A's lines";
 }
 
+TEST_P(KeySourceTest, AStreamedImportReportsReassignedLinesToo) {
+  // Encoding and date order given: the lines go to the store while the file
+  // arrives (import_reactor.h), a path of its own.
+  v1::ImportCsvOptions streamed;
+  streamed.set_encoding(v1::ENCODING_UTF8);
+  streamed.set_date_order(v1::DATE_ORDER_YMD);
+  v1::ImportCsvResponse response;
+  ASSERT_TRUE(Import(RowIdFile("A", 5), streamed, &response).ok());
+  ASSERT_TRUE(Import(RowIdFile("B", 5), streamed, &response).ok());
+  EXPECT_TRUE(response.committed());
+  EXPECT_EQ(response.reassigned(), 5);
+  ASSERT_EQ(response.reassigned_lines_size(), 5);
+  EXPECT_EQ(response.reassigned_lines(0).previous_customer_id(), "A-C1");
+  EXPECT_EQ(response.reassigned_lines(0).customer_id(), "B-C1");
+  streamed.set_source("b");
+  ASSERT_TRUE(Import(RowIdFile("B", 5), streamed, &response).ok());
+  EXPECT_EQ(response.inserted(), 5);
+  EXPECT_EQ(response.reassigned(), 0);
+}
+
 TEST_P(KeySourceTest, ReimportingTheSameFileOrACorrectionIsNotAReassignment) {
   v1::ImportCsvResponse response;
   ASSERT_TRUE(Import(RowIdFile("A", 5), {}, &response).ok());

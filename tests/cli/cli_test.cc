@@ -424,6 +424,22 @@ TEST(CliKeySourceTest, CollidingRowIdsAreFlaggedAndSourcesKeepFilesApart) {
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &kpis).ok()) << result.out;
   // 15 lines of 10 each: B's five unsourced, then A's and B's under their sources.
   EXPECT_EQ(kpis.current().revenue_micros(), 150'000'000);
+
+  // ingest --source: line id "1" of stream "feed" is not Row ID 1, and a
+  // second stream with other ids under the same source is flagged.
+  const auto ingest = [&](const std::string& order) {
+    std::vector<std::string> args = {CliBinary(), "--server", server.address(),
+                                     "ingest",    "--source", "feed"};
+    return RunCommand(args, {},
+                      "{\"lineId\":\"1\",\"orderId\":\"" + order +
+                          "\",\"orderDate\":\"2024-05-01\",\"customerId\":\"F-C\",\"sales\":1}\n");
+  };
+  result = ingest("F-1");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(ParseCount(TableRow(result.out, "Inserted").at(0)), 1);
+  result = ingest("F-2");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("key feed:1: order F-1 -> F-2"));
   std::remove(a.c_str());
   std::remove(b.c_str());
 }
