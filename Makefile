@@ -14,6 +14,7 @@ FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
 
 .PHONY: all deps build run test check test-sanitize fuzz bench soak format clean
+.PHONY: image image-test image-push image-digest
 
 all: build
 
@@ -73,6 +74,38 @@ bench: build
 SOAK_SECONDS ?= 600
 soak: build
 	bench/soak.py $(BUILD_DIR)/service/server/analytics-server --seconds $(SOAK_SECONDS)
+
+# The container image, built with buildah from deploy/Dockerfile (no Docker
+# engine or registry needed; scripts/image-base.sh makes the Debian bases from
+# Debian packages when they are not in local storage). build-image/ gets the
+# image's digest, an OCI layout (oci/), the SBOM (sbom.tsv) and summary.md
+# (also copied to bench/results/image-<date>.md); over IMAGE_MAX_MB fails.
+VERSION := $(shell grep -m1 -oE 'customer_analytics VERSION [0-9.]+' CMakeLists.txt | cut -d' ' -f3)
+IMAGE ?= localhost/customer-analytics:$(VERSION)
+IMAGE_DIR ?= build-image
+IMAGE_MAX_MB ?= 120
+# Where releases are pushed; the production overlay is pinned to it by digest.
+IMAGE_REPO ?= ghcr.io/example/customer-analytics
+IMAGE_OVERLAY ?= deploy/k8s/overlays/production
+
+image:
+	@scripts/install-image-deps.sh
+	IMAGE_MAX_MB=$(IMAGE_MAX_MB) scripts/image-build.sh $(IMAGE) $(IMAGE_DIR)
+
+# The image run as the dev overlay's pod: uid 10001, only the volumes
+# writable, probes, the demo-data Job, a CLI query, SIGTERM drain.
+image-test: image
+	/usr/bin/python3 tests/deploy/image_run_test.py --image $(IMAGE) --overlay deploy/k8s/overlays/dev
+
+# Pushes the tested image; the registry's digest replaces $(IMAGE_DIR)/digest.
+image-push:
+	buildah push --digestfile $(IMAGE_DIR)/digest $(IMAGE) docker://$(IMAGE_REPO):$(VERSION)
+
+# Pins IMAGE_OVERLAY's image to $(IMAGE_REPO):$(VERSION)@<the digest of the
+# last image-build or image-push>, so the cluster runs what was tested.
+image-digest:
+	@test -s $(IMAGE_DIR)/digest || { echo "no $(IMAGE_DIR)/digest: run make image (and image-push)" >&2; exit 1; }
+	/usr/bin/python3 scripts/image-pin-digest.py $(IMAGE_OVERLAY) $(IMAGE_REPO) $(VERSION) $$(cat $(IMAGE_DIR)/digest)
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

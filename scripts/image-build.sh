@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Builds deploy/Dockerfile with buildah (no Docker engine or registry needed)
+# and writes what is known about the result under OUT (default build-image/):
+#   image-id, image-ref     the local image
+#   digest                  manifest digest of the image as an OCI layout
+#                           (oci/, what a push sends); `make image-digest` pins it
+#   sbom.tsv                every Debian package of the runtime stage with its
+#                           version (dpkg-query on the image's own database),
+#                           plus the project's binaries with their sha256
+#   summary.md              size, labels, SBOM summary, timings; also copied to
+#                           bench/results/image-<date>.md
+# Fails when the image is larger than IMAGE_MAX_MB (default 120).
+#
+# Usage: scripts/image-build.sh IMAGE_REF [OUT]
+set -euo pipefail
+
+ref=${1:?usage: image-build.sh IMAGE_REF [OUT]}
+out=${2:-build-image}
+max_mb=${IMAGE_MAX_MB:-120}
+cd "$(dirname "$0")/.."
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+version=$(sed -n 's/^project([a-z_]* VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  sha=$(git rev-parse --short=12 HEAD)
+  git diff --quiet HEAD -- . ':!build*' 2>/dev/null || sha="$sha-dirty"
+else
+  sha=unknown
+fi
+
+start=$(date +%s)
+scripts/image-base.sh
+base_done=$(date +%s)
+
+echo "buildah bud -f deploy/Dockerfile -t $ref (version $version, revision $sha)"
+buildah bud --isolation chroot --pull=never --layers \
+  --ignorefile deploy/Dockerfile.dockerignore \
+  --build-arg GIT_SHA="$sha" --build-arg VERSION="$version" \
+  --iidfile "$out/image-id" -f deploy/Dockerfile -t "$ref" . >"$out/build.log" 2>&1 || {
+  tail -40 "$out/build.log" >&2
+  echo "image build failed; full log: $out/build.log" >&2
+  exit 1
+}
+build_done=$(date +%s)
+echo "$ref" >"$out/image-ref"
+
+# The image as an OCI layout: its manifest digest is the one a registry keeps
+# for a push of the same layers, and the layout is a file a CI job can keep.
+rm -rf "$out/oci"
+buildah push --quiet --digestfile "$out/digest" "$ref" "oci:$out/oci:$version" >/dev/null
+compressed=$(du -sb "$out/oci/blobs" | cut -f1)
+
+ctr=$(buildah from --pull=never "$ref")
+base=$(buildah from --pull=never "docker.io/library/debian:bookworm-slim")
+trap 'buildah rm "$ctr" "$base" >/dev/null 2>&1 || true' EXIT
+mnt=$(buildah mount "$ctr")
+# The packages the runtime stage adds to its base: the libraries ldd asks for
+# (tests/deploy/dockerfile_test.py), their dependencies, and the sqlite3 shell.
+added=$(comm -13 \
+  <(dpkg-query --admindir="$(buildah mount "$base")/var/lib/dpkg" -W -f='${Package}\n' | sort) \
+  <(dpkg-query --admindir="$mnt/var/lib/dpkg" -W -f='${Package}\n' | sort) | tr '\n' ' ')
+uncompressed=$(du -sb --exclude=proc --exclude=sys "$mnt" | cut -f1)
+{
+  printf 'package\tversion\tarchitecture\tinstalled-size-kib\tsource\n'
+  dpkg-query --admindir="$mnt/var/lib/dpkg" -W \
+    -f='${Package}\t${Version}\t${Architecture}\t${Installed-Size}\t${source:Package}\n' | sort
+  for f in "$mnt"/usr/local/bin/*; do
+    printf '%s\t%s\t%s\t%s\t%s\n' "$(basename "$f")" "$version+$sha" "$(dpkg --print-architecture)" \
+      "$(( ($(stat -c %s "$f") + 1023) / 1024 ))" "sha256:$(sha256sum "$f" | cut -d' ' -f1)"
+  done
+} >"$out/sbom.tsv"
+binaries=("$mnt"/usr/local/bin/*)
+debian_packages=$(($(wc -l <"$out/sbom.tsv") - 1 - ${#binaries[@]}))
+
+config=$(buildah inspect --type image "$ref" | jq .OCIv1.config)
+labels=$(jq -r '.Labels | to_entries[] | select(.key | startswith("org.opencontainers"))
+  | "\(.key)=\(.value)"' <<<"$config")
+entrypoint=$(jq -c .Entrypoint <<<"$config")
+user=$(jq -r .User <<<"$config")
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000000 }'; }
+date_utc=$(date -u +%Y-%m-%d)
+
+{
+  echo "# Image $ref ($date_utc)"
+  echo
+  echo "Built by \`make image\` (scripts/image-build.sh) on $(uname -m), $(nproc) cores, buildah $(buildah version --json | jq -r .version)."
+  echo
+  echo "| what | value |"
+  echo "| --- | --- |"
+  echo "| image | \`$ref\`, id \`$(cut -c1-19 "$out/image-id")\` |"
+  echo "| digest (OCI manifest) | \`$(cat "$out/digest")\` |"
+  echo "| size, uncompressed (files of the root filesystem) | $(mb "$uncompressed") MB (limit $max_mb MB) |"
+  echo "| size, compressed layers (what a pull transfers) | $(mb "$compressed") MB |"
+  echo "| entrypoint, user | \`$entrypoint\`, \`$user\` |"
+  echo "| runtime packages (SBOM: sbom.tsv) | $debian_packages Debian packages + ${binaries[*]##*/} |"
+  echo "| time: base images | $((base_done - start)) s |"
+  echo "| time: buildah bud | $((build_done - base_done)) s |"
+  echo
+  echo "Packages added to debian:bookworm-slim: $added"
+  echo
+  echo "Labels:"
+  echo
+  echo '```'
+  echo "$labels"
+  echo '```'
+  echo
+  echo "Largest packages (installed size):"
+  echo
+  echo '```'
+  tail -n +2 "$out/sbom.tsv" | sort -t$'\t' -k4,4nr | head -12 | awk -F'\t' '{ printf "%-24s %-28s %6d KiB\n", $1, $2, $4 }'
+  echo '```'
+} >"$out/summary.md"
+mkdir -p bench/results
+cp "$out/summary.md" "bench/results/image-$date_utc.md"
+cat "$out/summary.md"
+
+if ((uncompressed > max_mb * 1000000)); then
+  echo "FAIL image is $(mb "$uncompressed") MB, over the $max_mb MB limit (IMAGE_MAX_MB)" >&2
+  exit 1
+fi
