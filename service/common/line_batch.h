@@ -1,13 +1,12 @@
 // A batch of order lines as one compact byte string: the form lines travel
 // in on the bulk write path.
 //
-// A million-line write used to copy each line's fifteen strings four times
-// (protobuf message -> OrderLine -> the queue's swap -> the write log's
-// encoding -> the engine's swap), and the copies and swaps were a third of
-// the write's CPU. Now the gRPC layer encodes each message's valid lines
-// once into LineBatches; the writer stores each batch as it is (the store's
-// write log, order_store.h) and hands it to the engine, which reads the
-// lines in place through OrderLineView, without copying a string.
+// Copying each line's strings from stage to stage (protobuf message, queue,
+// write log, engine) would cost a bulk write a large share of its CPU, so
+// the gRPC layer encodes each message's valid lines once into LineBatches;
+// the writer stores each batch as it is (the store's write log,
+// order_store.h) and hands it to the engine, which reads the lines in place
+// through OrderLineView, without copying a string.
 //
 // The format is versioned by its first byte. Version 2, written now: per
 // line, the fifteen texts in OrderLine's order, each as a varint 0 ("the
@@ -38,8 +37,8 @@ namespace analytics {
 
 // The size bulk producers cut their batches at. A logged batch is folded
 // into rows in one transaction, during which a small write waits: at 1,024
-// lines that wait is a few milliseconds (at 4,096 a one-line write waited
-// ~11 ms while a million-line log was folding).
+// lines that wait stays at a few milliseconds; larger batches make a small
+// write wait for a longer fold.
 inline constexpr std::int64_t kLinesPerBatch = 1024;
 
 OrderLineView ViewOf(const OrderLine& line);

@@ -228,9 +228,7 @@ int main(int argc, char** argv) {
   // thread away from the next call on another, so every large answer (a
   // 100,000-customer RFM list is ~20 MB) is faulted in afresh — about
   // 20 us a page on a virtual machine — and RSS grows by the sum of the
-  // arenas. Measured with make bench: RSS after the latency run 304 -> 263
-  // MiB, RFM right after a write ~100 -> ~20 ms, GetKpis throughput at 64
-  // streams unchanged within noise.
+  // arenas. One arena costs no measurable throughput (bench/results/).
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr && std::getenv("GLIBC_TUNABLES") == nullptr) {
     mallopt(M_ARENA_MAX, 1);
   }

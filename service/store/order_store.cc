@@ -102,7 +102,7 @@ absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& 
   const bool in_memory = path.empty() || path == ":memory:";
   // Only a new, empty file takes a page size (WAL fixes it afterwards):
   // 16 KiB pages hold ~60 lines each instead of ~15, so a bulk write splits
-  // and writes far fewer B-tree pages (~20 % less CPU per line here).
+  // and writes far fewer B-tree pages.
   // The page cache (64 MiB) holds the line-key index of a few million lines,
   // which every upsert probes; SQLite's default of 2 MiB made a
   // million-line write re-read index pages from the OS cache.
