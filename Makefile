@@ -79,7 +79,7 @@ soak: build
 # engine or registry needed; scripts/image-base.sh makes the Debian bases from
 # Debian packages when they are not in local storage). build-image/ gets the
 # image's digest, an OCI layout (oci/), the SBOM (sbom.tsv) and summary.md
-# (also copied to bench/results/image-<date>.md); over IMAGE_MAX_MB fails.
+# (both also copied to bench/results/image-<date>*); over IMAGE_MAX_MB fails.
 VERSION := $(shell grep -m1 -oE 'customer_analytics VERSION [0-9.]+' CMakeLists.txt | cut -d' ' -f3)
 IMAGE ?= localhost/customer-analytics:$(VERSION)
 IMAGE_DIR ?= build-image

@@ -7,8 +7,9 @@
 #   sbom.tsv                every Debian package of the runtime stage with its
 #                           version (dpkg-query on the image's own database),
 #                           plus the project's binaries with their sha256
-#   summary.md              size, labels, SBOM summary, timings; also copied to
-#                           bench/results/image-<date>.md
+#   summary.md              size, labels, SBOM summary, timings
+# summary.md and sbom.tsv are copied to bench/results/image-<date>.md and
+# image-<date>-sbom.tsv.
 # Fails when the image is larger than IMAGE_MAX_MB (default 120).
 #
 # Usage: scripts/image-build.sh IMAGE_REF [OUT]
@@ -62,7 +63,7 @@ added=$(comm -13 \
   <(dpkg-query --admindir="$mnt/var/lib/dpkg" -W -f='${Package}\n' | sort) | tr '\n' ' ')
 uncompressed=$(du -sb --exclude=proc --exclude=sys "$mnt" | cut -f1)
 {
-  printf 'package\tversion\tarchitecture\tinstalled-size-kib\tsource\n'
+  printf 'package\tversion\tarchitecture\tinstalled-size-kib\tsource-package-or-sha256\n'
   dpkg-query --admindir="$mnt/var/lib/dpkg" -W \
     -f='${Package}\t${Version}\t${Architecture}\t${Installed-Size}\t${source:Package}\n' | sort
   for f in "$mnt"/usr/local/bin/*; do
@@ -113,6 +114,7 @@ date_utc=$(date -u +%Y-%m-%d)
 } >"$out/summary.md"
 mkdir -p bench/results
 cp "$out/summary.md" "bench/results/image-$date_utc.md"
+cp "$out/sbom.tsv" "bench/results/image-$date_utc-sbom.tsv"
 cat "$out/summary.md"
 
 if ((uncompressed > max_mb * 1000000)); then
