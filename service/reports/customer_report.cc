@@ -77,6 +77,12 @@ RfmSummary Summarize(const ScoredCustomers& scored) {
 
 absl::StatusOr<CustomerOrder> ParseCustomerOrder(std::string_view text) {
   const std::string lowered = absl::AsciiStrToLower(std::string(text));
+  // AIP-132 allows a comma-separated list; one key is all this list sorts by.
+  if (lowered.find(',') != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "order_by: one field only (a list such as \"monetary desc, frequency\" is not "
+        "supported); use \"<field> [asc|desc]\"");
+  }
   std::vector<std::string> words = absl::StrSplit(lowered, ' ', absl::SkipWhitespace());
   if (words.empty()) return CustomerOrder{};
   const std::string& field = words[0];

@@ -1,5 +1,6 @@
 // Report policy (previous periods, sorting, zero-filled buckets, tiers,
 // segments, pagination) over the SQL engine and the hand-computed sample.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "query/sql_query_engine.h"
@@ -208,6 +209,13 @@ TEST(ParseCustomerOrder, AcceptsFieldAndDirection) {
   EXPECT_FALSE(ParseCustomerOrder("revenue").ok());
   EXPECT_FALSE(ParseCustomerOrder("monetary sideways").ok());
   EXPECT_FALSE(ParseCustomerOrder("monetary desc extra").ok());
+  // An AIP-132 list is refused by name, not as a malformed field.
+  for (const char* list : {"monetary desc, frequency", "monetary,frequency"}) {
+    const absl::Status refused = ParseCustomerOrder(list).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << list;
+    EXPECT_THAT(std::string(refused.message()), ::testing::StartsWith("order_by: one field only"))
+        << list;
+  }
 }
 
 }  // namespace
