@@ -69,7 +69,8 @@ def image_config(ref):
     env = dict(e.split("=", 1) for e in config.get("Env", []))
     return {"entrypoint": config.get("Entrypoint") or [], "cmd": config.get("Cmd") or [],
             "env": env, "workdir": config.get("WorkingDir") or "/",
-            "user": config.get("User", ""), "labels": config.get("Labels") or {}}
+            "user": config.get("User", ""), "labels": config.get("Labels") or {},
+            "volumes": sorted(config.get("Volumes") or {})}
 
 
 def upper_dir(mount_point):
@@ -173,6 +174,14 @@ class ImageSandbox(k8s.Sandbox):
 
     def working_container(self, name, without_shell=False):
         ctr = buildah("from", "--pull=never", "--name", f"image-run-{os.getpid()}-{name}", self.ref)
+        # `buildah run` mounts an anonymous volume at each of the image's
+        # VOLUMEs as well as the --volume bind mount at the same path, in
+        # varying order: the server then writes to either. The pod mounts its
+        # claim there, so the working container drops the image's VOLUMEs
+        # that a volumeMount covers (the image itself is unchanged).
+        for volume in self.image["volumes"]:
+            if volume.rstrip("/") in self.mounts:
+                buildah("config", "--volume", volume.rstrip("/") + "-", ctr)
         mount_point = buildah("mount", ctr)
         self.containers[name] = (ctr, mount_point)
         if without_shell:  # in this container only: the image keeps its shell
