@@ -45,6 +45,14 @@ RawGrpcConnection(host, port, timeout=10.0)       (also a context manager)
         A PING and its ACK: is the connection still served?
     .close()
 
+Frames the server sends on a stream after it has answered it (trailers with
+END_STREAM, or RST_STREAM) are dropped before h2 sees them and counted in
+.frames_after_answer; their header blocks still go through the HPACK decoder,
+so later streams decode. gRPC 1.51's server does send them: at a deadline it
+can write DEADLINE_EXCEEDED trailers + RST_STREAM and then CANCELLED trailers
++ RST_STREAM for the same stream, which h2 takes for a connection error and
+which gRPC's own clients ignore.
+
 `metadata` is a list of (name, value) pairs added to the request headers,
 e.g. [("authorization", "Bearer x")] or [("grpc-encoding", "gzip")].
 grpc_status is -1 when the stream ended without a grpc-status (not a gRPC
@@ -106,6 +114,11 @@ def method_path(method):
     return method if method.startswith("/") else f"/{SERVICE}/{method}"
 
 
+# HTTP/2 frame types and flags (RFC 9113, section 6).
+_DATA, _HEADERS, _RST_STREAM, _CONTINUATION = 0x0, 0x1, 0x3, 0x9
+_END_STREAM, _END_HEADERS, _PADDED, _PRIORITY = 0x1, 0x4, 0x8, 0x20
+
+
 class _Stream:
     def __init__(self):
         self.headers = {}
@@ -128,6 +141,11 @@ class RawGrpcConnection:
         self._closed = False
         self._pings = 0
         self._acked = 0
+        self._inbound = bytearray()  # received bytes not yet a whole frame
+        self._ending = set()  # streams whose END_STREAM header block is open
+        self._answered = set()  # streams the server has ended or reset
+        self._late_block = b""  # a dropped header block, for HPACK
+        self.frames_after_answer = 0
         self._flush()
 
     def __enter__(self):
@@ -279,9 +297,54 @@ class RawGrpcConnection:
             self._closed = True
             self._fail_open_streams()
             raise ConnectionClosedError("the server closed the connection")
-        for event in self._conn.receive_data(data):
+        for event in self._conn.receive_data(self._without_frames_after_answer(data)):
             self._handle(event)
         self._flush()
+
+    def _without_frames_after_answer(self, data):
+        """The whole frames in `data` (and earlier partial ones), less those
+        on streams the server has already answered (see the module doc)."""
+        self._inbound += data
+        kept = bytearray()
+        while len(self._inbound) >= 9:
+            length = int.from_bytes(self._inbound[:3], "big")
+            if len(self._inbound) < 9 + length:
+                break
+            frame = bytes(self._inbound[:9 + length])
+            del self._inbound[:9 + length]
+            kind, flags = frame[3], frame[4]
+            stream_id = int.from_bytes(frame[5:9], "big") & 0x7FFFFFFF
+            if stream_id in self._answered and kind in (_DATA, _HEADERS, _RST_STREAM, _CONTINUATION):
+                self.frames_after_answer += 1
+                self._drop(kind, flags, frame[9:])
+                continue
+            kept += frame
+            if kind == _HEADERS and flags & _END_STREAM:
+                self._ending.add(stream_id)
+            if kind in (_HEADERS, _CONTINUATION) and flags & _END_HEADERS and stream_id in self._ending:
+                self._ending.discard(stream_id)
+                self._answered.add(stream_id)
+            elif (kind == _DATA and flags & _END_STREAM) or kind == _RST_STREAM:
+                self._answered.add(stream_id)
+        return bytes(kept)
+
+    def _drop(self, kind, flags, payload):
+        if kind == _DATA:
+            if payload:  # the connection's window still counts it
+                self._conn.increment_flow_control_window(len(payload))
+            return
+        if kind == _RST_STREAM:
+            return
+        if kind == _HEADERS:
+            if flags & _PADDED:
+                payload = payload[1:len(payload) - payload[0]]
+            if flags & _PRIORITY:
+                payload = payload[5:]
+            self._late_block = b""
+        self._late_block += payload
+        if flags & _END_HEADERS:
+            self._conn.decoder.decode(self._late_block)
+            self._late_block = b""
 
     def _fail_open_streams(self):
         for stream in self._streams.values():
