@@ -48,6 +48,10 @@ absl::StatusOr<CustomerRfmList> FallbackQueryEngine::ScoreCustomers(const Filter
   return Route([&](QueryEngine& engine) { return engine.ScoreCustomers(filter, as_of); });
 }
 
+absl::StatusOr<CustomerDayList> FallbackQueryEngine::CustomerDays(const Filter& filter) {
+  return Route([&](QueryEngine& engine) { return engine.CustomerDays(filter); });
+}
+
 absl::Status FallbackQueryEngine::ReadConsistently(
     const std::function<absl::Status(QueryEngine& view)>& read) {
   return Route([&](QueryEngine& engine) { return engine.ReadConsistently(read); });

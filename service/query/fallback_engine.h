@@ -22,6 +22,7 @@ class FallbackQueryEngine final : public QueryEngine {
                                                 Granularity granularity) override;
   absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override;
   absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override;
+  absl::StatusOr<CustomerDayList> CustomerDays(const Filter& filter) override;
   absl::Status ReadConsistently(
       const std::function<absl::Status(QueryEngine& view)>& read) override;
 

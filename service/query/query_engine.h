@@ -93,6 +93,24 @@ using CustomerRfmList = std::shared_ptr<const CustomerRfmRecords>;
 CustomerRfmList MakeCustomerRfmList(CustomerRfmRecords records, std::shared_ptr<const void> text,
                                     std::function<void(CustomerRfmRecords)> recycle = nullptr);
 
+// Every filtered customer's purchase days, for models that need each
+// customer's history (predictions, cohorts): per customer, in customer_id
+// order, the distinct order days ascending, each with that day's sales
+// summed (same-day orders merged). Compressed-row layout: customer i's days
+// are days[offsets[i] .. offsets[i + 1]).
+struct CustomerDayHistory {
+  std::vector<std::string_view> customer_ids;  // views into `text`
+  std::vector<std::uint32_t> offsets{0};       // customer_ids.size() + 1 entries
+  std::vector<Day> days;
+  std::vector<Micros> sales;
+  std::shared_ptr<const void> text;  // owns what customer_ids point into
+
+  std::size_t size() const { return customer_ids.size(); }
+};
+// Shared and immutable: an engine may hand out the same one until the next
+// write, so its identity tells a caller the data did not change.
+using CustomerDayList = std::shared_ptr<const CustomerDayHistory>;
+
 class QueryEngine {
  public:
   virtual ~QueryEngine() = default;
@@ -113,6 +131,11 @@ class QueryEngine {
   // Every customer with at least one filtered line on or before `as_of`,
   // scored among themselves, ordered by customer_id.
   virtual absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) = 0;
+
+  // Every customer with a filtered line: their order days (see
+  // CustomerDayHistory). The default asks Breakdown and one Trend per
+  // customer; engines answer it in one pass.
+  virtual absl::StatusOr<CustomerDayList> CustomerDays(const Filter& filter);
 
   // Runs `read` on a view of one committed state: no write is applied
   // between the calls `read` makes on `view`, so an answer built from

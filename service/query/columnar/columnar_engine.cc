@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/line_fields.h"
 #include "query/columnar/breakdown.h"
+#include "query/columnar/customer_days.h"
 #include "query/columnar/pending_write.h"
 #include "query/columnar/row_filter.h"
 #include "query/columnar/totals.h"
@@ -97,6 +98,10 @@ class ColumnarEngine::View final : public QueryEngine {
   absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override {
     engine_.mutex_.AssertHeld();
     return engine_.ScoreCustomersLocked(filter, as_of);
+  }
+  absl::StatusOr<CustomerDayList> CustomerDays(const Filter& filter) override {
+    engine_.mutex_.AssertHeld();
+    return engine_.CustomerDaysLocked(filter);
   }
   absl::Status ReadConsistently(
       const std::function<absl::Status(QueryEngine& view)>& read) override {
@@ -266,6 +271,11 @@ absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomers(const Filter& fil
   return ScoreCustomersLocked(filter, as_of);
 }
 
+absl::StatusOr<CustomerDayList> ColumnarEngine::CustomerDays(const Filter& filter) {
+  columnar::ReaderLock lock(&mutex_);
+  return CustomerDaysLocked(filter);
+}
+
 bool ColumnarEngine::serving() const {
   columnar::ReaderLock lock(&mutex_);
   return table_ != nullptr;
@@ -300,6 +310,7 @@ void ColumnarEngine::ClearAnswers() const {
   breakdowns_.Clear();
   trends_.Clear();
   scored_.Clear();
+  customer_days_.Clear();
 }
 
 absl::StatusOr<std::vector<GroupMeasures>> ColumnarEngine::BreakdownLocked(
@@ -377,6 +388,15 @@ absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomersLocked(const Filte
       [pool = records_pool_](CustomerRfmRecords records) { pool->Give(std::move(records)); });
   scored_.Keep(key, generation_, customers);
   return customers;
+}
+
+absl::StatusOr<CustomerDayList> ColumnarEngine::CustomerDaysLocked(const Filter& filter) const {
+  if (table_ == nullptr) return Unavailable();
+  if (auto known = customer_days_.Find(filter, generation_)) return *std::move(known);
+  CustomerDayList days = std::make_shared<const CustomerDayHistory>(
+      columnar::ScanCustomerDays(*table_, RowFilter(*table_, filter)));
+  customer_days_.Keep(filter, generation_, days);
+  return days;
 }
 
 CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of) const {

@@ -83,6 +83,8 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
       ABSL_LOCKS_EXCLUDED(mutex_);
   absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override
       ABSL_LOCKS_EXCLUDED(mutex_);
+  absl::StatusOr<CustomerDayList> CustomerDays(const Filter& filter) override
+      ABSL_LOCKS_EXCLUDED(mutex_);
   // Holds the read lock while `read` runs; Unavailable if the engine stopped.
   absl::Status ReadConsistently(const std::function<absl::Status(QueryEngine& view)>& read) override
       ABSL_LOCKS_EXCLUDED(mutex_);
@@ -125,6 +127,8 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   absl::StatusOr<CustomerRfmList> ScoreCustomersLocked(const Filter& filter, Day as_of) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
+  absl::StatusOr<CustomerDayList> CustomerDaysLocked(const Filter& filter) const
+      ABSL_SHARED_LOCKS_REQUIRED(mutex_);
 
   // Scores from the kept unfiltered accumulators when unfiltered (after a
   // write, only the customers it touched are accumulated again).
@@ -161,6 +165,9 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   columnar::RecentResults<std::pair<Filter, Granularity>, std::vector<TrendPoint>, 8> trends_;
   // Scored lists are large (tens of bytes per customer): a few only.
   columnar::RecentResults<std::pair<Filter, Day>, CustomerRfmList, 4> scored_;
+  // Per-customer order days: the same answer (same pointer) until a write,
+  // which tells callers caching what they derive from it (predictions).
+  columnar::RecentResults<Filter, CustomerDayList, 4> customer_days_;
 
   // The unfiltered accumulators of the last unfiltered scoring, kept across
   // writes: rescoring after a write of a few lines then reads the customer
