@@ -57,6 +57,7 @@ def api_messages(proto_dir, work):
     """Message classes from a descriptor set protoc writes now (no generated code)."""
     out = os.path.join(work, "api.pb")
     subprocess.run(["protoc", "--include_imports", "--descriptor_set_out=" + out, "-I", proto_dir,
+                    "-I", os.path.join(proto_dir, "..", "third_party", "googleapis"),
                     os.path.join(proto_dir, "customer_analytics/v1/analytics_service.proto")],
                    check=True)
     return load_messages(out)[0]

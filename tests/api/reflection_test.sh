@@ -12,7 +12,15 @@ if [[ ! -x $buf ]]; then
   npm install --prefix "$tools_dir" --no-audit --no-fund --loglevel=error @bufbuild/buf@1 >&2
 fi
 
-(cd "$proto_dir" && "$buf" lint)
+# analytics_service.proto imports the vendored google/api annotations, which
+# buf cannot resolve from proto/ alone (no BSR here): lint a protoc image of
+# proto/ plus third_party/googleapis, restricted to the project's own files,
+# with proto/buf.yaml's rules.
+image=$(mktemp --suffix=.binpb)
+(cd "$proto_dir" && protoc --include_imports --include_source_info -I . \
+  -I ../third_party/googleapis -o "$image" customer_analytics/v1/*.proto)
+"$buf" lint "$image" --config "$proto_dir/buf.yaml" --path customer_analytics
+rm -f "$image"
 echo "buf lint: clean"
 
 work=$(mktemp -d)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The vendored google/rpc protos against their pinned source, npm
+# The vendored googleapis protos (google/rpc, google/api) against their pinned source, npm
 # google-proto-files (package.json + package-lock.json, with its integrity).
 #   sync.sh --check WORK_DIR   fails when a copy differs from the pinned package
 #   sync.sh --update WORK_DIR  rewrites the copies from the pinned package
@@ -8,7 +8,8 @@ set -euo pipefail
 mode=${1:?usage: sync.sh --check|--update WORK_DIR}
 work=${2:?usage: sync.sh --check|--update WORK_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-files=(google/rpc/status.proto google/rpc/error_details.proto)
+files=(google/rpc/status.proto google/rpc/error_details.proto
+       google/api/annotations.proto google/api/http.proto)
 
 mkdir -p "$work"
 cp "$here/package.json" "$here/package-lock.json" "$work/"
@@ -39,5 +40,5 @@ if ! cmp -s "$work/LICENSE.pinned" "$here/LICENSE"; then
   [[ $mode == --update ]] && cp "$work/LICENSE.pinned" "$here/LICENSE" ||
     { echo "third_party/googleapis/LICENSE differs from the pinned package's" >&2; status=1; }
 fi
-[[ $status -eq 0 ]] && echo "vendored google/rpc protos match the pinned google-proto-files"
+[[ $status -eq 0 ]] && echo "vendored googleapis protos match the pinned google-proto-files"
 exit $status
