@@ -21,7 +21,8 @@
 #
 # Environment: BUILD_DIR (default build), BENCH_LINES, BENCH_CUSTOMERS,
 # BENCH_REPEAT (calls per latency figure, default 50), BENCH_PEER_REPEAT
-# (default 5), BENCH_SKIP_PEERS=1, BENCH_RESULTS (output file),
+# (default 5), BENCH_SKIP_PEERS=1, BENCH_SKIP_PG=1 (no PostgreSQL column:
+# bench/pg_bench.sh), BENCH_RESULTS (output file),
 # BENCH_MEMORY_BUDGET_MB (the server's --memory-budget-mb; its default is
 # 1024, too small for the columnar copy of 10M lines).
 set -euo pipefail
@@ -204,3 +205,8 @@ fi
 
 # --- the table ---------------------------------------------------------------
 "$ROOT/bench/report.sh" "$RESULTS" "$LINES" "$CUSTOMERS" "$BUILD_DIR" "${BENCH_RESULTS:-}"
+
+# --- PostgreSQL: two replicas on one database (README "Scaling out") -------
+if [[ "${BENCH_SKIP_PG:-}" != 1 ]]; then
+  BUILD_DIR=$BUILD_DIR BENCH_LINES=$LINES BENCH_CUSTOMERS=$CUSTOMERS "$ROOT/bench/pg_bench.sh"
+fi

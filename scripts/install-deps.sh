@@ -9,9 +9,13 @@ packages=(
   cmake g++ make pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libspdlog-dev libsqlite3-dev libcpp-httplib-dev libssl-dev
+  # the PostgreSQL store (libpq)
+  libpq-dev
   # fuzzing (make fuzz) and the TLS tests' certificates
   clang-14 libclang-rt-14-dev openssl
   # tests
+  # a real PostgreSQL 15 for the PostgreSQL store's tests (tests/support/postgres.h)
+  postgresql
   libgtest-dev libgmock-dev sqlite3 nodejs npm
   python3 python3-grpcio python3-protobuf python3-prometheus-client python3-h2
 )

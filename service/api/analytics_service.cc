@@ -20,7 +20,11 @@
 namespace analytics::api {
 namespace {
 
-absl::Status HandleSeed(OrderStore& store, const ServiceLimits& limits, const StopFlag& stop,
+// How long a read waits for its consistency token before UNAVAILABLE (the
+// client's retry policy then tries again, perhaps on another replica).
+constexpr std::chrono::milliseconds kConsistencyWait{5000};
+
+absl::Status HandleSeed(Store& store, const ServiceLimits& limits, const StopFlag& stop,
                         grpc::CallbackServerContext& context,
                         const v1::SeedDemoDataRequest& request,
                         v1::SeedDemoDataResponse& response) {
@@ -51,6 +55,7 @@ absl::Status HandleSeed(OrderStore& store, const ServiceLimits& limits, const St
   response.set_inserted(written->inserted);
   response.set_updated(written->updated);
   // As counted at the commit (still under the write lease): CountLines
+  response.set_consistency_token(written->consistency_token);
   // would fold the whole write log first, inside this call.
   response.set_total_lines(store.LastCommittedStats().lines);
   response.set_first_date(FormatIsoDay(options.end_day - options.span_days + 1));
@@ -193,7 +198,21 @@ template <typename Handler>
 grpc::ServerUnaryReactor* AnalyticsService::UnaryRead(grpc::CallbackServerContext* context,
                                                       std::string_view method, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto consistent = [&] { return engine_.ReadConsistently(handler); };
+  auto consistent = [&]() -> absl::Status {
+    // Read-your-writes across replicas: a write's token (its reply's
+    // consistency_token) makes the read wait until this replica applied it.
+    const auto token = context->client_metadata().find("x-consistency-token");
+    if (token != context->client_metadata().end()) {
+      absl::Status visible = store_.AwaitVisible(
+          std::string_view(token->second.data(), token->second.size()), kConsistencyWait);
+      if (absl::IsDeadlineExceeded(visible)) {
+        return absl::UnavailableError(
+            "this replica has not yet applied the write of x-consistency-token; retry");
+      }
+      if (!visible.ok()) return visible;
+    }
+    return engine_.ReadConsistently(handler);
+  };
   reactor->Finish(RunUnary(context, method, consistent));
   return reactor;
 }

@@ -14,7 +14,7 @@
 #include "common/stop_flag.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "query/query_engine.h"
-#include "store/order_store.h"
+#include "store/store.h"
 
 namespace analytics::api {
 
@@ -40,7 +40,7 @@ class AnalyticsService final
  public:
   // `guards` (auth, one writer at a time) are checked before every call;
   // `page_tokens` seals ListCustomers page tokens (page_token.h).
-  AnalyticsService(OrderStore& store, QueryEngine& engine, RpcObserver& observer,
+  AnalyticsService(Store& store, QueryEngine& engine, RpcObserver& observer,
                    ServiceLimits limits = {}, CallGuards guards = {},
                    PageTokenCodec page_tokens = PageTokenCodec::WithRandomKey())
       : store_(store),
@@ -98,7 +98,7 @@ class AnalyticsService final
   grpc::Status RunUnary(grpc::CallbackServerContext* context, std::string_view method,
                         Handler& handler);
 
-  OrderStore& store_;
+  Store& store_;
   QueryEngine& engine_;
   RpcObserver& observer_;
   const ServiceLimits limits_;

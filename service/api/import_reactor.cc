@@ -10,7 +10,7 @@
 
 namespace analytics::api {
 ImportReactor::ImportReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
-                             OrderStore& store, RpcObserver& observer,
+                             Store& store, RpcObserver& observer,
                              const WriteStreamOptions& options, WriteGate* gate,
                              IdleWatchdog* watchdog)
     : WriteStreamReactor(context, response, observer, "ImportCsv", options, watchdog),

@@ -27,7 +27,7 @@
 #include "common/line_queue.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "import/csv_import.h"
-#include "store/order_store.h"
+#include "store/store.h"
 
 namespace analytics::api {
 
@@ -42,7 +42,7 @@ class ImportReactor final : public WriteStreamReactor {
   // read (a gRPC callback thread must not block in that wait, see
   // IngestReactor) and the lease is held until the import is over.
   // `response`: where the serialized ImportCsvResponse goes.
-  ImportReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response, OrderStore& store,
+  ImportReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response, Store& store,
                 RpcObserver& observer, const WriteStreamOptions& options = {},
                 WriteGate* gate = nullptr, IdleWatchdog* watchdog = nullptr);
 
@@ -57,7 +57,7 @@ class ImportReactor final : public WriteStreamReactor {
   void WriteStreamed();
 
   v1::ImportCsvResponse response_;
-  OrderStore& store_;
+  Store& store_;
 
   v1::ImportCsvRequest request_;
   bool first_message_ = true;

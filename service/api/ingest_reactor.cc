@@ -12,7 +12,7 @@
 namespace analytics::api {
 
 IngestReactor::IngestReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response,
-                             OrderStore& store, RpcObserver& observer, int max_lines_per_message,
+                             Store& store, RpcObserver& observer, int max_lines_per_message,
                              const WriteStreamOptions& options, WriteGate* gate,
                              IdleWatchdog* watchdog)
     : WriteStreamReactor(context, response, observer, "IngestTransactions", options, watchdog),

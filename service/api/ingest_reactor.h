@@ -4,7 +4,7 @@
 // (ingest_decoder.h) and validated as they arrive; invalid ones are counted
 // and the first are reported with their field and reason. Valid ones are
 // encoded into LineBatches (common/line_batch.h) and go straight into the
-// store's write: a writer thread runs one OrderStore::Upsert for the whole
+// store's write: a writer thread runs one Store::Upsert for the whole
 // stream, fed through a bounded LineQueue, so SQLite writes the first lines
 // while the client still sends the rest. The transaction commits only by
 // write_stream.h's rule (a message marked last, then a clean end); any other
@@ -29,7 +29,7 @@
 #include "common/line_key.h"
 #include "common/line_queue.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
-#include "store/order_store.h"
+#include "store/store.h"
 
 namespace analytics::api {
 
@@ -38,7 +38,7 @@ namespace v1 = ::customer_analytics::v1;
 class IngestReactor final : public WriteStreamReactor {
  public:
   // `response`: where the serialized IngestTransactionsResponse goes.
-  IngestReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response, OrderStore& store,
+  IngestReactor(grpc::CallbackServerContext* context, grpc::ByteBuffer* response, Store& store,
                 RpcObserver& observer, int max_lines_per_message,
                 const WriteStreamOptions& options = {}, WriteGate* gate = nullptr,
                 IdleWatchdog* watchdog = nullptr);
@@ -52,7 +52,7 @@ class IngestReactor final : public WriteStreamReactor {
   // The writer thread: the whole write, then Complete.
   void Write(WriteGate* gate);
 
-  OrderStore& store_;
+  Store& store_;
   const int max_lines_per_message_;
 
   // Up to ~4 MB of lines wait; a full queue pauses the reads.

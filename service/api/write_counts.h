@@ -7,7 +7,8 @@
 
 namespace analytics::api {
 
-// Sets inserted, updated, reassigned and reassigned_lines of `response`
+// Sets inserted, updated, reassigned, reassigned_lines and
+// consistency_token of `response`
 // (an IngestTransactionsResponse or ImportCsvResponse).
 template <typename Response>
 void SetWriteCounts(const WriteResult& written, Response& response) {
@@ -23,6 +24,7 @@ void SetWriteCounts(const WriteResult& written, Response& response) {
     out.set_previous_customer_id(line.previous_customer_id);
     out.set_customer_id(line.customer_id);
   }
+  response.set_consistency_token(written.consistency_token);
 }
 
 }  // namespace analytics::api

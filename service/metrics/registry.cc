@@ -106,6 +106,9 @@ constexpr GaugeDescription kStoreGauges[] = {
      "Latest order date held, as unix seconds at UTC midnight."},
     {StoreGauge::kWriteWaiters, "analytics_write_waiters",
      "Writes waiting for the one-writer gate (at most --max-write-waiters)."},
+    {StoreGauge::kReplicaLagSeconds, "analytics_replica_lag_seconds",
+     "PostgreSQL store: seconds the oldest write not yet applied by this replica has waited "
+     "(0 when caught up)."},
 };
 
 }  // namespace

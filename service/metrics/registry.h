@@ -47,6 +47,7 @@ enum class StoreGauge {
   kCustomers,               // analytics_customers
   kLatestOrderDateSeconds,  // analytics_latest_order_date_seconds (unix time, UTC midnight)
   kWriteWaiters,            // analytics_write_waiters (writes queued behind the write gate)
+  kReplicaLagSeconds,       // analytics_replica_lag_seconds (PostgreSQL: follower behind by)
 };
 
 // Returns the gauge's current value, or nullopt when it is unknown (an empty

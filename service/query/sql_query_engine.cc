@@ -1,8 +1,12 @@
 #include "query/sql_query_engine.h"
 
 #include <deque>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -10,7 +14,7 @@ namespace analytics {
 namespace {
 
 // The filtered lines, as a CTE body. Parameters ?1..?8 are the filter; each
-// list is a JSON array or NULL for "no restriction".
+// list is a JSON array or NULL for "no restriction"; ?9 is the query's own.
 constexpr char kFilteredLines[] = R"sql(
 WITH f AS (
   SELECT * FROM order_lines
@@ -22,7 +26,6 @@ WITH f AS (
     AND (?7 IS NULL OR state IN (SELECT value FROM json_each(?7)))
     AND (?8 IS NULL OR customer_id IN (SELECT value FROM json_each(?8)))
 ))sql";
-constexpr int kFirstFreeParameter = 9;
 
 // The latest filtered line of each customer supplies its name, segment and
 // region; ties on date go to the greatest line key so the choice is total.
@@ -32,7 +35,7 @@ latest AS (
     SELECT customer_id, customer_name, segment, region,
            ROW_NUMBER() OVER (PARTITION BY customer_id
                               ORDER BY order_date DESC, line_key DESC) AS rn
-    FROM f)
+    FROM f) AS ranked
   WHERE rn = 1))sql";
 
 std::string JsonArray(const std::vector<std::string>& values) {
@@ -59,21 +62,20 @@ std::string JsonArray(const std::vector<std::string>& values) {
   return out;
 }
 
-absl::Status BindFilter(sqlite::Statement& statement, const Filter& filter) {
-  const auto bind_day = [&](int index, const std::optional<Day>& day) {
-    return day ? statement.Bind(index, std::int64_t{*day}) : statement.BindNull(index);
+// The filter as parameters ?1..?8 (kFilteredLines).
+std::vector<SqlParam> FilterParams(const Filter& filter) {
+  const auto day = [](const std::optional<Day>& value) -> SqlParam {
+    if (!value) return std::monostate{};
+    return std::int64_t{*value};
   };
-  const auto bind_list = [&](int index, const std::vector<std::string>& values) {
-    return values.empty() ? statement.BindNull(index)
-                          : statement.Bind(index, std::string_view(JsonArray(values)));
+  const auto list = [](const std::vector<std::string>& values) -> SqlParam {
+    if (values.empty()) return std::monostate{};
+    return JsonArray(values);
   };
-  for (absl::Status s : {bind_day(1, filter.start), bind_day(2, filter.end),
-                         bind_list(3, filter.regions), bind_list(4, filter.categories),
-                         bind_list(5, filter.sub_categories), bind_list(6, filter.segments),
-                         bind_list(7, filter.states), bind_list(8, filter.customer_ids)}) {
-    if (!s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return {day(filter.start),           day(filter.end),
+          list(filter.regions),        list(filter.categories),
+          list(filter.sub_categories), list(filter.segments),
+          list(filter.states),         list(filter.customer_ids)};
 }
 
 // Column names come from this closed list only.
@@ -109,32 +111,73 @@ void BucketStartFunction(sqlite3_context* context, int /*argc*/, sqlite3_value**
   sqlite3_result_int64(context, BucketStart(day, static_cast<Granularity>(code)));
 }
 
-// Prepares `sql`, binds the filter, and calls `on_row` for each result row:
-// on `held` when the caller already has the connection (a consistent read),
-// else under the store's lock.
-template <typename OnRow>
-absl::Status Query(OrderStore& store, sqlite::Connection* held, const std::string& sql,
-                   const Filter& filter,
-                   const std::function<absl::Status(sqlite::Statement&)>& bind_extra,
-                   OnRow on_row) {
-  const auto run = [&](sqlite::Connection& connection) -> absl::Status {
-    absl::StatusOr<sqlite::Statement> statement = connection.Prepare(sql);
-    if (!statement.ok()) return statement.status();
-    if (absl::Status s = BindFilter(*statement, filter); !s.ok()) return s;
-    if (bind_extra) {
-      if (absl::Status s = bind_extra(*statement); !s.ok()) return s;
-    }
-    for (;;) {
-      absl::StatusOr<bool> row = statement->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return absl::OkStatus();
-      on_row(*statement);
-    }
-  };
-  return held != nullptr ? run(*held) : store.WithConnection(run);
+// Runs `sql` with the filter's parameters followed by `extra` (?9 on).
+absl::Status Query(SqlBackend& backend, const std::string& sql, const Filter& filter,
+                   std::optional<std::int64_t> extra,
+                   const std::function<void(const SqlRow&)>& on_row) {
+  std::vector<SqlParam> params = FilterParams(filter);
+  if (extra) params.emplace_back(*extra);
+  return backend.Query(sql, params, on_row);
 }
 
-Measures ReadMeasures(const sqlite::Statement& row, int first_column) {
+// SQLite through OrderStore: on `held` when the caller already has the
+// connection (a consistent read), else under the store's lock.
+class SqliteRow final : public SqlRow {
+ public:
+  explicit SqliteRow(const sqlite::Statement& statement) : statement_(statement) {}
+  bool IsNull(int column) const override { return statement_.IsNull(column); }
+  std::int64_t Int(int column) const override { return statement_.Int(column); }
+  std::string Text(int column) const override { return statement_.Text(column); }
+
+ private:
+  const sqlite::Statement& statement_;
+};
+
+class SqliteBackend final : public SqlBackend {
+ public:
+  SqliteBackend(OrderStore& store, sqlite::Connection* held) : store_(store), held_(held) {}
+
+  absl::Status Query(const std::string& sql, std::span<const SqlParam> params,
+                     const std::function<void(const SqlRow&)>& on_row) override {
+    const auto run = [&](sqlite::Connection& connection) -> absl::Status {
+      absl::StatusOr<sqlite::Statement> statement = connection.Prepare(sql);
+      if (!statement.ok()) return statement.status();
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const int index = static_cast<int>(i) + 1;
+        absl::Status bound =
+            std::holds_alternative<std::monostate>(params[i]) ? statement->BindNull(index)
+            : std::holds_alternative<std::int64_t>(params[i])
+                ? statement->Bind(index, std::get<std::int64_t>(params[i]))
+                : statement->Bind(index, std::string_view(std::get<std::string>(params[i])));
+        if (!bound.ok()) return bound;
+      }
+      const SqliteRow row(*statement);
+      for (;;) {
+        absl::StatusOr<bool> more = statement->Step();
+        if (!more.ok()) return more.status();
+        if (!*more) return absl::OkStatus();
+        on_row(row);
+      }
+    };
+    return held_ != nullptr ? run(*held_) : store_.WithConnection(run);
+  }
+
+  absl::Status ReadConsistently(const std::function<absl::Status(SqlBackend&)>& read) override {
+    if (held_ != nullptr) return read(*this);
+    // Every write runs as one transaction under the store's lock, so while a
+    // read holds the connection it sees one committed state.
+    return store_.WithConnection([&](sqlite::Connection& connection) {
+      SqliteBackend view(store_, &connection);
+      return read(view);
+    });
+  }
+
+ private:
+  OrderStore& store_;
+  sqlite::Connection* const held_;
+};
+
+Measures ReadMeasures(const SqlRow& row, int first_column) {
   return Measures{.revenue = row.Int(first_column),
                   .profit = row.Int(first_column + 1),
                   .orders = row.Int(first_column + 2),
@@ -157,16 +200,19 @@ absl::StatusOr<std::unique_ptr<SqlQueryEngine>> SqlQueryEngine::Create(OrderStor
     return sqlite::StatusFromCode(code, "registering SQL functions");
   });
   if (!status.ok()) return status;
-  return std::unique_ptr<SqlQueryEngine>(new SqlQueryEngine(store, nullptr));
+  return Create(std::make_unique<SqliteBackend>(store, nullptr));
+}
+
+std::unique_ptr<SqlQueryEngine> SqlQueryEngine::Create(std::unique_ptr<SqlBackend> backend) {
+  SqlBackend& view = *backend;
+  return std::unique_ptr<SqlQueryEngine>(new SqlQueryEngine(std::move(backend), view));
 }
 
 absl::Status SqlQueryEngine::ReadConsistently(
     const std::function<absl::Status(QueryEngine& view)>& read) {
-  if (held_ != nullptr) return read(*this);
-  // Every write runs as one transaction under the store's lock, so while a
-  // read holds the connection it sees one committed state.
-  return store_.WithConnection([&](sqlite::Connection& connection) {
-    SqlQueryEngine view(store_, &connection);
+  if (owned_ == nullptr) return read(*this);
+  return backend_.ReadConsistently([&](SqlBackend& backend) {
+    SqlQueryEngine view(nullptr, backend);
     return read(view);
   });
 }
@@ -174,8 +220,8 @@ absl::Status SqlQueryEngine::ReadConsistently(
 absl::StatusOr<Measures> SqlQueryEngine::Totals(const Filter& filter) {
   Measures result;
   const std::string sql = absl::StrCat(kFilteredLines, " SELECT ", kMeasureColumns, " FROM f");
-  absl::Status status = Query(store_, held_, sql, filter, nullptr,
-                              [&](const sqlite::Statement& row) { result = ReadMeasures(row, 0); });
+  absl::Status status = Query(backend_, sql, filter, std::nullopt,
+                              [&](const SqlRow& row) { result = ReadMeasures(row, 0); });
   if (!status.ok()) return status;
   return result;
 }
@@ -187,17 +233,16 @@ absl::StatusOr<std::vector<GroupMeasures>> SqlQueryEngine::Breakdown(const Filte
   if (dimension == Dimension::kCustomer) {
     sql = absl::StrCat(kFilteredLines, ",", kLatestPerCustomer,
                        " SELECT f.customer_id, latest.customer_name, ", kMeasureColumns,
-                       " FROM f JOIN latest USING (customer_id) GROUP BY f.customer_id");
+                       " FROM f JOIN latest USING (customer_id)"
+                       " GROUP BY f.customer_id, latest.customer_name");
   } else {
     sql = absl::StrCat(kFilteredLines, " SELECT ", column, ", ", column, ", ", kMeasureColumns,
                        " FROM f GROUP BY ", column);
   }
   std::vector<GroupMeasures> groups;
-  absl::Status status =
-      Query(store_, held_, sql, filter, nullptr, [&](const sqlite::Statement& row) {
-        groups.push_back(
-            {.key = row.Text(0), .label = row.Text(1), .measures = ReadMeasures(row, 2)});
-      });
+  absl::Status status = Query(backend_, sql, filter, std::nullopt, [&](const SqlRow& row) {
+    groups.push_back({.key = row.Text(0), .label = row.Text(1), .measures = ReadMeasures(row, 2)});
+  });
   if (!status.ok()) return status;
   return groups;
 }
@@ -209,17 +254,13 @@ absl::StatusOr<std::vector<TrendPoint>> SqlQueryEngine::Trend(const Filter& filt
       " SELECT analytics_bucket_start(order_date, ?9) AS bucket, SUM(sales), SUM(profit),"
       " COUNT(DISTINCT order_id) FROM f GROUP BY bucket ORDER BY bucket");
   std::vector<TrendPoint> points;
-  absl::Status status = Query(
-      store_, held_, sql, filter,
-      [&](sqlite::Statement& statement) {
-        return statement.Bind(kFirstFreeParameter, std::int64_t{GranularityCode(granularity)});
-      },
-      [&](const sqlite::Statement& row) {
-        points.push_back({.bucket_start = static_cast<Day>(row.Int(0)),
-                          .revenue = row.Int(1),
-                          .profit = row.Int(2),
-                          .orders = row.Int(3)});
-      });
+  absl::Status status = Query(backend_, sql, filter, std::int64_t{GranularityCode(granularity)},
+                              [&](const SqlRow& row) {
+                                points.push_back({.bucket_start = static_cast<Day>(row.Int(0)),
+                                                  .revenue = row.Int(1),
+                                                  .profit = row.Int(2),
+                                                  .orders = row.Int(3)});
+                              });
   if (!status.ok()) return status;
   return points;
 }
@@ -228,13 +269,11 @@ absl::StatusOr<std::optional<DateSpan>> SqlQueryEngine::Span(const Filter& filte
   std::optional<DateSpan> span;
   const std::string sql =
       absl::StrCat(kFilteredLines, " SELECT MIN(order_date), MAX(order_date) FROM f");
-  absl::Status status =
-      Query(store_, held_, sql, filter, nullptr, [&](const sqlite::Statement& row) {
-        if (!row.IsNull(0)) {
-          span =
-              DateSpan{.first = static_cast<Day>(row.Int(0)), .last = static_cast<Day>(row.Int(1))};
-        }
-      });
+  absl::Status status = Query(backend_, sql, filter, std::nullopt, [&](const SqlRow& row) {
+    if (!row.IsNull(0)) {
+      span = DateSpan{.first = static_cast<Day>(row.Int(0)), .last = static_cast<Day>(row.Int(1))};
+    }
+  });
   if (!status.ok()) return status;
   return span;
 }
@@ -269,30 +308,50 @@ ORDER BY s.customer_id)sql");
   const auto keep = [&](std::string value) -> std::string_view {
     return text->emplace_back(std::move(value));
   };
-  absl::Status status = Query(
-      store_, held_, sql, filter,
-      [&](sqlite::Statement& statement) {
-        return statement.Bind(kFirstFreeParameter, std::int64_t{as_of});
-      },
-      [&](const sqlite::Statement& row) {
-        customers.push_back({.customer_id = keep(row.Text(0)),
-                             .customer_name = keep(row.Text(1)),
-                             .segment = keep(row.Text(2)),
-                             .region = keep(row.Text(3)),
-                             .recency_days = row.Int(4),
-                             .frequency = row.Int(5),
-                             .monetary = row.Int(6),
-                             .recency_score = static_cast<int>(row.Int(7)),
-                             .frequency_score = static_cast<int>(row.Int(8)),
-                             .monetary_score = static_cast<int>(row.Int(9)),
-                             .lifetime_revenue = row.Int(10),
-                             .lifetime_profit = row.Int(11),
-                             .lifetime_orders = row.Int(12),
-                             .first_order = static_cast<Day>(row.Int(13)),
-                             .last_order = static_cast<Day>(row.Int(14))});
-      });
+  absl::Status status = Query(backend_, sql, filter, std::int64_t{as_of}, [&](const SqlRow& row) {
+    customers.push_back({.customer_id = keep(row.Text(0)),
+                         .customer_name = keep(row.Text(1)),
+                         .segment = keep(row.Text(2)),
+                         .region = keep(row.Text(3)),
+                         .recency_days = row.Int(4),
+                         .frequency = row.Int(5),
+                         .monetary = row.Int(6),
+                         .recency_score = static_cast<int>(row.Int(7)),
+                         .frequency_score = static_cast<int>(row.Int(8)),
+                         .monetary_score = static_cast<int>(row.Int(9)),
+                         .lifetime_revenue = row.Int(10),
+                         .lifetime_profit = row.Int(11),
+                         .lifetime_orders = row.Int(12),
+                         .first_order = static_cast<Day>(row.Int(13)),
+                         .last_order = static_cast<Day>(row.Int(14))});
+  });
   if (!status.ok()) return status;
   return MakeCustomerRfmList(std::move(customers), std::move(text));
+}
+
+absl::StatusOr<CustomerDayList> SqlQueryEngine::CustomerDays(const Filter& filter) {
+  const std::string sql = absl::StrCat(kFilteredLines, R"sql(
+SELECT customer_id, order_date, SUM(sales) FROM f
+GROUP BY customer_id, order_date ORDER BY customer_id, order_date)sql");
+  auto history = std::make_shared<CustomerDayHistory>();
+  auto text = std::make_shared<std::deque<std::string>>();
+  absl::Status status = Query(backend_, sql, filter, std::nullopt, [&](const SqlRow& row) {
+    std::string customer = row.Text(0);
+    if (history->customer_ids.empty() || history->customer_ids.back() != customer) {
+      if (!history->customer_ids.empty()) {
+        history->offsets.push_back(static_cast<std::uint32_t>(history->days.size()));
+      }
+      history->customer_ids.push_back(text->emplace_back(std::move(customer)));
+    }
+    history->days.push_back(static_cast<Day>(row.Int(1)));
+    history->sales.push_back(row.Int(2));
+  });
+  if (!status.ok()) return status;
+  if (!history->customer_ids.empty()) {
+    history->offsets.push_back(static_cast<std::uint32_t>(history->days.size()));
+  }
+  history->text = std::move(text);
+  return history;
 }
 
 }  // namespace analytics

@@ -1,17 +1,21 @@
 // The reference query engine: every aggregation is one SQL statement over the
-// order_lines table (GROUP BY and window functions), run on the store's
-// connection.
+// order_lines table (GROUP BY and window functions), run through a
+// SqlBackend (store/sql_backend.h): SQLite on OrderStore's connection, or
+// PostgreSQL on PgStore's pool. The same SQL text serves both.
 //
 // SQL text is fixed at compile time. Filter values are bound as parameters
 // (lists as JSON arrays expanded with json_each), so no request string ever
-// becomes SQL. Bucketing for trends calls the C++ BucketStart() through a
-// registered SQL function, so both engines share one calendar definition.
+// becomes SQL. Bucketing for trends calls analytics_bucket_start: on SQLite
+// the C++ BucketStart() as a registered function, so both engines share one
+// calendar definition; on PostgreSQL a SQL function of the schema that the
+// differential tests hold to the same answers.
 #pragma once
 
 #include <memory>
 
 #include "query/query_engine.h"
 #include "store/order_store.h"
+#include "store/sql_backend.h"
 
 namespace analytics {
 
@@ -19,6 +23,8 @@ class SqlQueryEngine final : public QueryEngine {
  public:
   // Registers the engine's SQL functions on the store's connection.
   static absl::StatusOr<std::unique_ptr<SqlQueryEngine>> Create(OrderStore& store);
+  // Over any backend (PgStore::SqlBackend(), say).
+  static std::unique_ptr<SqlQueryEngine> Create(std::unique_ptr<SqlBackend> backend);
 
   absl::StatusOr<Measures> Totals(const Filter& filter) override;
   absl::StatusOr<std::vector<GroupMeasures>> Breakdown(const Filter& filter,
@@ -27,16 +33,18 @@ class SqlQueryEngine final : public QueryEngine {
                                                 Granularity granularity) override;
   absl::StatusOr<std::optional<DateSpan>> Span(const Filter& filter) override;
   absl::StatusOr<CustomerRfmList> ScoreCustomers(const Filter& filter, Day as_of) override;
-  // Holds the store's connection while `read` runs.
+  absl::StatusOr<CustomerDayList> CustomerDays(const Filter& filter) override;
+  // Runs `read` on the backend's consistent view (SQLite: holding the
+  // store's connection; PostgreSQL: one REPEATABLE READ transaction).
   absl::Status ReadConsistently(
       const std::function<absl::Status(QueryEngine& view)>& read) override;
 
  private:
-  // `held`: the connection a consistent read holds (its view queries on it
-  // directly), or null for the engine itself.
-  SqlQueryEngine(OrderStore& store, sqlite::Connection* held) : store_(store), held_(held) {}
-  OrderStore& store_;
-  sqlite::Connection* const held_;
+  // `owned` null: a consistent read's view over `backend`.
+  SqlQueryEngine(std::unique_ptr<SqlBackend> owned, SqlBackend& backend)
+      : owned_(std::move(owned)), backend_(backend) {}
+  std::unique_ptr<SqlBackend> owned_;
+  SqlBackend& backend_;
 };
 
 }  // namespace analytics

@@ -9,10 +9,38 @@ namespace analytics {
 absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(OrderStore& store,
                                                                   const std::string& engine,
                                                                   std::int64_t memory_budget_mb) {
-  std::unique_ptr<QueryEngines> engines(new QueryEngines());
   absl::StatusOr<std::unique_ptr<SqlQueryEngine>> sql = SqlQueryEngine::Create(store);
   if (!sql.ok()) return sql.status();
-  engines->sql_ = std::move(*sql);
+  return Start(static_cast<Store&>(store), std::move(*sql), engine, memory_budget_mb);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& db) {
+  if (IsPostgresDsn(db)) {
+    absl::StatusOr<std::unique_ptr<PgStore>> store = PgStore::Open(PgStoreOptions::For(db));
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+  absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(db);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::StartFor(
+    Store& store, const std::string& engine, std::int64_t memory_budget_mb) {
+  if (auto* pg = dynamic_cast<PgStore*>(&store)) {
+    return Start(store, SqlQueryEngine::Create(pg->MakeSqlBackend()), engine, memory_budget_mb);
+  }
+  if (auto* sqlite = dynamic_cast<OrderStore*>(&store)) {
+    return Start(*sqlite, engine, memory_budget_mb);
+  }
+  return absl::InvalidArgumentError("unknown kind of store");
+}
+
+absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(
+    Store& store, std::unique_ptr<SqlQueryEngine> sql, const std::string& engine,
+    std::int64_t memory_budget_mb) {
+  std::unique_ptr<QueryEngines> engines(new QueryEngines());
+  engines->sql_ = std::move(sql);
   if (engine == "sql") {
     spdlog::info("query engine: sql");
     return engines;

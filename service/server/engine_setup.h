@@ -1,7 +1,8 @@
 // Builds the query engine the server answers with, from --engine and
 // --memory-budget-mb.
 //
-// "columnar" (the default) loads the lines into the columnar engine and wraps
+// Any store (store/store.h) with a SQL engine over it. "columnar" (the
+// default) loads the lines into the columnar engine and wraps
 // it in a FallbackQueryEngine over the SQL engine: if the lines do not fit
 // the memory budget at start-up, or a later write pushes them over it, the
 // server logs why and keeps answering, from SQL. "sql" uses the SQL engine
@@ -17,13 +18,31 @@
 #include "query/fallback_engine.h"
 #include "query/sql_query_engine.h"
 #include "store/order_store.h"
+#include "store/pg_store.h"
+#include "store/store.h"
 
 namespace analytics {
+
+// Opens the store --db names: PostgreSQL for a postgres:// or postgresql://
+// URI (PgStore), else the SQLite file (OrderStore).
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& db);
 
 class QueryEngines {
  public:
   // `engine` is "columnar" or "sql"; `memory_budget_mb` 0 means no cap.
+  // The SQL engine runs on the store's own connection.
   static absl::StatusOr<std::unique_ptr<QueryEngines>> Start(OrderStore& store,
+                                                             const std::string& engine,
+                                                             std::int64_t memory_budget_mb);
+  // OrderStore or PgStore: the SQL engine on SQLite's connection or on
+  // PostgreSQL's pool.
+  static absl::StatusOr<std::unique_ptr<QueryEngines>> StartFor(Store& store,
+                                                                const std::string& engine,
+                                                                std::int64_t memory_budget_mb);
+  // Any store, with the SQL engine over its backend (PostgreSQL: the
+  // fallback reads by SQL on the shared database).
+  static absl::StatusOr<std::unique_ptr<QueryEngines>> Start(Store& store,
+                                                             std::unique_ptr<SqlQueryEngine> sql,
                                                              const std::string& engine,
                                                              std::int64_t memory_budget_mb);
 

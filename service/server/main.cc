@@ -30,7 +30,7 @@
 namespace analytics {
 namespace {
 
-absl::Status SeedDemoIfEmpty(OrderStore& store) {
+absl::Status SeedDemoIfEmpty(Store& store) {
   // Not CountLines: that folds the write log first, seconds after a crash
   // that left a large one.
   absl::StatusOr<bool> empty = store.IsEmpty();
@@ -54,7 +54,8 @@ absl::Status SeedDemoIfEmpty(OrderStore& store) {
 // OrderStore::Open; :memory: has nothing to check.
 absl::Status CheckDatabaseFile(const std::string& path) {
   std::error_code error;
-  if (path.empty() || path == ":memory:" || !std::filesystem::exists(path, error)) {
+  if (path.empty() || path == ":memory:" || IsPostgresDsn(path) ||
+      !std::filesystem::exists(path, error)) {
     return absl::OkStatus();
   }
   absl::StatusOr<sqlite::Connection> connection = sqlite::Connection::Open(path);
@@ -76,9 +77,9 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
                std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - check_started)
                    .count());
-  absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(config.db);
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(config.db);
   if (!store.ok()) {
-    spdlog::critical("cannot open database {}: {}", config.db,
+    spdlog::critical("cannot open database {}: {}", RedactedDb(config.db),
                      std::string(store.status().message()));
     return 1;
   }
@@ -89,7 +90,7 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
     }
   }
   absl::StatusOr<std::unique_ptr<QueryEngines>> engine =
-      QueryEngines::Start(**store, config.engine, config.memory_budget_mb);
+      QueryEngines::StartFor(**store, config.engine, config.memory_budget_mb);
   if (!engine.ok()) {
     spdlog::critical("cannot start the query engine: {}", std::string(engine.status().message()));
     return 1;
@@ -102,6 +103,10 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   registry.SetGaugeCallback(metrics::StoreGauge::kWriteWaiters,
                             [&write_gate] { return std::optional<double>(write_gate.waiters()); });
   std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
+  if (const auto* pg = dynamic_cast<const PgStore*>(store->get()); pg != nullptr) {
+    registry.SetGaugeCallback(metrics::StoreGauge::kReplicaLagSeconds,
+                              [pg] { return std::optional<double>(pg->ReplicaLagSeconds()); });
+  }
   if (!config.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> started =
         metrics::MetricsHttpServer::Start(registry, config.metrics_listen);
@@ -119,7 +124,9 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   api::ObserverList observers;
   observers.Add(&logging_observer);
   observers.Add(&metrics_observer);
-  if (absl::Status s = ApplyStoreLimits(**store, config); !s.ok()) {
+  if (auto* sqlite = dynamic_cast<OrderStore*>(store->get()); sqlite == nullptr) {
+    // PostgreSQL: limits are the database's (quotas, tablespaces).
+  } else if (absl::Status s = ApplyStoreLimits(*sqlite, config); !s.ok()) {
     spdlog::critical("cannot apply --max-db-pages: {}", std::string(s.message()));
     return 1;
   }
@@ -192,7 +199,7 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   std::cout << "listening on " << host << ":" << port << std::endl;
   spdlog::info("serving customer_analytics.v1.AnalyticsService on {}:{} (db {}, {})", host, port,
-               config.db,
+               RedactedDb(config.db),
                config.tls_cert.empty()        ? "plaintext"
                : config.tls_client_ca.empty() ? "TLS"
                                               : "mutual TLS");

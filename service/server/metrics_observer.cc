@@ -15,7 +15,7 @@ void MetricsObserver::OnLinesWritten(std::int64_t /*accepted*/, std::int64_t rej
   if (rejected > 0) registry_.AddLinesRejected(static_cast<std::uint64_t>(rejected));
 }
 
-void RegisterStoreGauges(metrics::Registry& registry, OrderStore& store, QueryEngine& engine) {
+void RegisterStoreGauges(metrics::Registry& registry, Store& store, QueryEngine& engine) {
   using metrics::StoreGauge;
   registry.SetLinesIngestedCallback([&store]() -> std::uint64_t {
     return static_cast<std::uint64_t>(store.LastCommittedStats().lines_written);

@@ -6,7 +6,7 @@
 #include "api/rpc_observer.h"
 #include "metrics/registry.h"
 #include "query/query_engine.h"
-#include "store/order_store.h"
+#include "store/store.h"
 
 namespace analytics {
 
@@ -25,6 +25,6 @@ class MetricsObserver final : public api::RpcObserver {
 // analytics_lines_ingested_total); `store` and `engine` must outlive the
 // registry's use of them (the server removes nothing: all three live until
 // exit).
-void RegisterStoreGauges(metrics::Registry& registry, OrderStore& store, QueryEngine& engine);
+void RegisterStoreGauges(metrics::Registry& registry, Store& store, QueryEngine& engine);
 
 }  // namespace analytics

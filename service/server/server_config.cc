@@ -193,7 +193,9 @@ const std::vector<Flag>& Flags() {
   static const std::vector<Flag> flags = {
       {"listen", "ANALYTICS_LISTEN", "gRPC listen address host:port (port 0 picks a free one)",
        Text(&C::listen, HostPort)},
-      {"db", "ANALYTICS_DB", "SQLite database file, created on first start (:memory: for tests)",
+      {"db", "ANALYTICS_DB",
+       "SQLite database file, created on first start (:memory: for tests), or a postgresql:// "
+       "URI (PostgreSQL, shared by replicas)",
        Text(&C::db, NotEmpty)},
       {"log-level", "ANALYTICS_LOG_LEVEL", "trace|debug|info|warn|error",
        Choice(&C::log_level, {"trace", "debug", "info", "warn", "error"}, true)},

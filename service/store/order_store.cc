@@ -344,6 +344,40 @@ absl::Status OrderStore::Subscribe(
   });
 }
 
+namespace {
+
+// A snapshot on the store's connection, held for the whole load.
+class SqliteSnapshot final : public StoreSnapshot {
+ public:
+  explicit SqliteSnapshot(sqlite::Connection& connection) : connection_(connection) {}
+  absl::StatusOr<std::int64_t> StoredLineCount() override {
+    return analytics::StoredLineCount(connection_);
+  }
+  absl::Status ReadStoredLines(std::span<const LineField> fields,
+                               const std::function<void(const OrderLine&)>& each) override {
+    return analytics::ReadStoredLines(connection_, fields, each);
+  }
+  absl::StatusOr<std::int64_t> LoggedLineCount() override {
+    return analytics::LoggedLineCount(connection_);
+  }
+  absl::Status ReadLoggedLines(const std::function<void(const OrderLine&)>& each) override {
+    return analytics::ReadLoggedLines(connection_, each);
+  }
+
+ private:
+  sqlite::Connection& connection_;
+};
+
+}  // namespace
+
+absl::Status OrderStore::Subscribe(WriteListener& listener,
+                                   const std::function<absl::Status(StoreSnapshot&)>& load) {
+  return Subscribe(listener, [&](sqlite::Connection& connection) {
+    SqliteSnapshot snapshot(connection);
+    return load(snapshot);
+  });
+}
+
 void OrderStore::Unsubscribe(const WriteListener& listener) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (listener_ == &listener) listener_ = nullptr;

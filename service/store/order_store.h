@@ -56,6 +56,7 @@
 #include "common/order_line.h"
 #include "store/checkpointer.h"
 #include "store/sqlite.h"
+#include "store/store.h"
 #include "store/write_listener.h"
 
 namespace analytics {
@@ -63,7 +64,7 @@ namespace analytics {
 // The schema version this build writes; older databases are migrated up.
 inline constexpr int kSchemaVersion = 3;
 
-class OrderStore {
+class OrderStore final : public Store {
  public:
   // Opens or creates the database at `path` (":memory:" for a private,
   // in-memory store) and migrates it. FailedPrecondition when the file was
@@ -79,32 +80,24 @@ class OrderStore {
   // line of another order or customer (WriteResult::reassigned): row by row
   // here, from the listener's table on the write log's path (the one case
   // it misses: a listener that stopped during the write).
-  absl::StatusOr<WriteResult> Upsert(LineSource& source, bool replace = false);
+  absl::StatusOr<WriteResult> Upsert(LineSource& source, bool replace = false) override;
 
   // How `Upsert` would classify the lines, without writing: counts keys
   // that exist already as updates, and those of them whose stored line has
   // other ids as reassigned. A failed source's status() is returned,
   // and Upsert's OutOfRange when it would refuse the lines.
-  absl::StatusOr<WriteResult> Classify(LineSource& source);
+  absl::StatusOr<WriteResult> Classify(LineSource& source) override;
 
-  absl::StatusOr<std::int64_t> CountLines();
+  absl::StatusOr<std::int64_t> CountLines() override;
 
   // True when the store holds no line, in rows or in the write log.
-  absl::StatusOr<bool> IsEmpty();
+  absl::StatusOr<bool> IsEmpty() override;
 
-  // The line count and database size as of the last committed Upsert (or
-  // Open), read without the connection: a metrics scrape must not wait
-  // behind a million-line import holding it.
-  struct Stats {
-    std::int64_t lines = 0;
-    // page_count x page_size: the database's logical size, free pages
-    // included; the write-ahead log is not (DatabaseSizeBytes).
-    std::int64_t database_bytes = 0;
-    // Lines of every Upsert committed since Open (inserted + updated):
-    // ingest, import and demo seeding, the start-up seed included.
-    std::int64_t lines_written = 0;
-  };
-  Stats LastCommittedStats() const;
+  // StoreStats (store.h); database_bytes is page_count x page_size: the
+  // database's logical size, free pages included, the write-ahead log not
+  // (DatabaseSizeBytes).
+  using Stats = StoreStats;
+  Stats LastCommittedStats() const override;
 
   // The store's bound on its lines' magnitudes (magnitude_totals.h): at
   // least their exact sums.
@@ -128,7 +121,11 @@ class OrderStore {
   // destroyed.
   absl::Status Subscribe(WriteListener& listener,
                          const std::function<absl::Status(sqlite::Connection&)>& snapshot);
-  void Unsubscribe(const WriteListener& listener);
+  // The same through the store interface: the snapshot reads order_lines,
+  // then the write log.
+  absl::Status Subscribe(WriteListener& listener,
+                         const std::function<absl::Status(StoreSnapshot&)>& load) override;
+  void Unsubscribe(const WriteListener& listener) override;
 
   const std::string& path() const { return path_; }
 

@@ -55,6 +55,9 @@ struct WriteResult {
   // order.
   std::int64_t reassigned = 0;
   std::vector<ReassignedLine> reassigned_lines;
+  // Set by a store that other replicas share (PgStore): the write's
+  // position, which a read on any replica can wait for (Store::AwaitVisible).
+  std::string consistency_token;
 
   // Counts a replaced line, keeping it as an example while there is room.
   void NoteReassigned(ReassignedLine line) {

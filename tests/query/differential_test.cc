@@ -30,6 +30,8 @@
 #include "reports/kpi_report.h"
 #include "reports/trend_report.h"
 #include "store/order_store.h"
+#include "store/pg_store.h"
+#include "support/postgres.h"
 #include "support/store_testing.h"
 
 namespace analytics {
@@ -368,6 +370,51 @@ TEST_P(DifferentialTest, ColumnarAnswersExactlyAsSql) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, DifferentialTest, ::testing::Range(0, 40));
+
+// The same on PostgreSQL: the columnar engine fed from PgStore (its start-up
+// snapshot, then the change log through the follower) against SQL on
+// PostgreSQL, and that SQL against SQL on SQLite holding the same writes, so
+// the two dialects of the reference agree too.
+class PgDifferentialTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(PgDifferentialTest, ColumnarFedFromPostgresAnswersExactlyAsSqlOnPostgres) {
+  Rng rng(static_cast<std::uint64_t>(GetParam()) * 7919 + 17);
+  const Shape shape = RandomShape(rng);
+  absl::StatusOr<std::unique_ptr<PgStore>> store =
+      PgStore::Open(PgStoreOptions::For(analytics::testing::Postgres::Shared().NewDatabase()));
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::unique_ptr<SqlQueryEngine> sql = SqlQueryEngine::Create((*store)->MakeSqlBackend());
+  std::unique_ptr<OrderStore> lite = *OrderStore::Open(":memory:");
+  std::unique_ptr<SqlQueryEngine> lite_sql = *SqlQueryEngine::Create(*lite);
+  const auto write = [&](std::vector<OrderLine> lines, bool replace) {
+    VectorSource to_pg(lines);
+    VectorSource to_lite(std::move(lines));
+    const absl::StatusOr<WriteResult> pg_counts = (*store)->Upsert(to_pg, replace);
+    ASSERT_TRUE(pg_counts.ok()) << pg_counts.status();
+    const WriteResult lite_counts = *lite->Upsert(to_lite, replace);
+    EXPECT_EQ(pg_counts->inserted, lite_counts.inserted);
+    EXPECT_EQ(pg_counts->updated, lite_counts.updated);
+    EXPECT_EQ(pg_counts->reassigned, lite_counts.reassigned);
+  };
+  if (Chance(rng, 50)) write(RandomWrite(rng, shape, 60), false);
+  absl::StatusOr<std::unique_ptr<ColumnarEngine>> fast = ColumnarEngine::Create(**store);
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  for (int round = 0; round < 4; ++round) {
+    SCOPED_TRACE(absl::StrCat("after write ", round));
+    for (int f = 0; f < 6; ++f) {
+      const Filter filter = f == 0 ? Filter{} : RandomFilter(rng, shape);
+      SCOPED_TRACE(absl::StrCat("filter ", f));
+      ExpectSamePrimitives(*sql, **fast, filter, rng);
+      ExpectSameReports(*sql, **fast, filter, rng);
+      ExpectSamePrimitives(*lite_sql, *sql, filter, rng);
+      if (HasFatalFailure()) return;
+    }
+    write(RandomWrite(rng, shape, round == 0 ? 60 : 25), Chance(rng, 15));
+  }
+  EXPECT_EQ(*(*store)->CountLines(), (*fast)->LineCount());
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, PgDifferentialTest, ::testing::Range(0, 8));
 
 // Start-up on a store whose write log was not folded (a SIGKILL right
 // after a logged write): the engine loads the rows, then replays the log as

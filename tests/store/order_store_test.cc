@@ -21,6 +21,7 @@
 namespace analytics {
 namespace {
 
+using testing::BrokenSource;
 using testing::SampleLines;
 using testing::VectorSource;
 
@@ -181,26 +182,6 @@ TEST(OrderStore, AFailedWriteLeavesNothingBehind) {
   EXPECT_FALSE(store->Upsert(source).ok());
   EXPECT_EQ(*store->CountLines(), 0);
 }
-
-// A source that serves `good` lines and then stops with an error, as a spool
-// that cannot be read back does.
-class BrokenSource final : public LineSource {
- public:
-  explicit BrokenSource(int good) : good_(good) {}
-  bool Next(OrderLine& line) override {
-    if (served_ == good_) return false;
-    line = SampleLines()[static_cast<std::size_t>(served_++) % SampleLines().size()];
-    line.line_key = "broken-" + std::to_string(served_);
-    return true;
-  }
-  absl::Status status() const override {
-    return served_ == good_ ? absl::DataLossError("spool damaged") : absl::OkStatus();
-  }
-
- private:
-  const int good_;
-  int served_ = 0;
-};
 
 TEST(OrderStore, LastCommittedStatsFollowEveryKindOfWrite) {
   const std::string path = TempDbPath("stats");

@@ -9,6 +9,7 @@
 //  L5  O4    2024-03-15  C3 Cy    West   Furniture       300      -30       4
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,26 @@ class VectorSource final : public LineSource {
  private:
   std::vector<OrderLine> lines_;
   std::size_t next_ = 0;
+};
+
+// A source that serves `good` lines and then stops with an error, as a spool
+// that cannot be read back does.
+class BrokenSource final : public LineSource {
+ public:
+  explicit BrokenSource(int good) : good_(good) {}
+  bool Next(OrderLine& line) override {
+    if (served_ == good_) return false;
+    line = SampleLines()[static_cast<std::size_t>(served_++) % SampleLines().size()];
+    line.line_key = "broken-" + std::to_string(served_);
+    return true;
+  }
+  absl::Status status() const override {
+    return served_ == good_ ? absl::DataLossError("spool damaged") : absl::OkStatus();
+  }
+
+ private:
+  const int good_;
+  int served_ = 0;
 };
 
 }  // namespace analytics::testing

@@ -13,7 +13,6 @@
 #include "query/columnar/row_filter.h"
 #include "query/columnar/totals.h"
 #include "query/columnar/trend.h"
-#include "store/line_rows.h"
 
 namespace analytics {
 
@@ -44,12 +43,11 @@ absl::Status Unavailable() {
 }
 
 // Reads every stored line into one staged write.
-absl::Status LoadAll(sqlite::Connection& connection, StagedWrite& staged) {
-  absl::StatusOr<std::int64_t> count = StoredLineCount(connection);
+absl::Status LoadAll(StoreSnapshot& snapshot, StagedWrite& staged) {
+  absl::StatusOr<std::int64_t> count = snapshot.StoredLineCount();
   if (!count.ok()) return count.status();
   staged.Reserve(static_cast<std::size_t>(*count));
-  return ReadStoredLines(connection, kLoadedFields,
-                         [&](const OrderLine& line) { staged.Add(line); });
+  return snapshot.ReadStoredLines(kLoadedFields, [&](const OrderLine& line) { staged.Add(line); });
 }
 
 }  // namespace
@@ -112,7 +110,7 @@ class ColumnarEngine::View final : public QueryEngine {
   const ColumnarEngine& engine_;
 };
 
-ColumnarEngine::ColumnarEngine(OrderStore& store, ColumnarEngineOptions options)
+ColumnarEngine::ColumnarEngine(Store& store, ColumnarEngineOptions options)
     : store_(store),
       options_(std::move(options)),
       table_(std::make_unique<LineTable>()),
@@ -123,31 +121,30 @@ ColumnarEngine::~ColumnarEngine() {
 }
 
 absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
-    OrderStore& store, ColumnarEngineOptions options) {
+    Store& store, ColumnarEngineOptions options) {
   std::unique_ptr<ColumnarEngine> engine(new ColumnarEngine(store, std::move(options)));
-  absl::Status status = store.Subscribe(
-      *engine, [&](sqlite::Connection& connection) { return engine->Load(connection); });
+  absl::Status status =
+      store.Subscribe(*engine, [&](StoreSnapshot& snapshot) { return engine->Load(snapshot); });
   if (!status.ok()) return status;
   engine->subscribed_ = true;
   malloc_trim(0);
   return engine;
 }
 
-absl::Status ColumnarEngine::Load(sqlite::Connection& connection) {
+absl::Status ColumnarEngine::Load(StoreSnapshot& snapshot) {
   // Nobody else holds the engine yet: the lock is for the rules' sake.
   columnar::WriterLock lock(&mutex_);
   StagedWrite staged = StagedWrite::WithUniqueKeys();
-  if (absl::Status s = LoadAll(connection, staged); !s.ok()) return s;
+  if (absl::Status s = LoadAll(snapshot, staged); !s.ok()) return s;
   if (absl::Status s = table_->Apply(staged).status(); !s.ok()) return s;
   // Then what the store logged and has not folded yet, as the upserts they
   // are (into an empty table, as a replace: see BeginWrite).
-  absl::StatusOr<std::int64_t> logged = LoggedLineCount(connection);
+  absl::StatusOr<std::int64_t> logged = snapshot.LoggedLineCount();
   if (!logged.ok()) return logged.status();
   if (*logged > 0) {
     StagedWrite replay(table_->columns().size() == 0);
     replay.Reserve(static_cast<std::size_t>(*logged));
-    if (absl::Status s =
-            ReadLoggedLines(connection, [&](const OrderLine& line) { replay.Add(line); });
+    if (absl::Status s = snapshot.ReadLoggedLines([&](const OrderLine& line) { replay.Add(line); });
         !s.ok()) {
       return s;
     }

@@ -47,7 +47,7 @@
 #include "query/columnar/recent_results.h"
 #include "query/columnar/staged_write.h"
 #include "query/query_engine.h"
-#include "store/order_store.h"
+#include "store/store.h"
 #include "store/write_listener.h"
 
 namespace analytics {
@@ -68,7 +68,7 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // Loads every line of `store` and subscribes to its writes. The store must
   // outlive the engine. ResourceExhausted when the lines do not fit the
   // memory budget, FailedPrecondition when they cannot be represented.
-  static absl::StatusOr<std::unique_ptr<ColumnarEngine>> Create(OrderStore& store,
+  static absl::StatusOr<std::unique_ptr<ColumnarEngine>> Create(Store& store,
                                                                 ColumnarEngineOptions options = {});
   ~ColumnarEngine() override;
 
@@ -98,11 +98,11 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   class View;
   class RecordsPool;
 
-  ColumnarEngine(OrderStore& store, ColumnarEngineOptions options);
+  ColumnarEngine(Store& store, ColumnarEngineOptions options);
 
   // Loads the store's lines into the (new, unshared) engine; called by the
   // store with its lock held.
-  absl::Status Load(sqlite::Connection& connection) ABSL_LOCKS_EXCLUDED(mutex_);
+  absl::Status Load(StoreSnapshot& snapshot) ABSL_LOCKS_EXCLUDED(mutex_);
   std::unique_ptr<PendingWrite> BeginWrite(bool replace) override ABSL_LOCKS_EXCLUDED(mutex_);
   // Applies a committed write (called with the store's lock held); its
   // counts, or nullopt when the table could not take it (the engine then
@@ -149,7 +149,7 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // Frees the answers kept until the next write.
   void ClearAnswers() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  OrderStore& store_;
+  Store& store_;
   const ColumnarEngineOptions options_;
   bool subscribed_ = false;  // set by Create before the engine is shared
 

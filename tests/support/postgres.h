@@ -1,0 +1,43 @@
+// Test support: a real PostgreSQL 15 for the tests, in a temporary directory
+// on a free loopback port, started before the first test that asks for it
+// and stopped (fast shutdown, directory removed) when the test binary exits.
+//
+// As root (the CI container), initdb and postgres refuse to run, so the
+// server runs as the `postgres` user (runuser), with its directory chowned
+// to it; otherwise as the current user. Binaries from Debian's
+// postgresql-15 (/usr/lib/postgresql/15/bin). Each call of NewDatabase
+// creates a fresh, empty database, so tests never see each other's lines.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace analytics::testing {
+
+class Postgres {
+ public:
+  // The binary's one server, started on first use. Aborts the test binary
+  // (with pg_ctl's log) if it cannot start.
+  static Postgres& Shared();
+
+  // A new empty database; its postgres:// DSN.
+  std::string NewDatabase();
+  // Runs one SQL statement as the superuser (psql), returning its output.
+  std::string Psql(const std::string& database, const std::string& sql);
+  // pg_ctl restart -m fast: every connection is cut, the data stays.
+  void Restart();
+  int port() const { return port_; }
+
+  ~Postgres();
+  Postgres(const Postgres&) = delete;
+  Postgres& operator=(const Postgres&) = delete;
+
+ private:
+  Postgres();
+  std::string PgCtl(const std::string& command);
+  std::string dir_;
+  int port_ = 0;
+  int databases_ = 0;
+};
+
+}  // namespace analytics::testing
