@@ -1,5 +1,6 @@
 # The two commands of the README, and a few more for developers.
-#   make run   installs what is missing, builds, serves on :50051 with demo data
+#   make run   installs what is missing, builds, serves on :50051 (gRPC) and
+#              :8080 (dashboard, HTTP/JSON API) with demo data
 #   make test  installs what is missing, builds, runs every test: the suite,
 #              the suite again under ASan + UBSan, every fuzz target
 #   make check the suite only (the quick loop while developing)
@@ -9,6 +10,7 @@ JOBS ?= 2
 DB ?= analytics.db
 LISTEN ?= 0.0.0.0:50051
 METRICS_LISTEN ?= 0.0.0.0:9090
+HTTP_LISTEN ?= 0.0.0.0:8080
 SANITIZE_DIR ?= build-sanitize
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
@@ -30,17 +32,19 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 run: build
 	@echo ""
 	@echo "Starting analytics-server on $(LISTEN) with database $(DB) (demo data if empty)."
+	@echo "Dashboard: http://localhost:$(lastword $(subst :, ,$(HTTP_LISTEN)))/  (open it in a browser)"
 	@echo "In another terminal:"
 	@echo "  $(BUILD_DIR)/client/analytics-cli kpis"
 	@echo "  $(BUILD_DIR)/client/analytics-cli breakdown region"
 	@echo "  $(BUILD_DIR)/client/analytics-cli rfm"
 	@echo "  $(BUILD_DIR)/client/analytics-cli customers --tier gold --limit 5"
 	@echo "  npx --yes @bufbuild/buf curl --protocol grpc --http2-prior-knowledge --list-methods http://localhost:50051"
+	@echo "  curl -s 'localhost:$(lastword $(subst :, ,$(HTTP_LISTEN)))/v1/kpis?filter.regions=West'"
 	@echo "  curl -s localhost:9090/metrics"
 	@echo "Stop with Ctrl-C."
 	@echo ""
 	$(BUILD_DIR)/service/server/analytics-server --listen $(LISTEN) --db $(DB) \
-	  --metrics-listen $(METRICS_LISTEN) --seed-demo-if-empty
+	  --metrics-listen $(METRICS_LISTEN) --http-listen $(HTTP_LISTEN) --seed-demo-if-empty
 
 # Every test: the suite, then the suite under the sanitizers, then the
 # fuzzers for a bounded time each (in that order: the quick verdict first).

@@ -18,6 +18,8 @@ packages=(
   postgresql
   libgtest-dev libgmock-dev sqlite3 nodejs npm
   python3 python3-grpcio python3-protobuf python3-prometheus-client python3-h2
+  # the dashboard's browser tests (driven by npm puppeteer-core, tests/web)
+  chromium fonts-dejavu-core
 )
 if [[ ${1:-} == --sanitizers ]]; then
   packages+=(clang-14 libclang-rt-14-dev)

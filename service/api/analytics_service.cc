@@ -187,7 +187,7 @@ grpc::Status AnalyticsService::RunUnary(grpc::CallbackServerContext* context,
     status = ToGrpcStatus(admitted.ok() ? handler() : admitted.status(), method);
   }
   observer_.OnFinish({.method = method,
-                      .peer = context->peer(),
+                      .peer = CallPeer(*context),
                       .code = status.error_code(),
                       .message = status.error_message(),
                       .elapsed = std::chrono::steady_clock::now() - started});

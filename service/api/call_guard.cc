@@ -1,8 +1,43 @@
 #include "api/call_guard.h"
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include <chrono>
+#include <cstdlib>
 
 namespace analytics::api {
+
+const std::string& GatewayToken() {
+  static const std::string token = [] {
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();
+    std::string hex;
+    for (unsigned char b : bytes) {
+      hex += "0123456789abcdef"[b >> 4];
+      hex += "0123456789abcdef"[b & 15];
+    }
+    return hex;
+  }();
+  return token;
+}
+
+std::string CallPeer(const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  auto value = [&metadata](std::string_view key) -> std::string_view {
+    auto found = metadata.find(grpc::string_ref(key.data(), key.size()));
+    if (found == metadata.end()) return {};
+    return std::string_view(found->second.data(), found->second.size());
+  };
+  const std::string_view peer = value(kForwardedPeerKey);
+  const std::string_view token = value(kGatewayTokenKey);
+  const std::string& expected = GatewayToken();
+  if (!peer.empty() && token.size() == expected.size() &&
+      CRYPTO_memcmp(token.data(), expected.data(), expected.size()) == 0) {
+    return std::string(peer);
+  }
+  return context.peer();
+}
 
 absl::Status CheckCall(const CallGuards& guards, grpc::CallbackServerContext& context,
                        std::string_view method) {
@@ -12,7 +47,8 @@ absl::Status CheckCall(const CallGuards& guards, grpc::CallbackServerContext& co
     if (auto found = metadata.find("authorization"); found != metadata.end()) {
       authorization = std::string_view(found->second.data(), found->second.size());
     }
-    if (absl::Status s = guards.authorizer->Check(method, authorization, context.peer()); !s.ok()) {
+    if (absl::Status s = guards.authorizer->Check(method, authorization, CallPeer(context));
+        !s.ok()) {
       return s;
     }
   }

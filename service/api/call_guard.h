@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -26,6 +27,20 @@ struct CallGuards {
   const Authorizer* authorizer = nullptr;
   WriteGate* write_gate = nullptr;
 };
+
+// Metadata of a call the HTTP gateway (service/http) forwards over the
+// server's in-process channel: the HTTP client as a gRPC peer string
+// ("ipv4:10.1.2.3:5555"), and this process's gateway token, a random secret
+// made at start-up that never leaves the process. The peer is believed only
+// with the token, so no network client can pass itself off as loopback.
+inline constexpr std::string_view kForwardedPeerKey = "x-analytics-forwarded-peer";
+inline constexpr std::string_view kGatewayTokenKey = "x-analytics-gateway-token";
+const std::string& GatewayToken();
+
+// The peer a call is authorized as: context.peer(), or for a call the HTTP
+// gateway forwards the HTTP client, so that "writes from loopback only"
+// holds for HTTP clients too.
+std::string CallPeer(const grpc::ServerContextBase& context);
 
 // OK with a lease (held only for write methods) when `method` may run now;
 // otherwise UNAUTHENTICATED, PERMISSION_DENIED, DEADLINE_EXCEEDED or ABORTED.

@@ -52,7 +52,7 @@ WriteStreamReactor::WriteStreamReactor(grpc::CallbackServerContext* context,
       response_(response),
       observer_(observer),
       method_(method),
-      peer_(context->peer()),
+      peer_(CallPeer(*context)),
       options_(options),
       watchdog_(options.idle_timeout.count() > 0 ? watchdog : nullptr) {
   observer_.OnStart(method_);

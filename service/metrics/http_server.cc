@@ -18,15 +18,12 @@ namespace {
 // hand) is not queued behind a slow client.
 constexpr std::size_t kWorkerThreads = 4;
 
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
+}  // namespace
 
-absl::StatusOr<HostPort> ParseHostPort(std::string_view text) {
+absl::StatusOr<HostPort> ParseHostPort(std::string_view text, std::string_view what) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) {
-    return absl::InvalidArgumentError("metrics address \"" + std::string(text) +
+    return absl::InvalidArgumentError(std::string(what) + " address \"" + std::string(text) +
                                       "\" is not HOST:PORT");
   }
   std::string_view host = text.substr(0, colon);
@@ -39,13 +36,11 @@ absl::StatusOr<HostPort> ParseHostPort(std::string_view text) {
       std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port_text.empty() || error != std::errc{} || end != port_text.data() + port_text.size() ||
       port < 0 || port > 65535) {
-    return absl::InvalidArgumentError("metrics address \"" + std::string(text) +
+    return absl::InvalidArgumentError(std::string(what) + " address \"" + std::string(text) +
                                       "\" has no valid port");
   }
   return HostPort{host.empty() ? "0.0.0.0" : std::string(host), port};
 }
-
-}  // namespace
 
 struct MetricsHttpServer::State {
   httplib::Server server;
@@ -62,7 +57,7 @@ struct MetricsHttpServer::State {
 
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
     const Registry& registry, std::string_view host_port) {
-  absl::StatusOr<HostPort> address = ParseHostPort(host_port);
+  absl::StatusOr<HostPort> address = ParseHostPort(host_port, "metrics");
   if (!address.ok()) return address.status();
 
   auto state = std::make_unique<State>();

@@ -8,12 +8,21 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "metrics/registry.h"
 
 namespace analytics::metrics {
+
+// A listen address: "HOST:PORT", "[IPV6]:PORT" or ":PORT" (all IPv4
+// interfaces). InvalidArgument naming `what` ("metrics", "HTTP") otherwise.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+absl::StatusOr<HostPort> ParseHostPort(std::string_view text, std::string_view what);
 
 class MetricsHttpServer {
  public:

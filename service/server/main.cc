@@ -16,6 +16,7 @@
 #include "api/analytics_service.h"
 #include "api/health_service.h"
 #include "demo/demo_generator.h"
+#include "http/gateway.h"
 #include "metrics/http_server.h"
 #include "metrics/registry.h"
 #include "server/engine_setup.h"
@@ -204,6 +205,31 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
                : config.tls_client_ca.empty() ? "TLS"
                                               : "mutual TLS");
 
+  // The HTTP/JSON API and the dashboard: every call goes through the server
+  // itself, over its in-process channel (service/http/gateway.h).
+  std::unique_ptr<http::HttpGateway> http_gateway;
+  if (!config.http_listen.empty()) {
+    http::GatewayOptions http_options{
+        .listen = config.http_listen,
+        .services = {"customer_analytics.v1.AnalyticsService"},
+        .cors_origins = config.http_cors_origins,
+        .max_json_bytes = static_cast<std::size_t>(config.max_receive_message_bytes)};
+    absl::StatusOr<std::unique_ptr<http::HttpGateway>> started =
+        http::HttpGateway::Start(server->InProcessChannel(grpc::ChannelArguments()), http_options);
+    if (!started.ok()) {
+      spdlog::critical("cannot serve HTTP on {}: {}", config.http_listen,
+                       std::string(started.status().message()));
+      server->Shutdown();
+      return 1;
+    }
+    http_gateway = std::move(*started);
+    const std::string http_host = config.http_listen.substr(0, config.http_listen.rfind(':'));
+    std::cout << "dashboard and HTTP/JSON API on http://"
+              << (http_host.empty() || http_host == "0.0.0.0" ? "localhost" : http_host) << ":"
+              << http_gateway->port() << "/" << std::endl;
+    spdlog::info("serving the HTTP/JSON API and the dashboard on port {}", http_gateway->port());
+  }
+
   // Memory freed after a burst (a flood of reset streams, a large answer)
   // goes back to the system instead of staying resident at the peak.
   const MemoryTrimmer trimmer({});
@@ -216,6 +242,8 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   // Writes in flight stop and roll back now (a client retries them; a
   // half-written import is never kept); reads get the grace period.
   analytics_service.StopWrites();
+  // No new HTTP requests; those in flight finish (writes were just stopped).
+  http_gateway.reset();
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(config.grace_period_seconds));
   server->Wait();

@@ -21,7 +21,12 @@ struct ServerConfig {
   bool seed_demo_if_empty = false;
   int grace_period_seconds = 10;
   std::string metrics_listen = "0.0.0.0:9090";  // empty: no metrics endpoint
-  std::string engine = "columnar";              // columnar | sql
+  // HTTP/JSON API and dashboard (service/http): empty, the default, serves none.
+  std::string http_listen;
+  // Origins whose pages may call the HTTP API (CORS): empty none, "*" any,
+  // or a comma-separated list.
+  std::string http_cors_origins;
+  std::string engine = "columnar";  // columnar | sql
   // Memory the columnar engine may use, in MiB; above it the server answers
   // from the SQL engine (and logs why). 0: no cap.
   std::int64_t memory_budget_mb = 1024;
