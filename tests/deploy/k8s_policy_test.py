@@ -91,6 +91,7 @@ def check_overlay(overlay_dir, name):
     check_security(check, pod_spec, container, "server container")
     grpc_port = container_port(container, "grpc")
     metrics_port = container_port(container, "metrics")
+    http_port = container_port(container, "http")
 
     # Probes: native gRPC health checks on the gRPC port.
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
@@ -106,6 +107,9 @@ def check_overlay(overlay_dir, name):
     metrics_listen = host_port(env.get("ANALYTICS_METRICS_LISTEN", ""))
     check.require(metrics_listen is not None and metrics_listen[1] == metrics_port,
                   f"ANALYTICS_METRICS_LISTEN must use the metrics port {metrics_port}")
+    http_listen = host_port(env.get("ANALYTICS_HTTP_LISTEN", ""))
+    check.require(http_listen is not None and http_listen[1] == http_port,
+                  f"ANALYTICS_HTTP_LISTEN must use the http port {http_port}")
     annotations = pod["metadata"].get("annotations", {})
     check.require(annotations.get("prometheus.io/scrape") == "true",
                   "pod must carry prometheus.io/scrape: \"true\"")
@@ -149,6 +153,18 @@ def check_overlay(overlay_dir, name):
                       "Service grpc targetPort must reach the gRPC port")
         check.require(container_port(container, ports["metrics"]["targetPort"]) == metrics_port,
                       "Service metrics targetPort must reach the metrics port")
+    if check.require("http" in ports, "Service needs a port named http (the HTTP API and dashboard)"):
+        check.require(container_port(container, ports["http"]["targetPort"]) == http_port,
+                      "Service http targetPort must reach the HTTP port")
+
+    # An Ingress publishes only the Service's http port.
+    for ingress in of_kind(objects, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for route in rule["http"]["paths"]:
+                backend = route["backend"]["service"]
+                check.require(backend["name"] == service["metadata"]["name"] and
+                              backend["port"].get("name") == "http",
+                              "Ingress must route to the Service's port named http")
 
     # Jobs (demo data) run the same image, reach the server by its Service, and
     # carry the label the network policy admits.
@@ -184,6 +200,11 @@ def check_overlay(overlay_dir, name):
             .get("kubernetes.io/metadata.name") == "monitoring"
             for peer in metrics_rules[0].get("from", [])),
             "metrics ingress must come from the monitoring namespace")
+        http_rules = [r for r in rules if any(p.get("port") in (http_port, "http")
+                                               for p in r.get("ports", []))]
+        check.require(len(http_rules) <= 1 and all(
+            "namespaceSelector" in peer for rule in http_rules for peer in rule.get("from", [])),
+            "HTTP ingress, when allowed, must come from the ingress controller's namespace")
 
     for monitor in of_kind(objects, "ServiceMonitor"):
         check.require(selects(monitor["spec"]["selector"]["matchLabels"],
