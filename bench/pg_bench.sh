@@ -34,7 +34,13 @@ value() { sed -n "s/^$1=//p" "$RESULTS" | tail -1; }
 as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 cleanup() {
+  local status=$?
+  if [[ $status != 0 && -f "$WORK/server.log" ]]; then
+    echo "pg-bench failed; the servers' log ends:" >&2
+    tail -30 "$WORK/server.log" >&2
+  fi
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  [[ -n "${BENCH_PG_LOG:-}" && -f "$WORK/server.log" ]] && cp "$WORK/server.log" "$BENCH_PG_LOG"
   as_pg "$PG_BIN/pg_ctl" -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -53,19 +59,20 @@ as_pg "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w \
 "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PORT" -U postgres -c "CREATE DATABASE bench" postgres
 DSN="postgresql://postgres@127.0.0.1:$PORT/bench"
 
-start_server() {  # $1 name; sets ADDR_<name>, STARTUP_S
-  local out=$WORK/server-$1.out t0
+start_server() {  # $1 name, then extra flags; sets ADDR_<name>, STARTUP_S
+  local name=$1 out=$WORK/server-$1.out t0
+  shift
   : >"$out"
   t0=$(date +%s.%N)
-  "$SERVER" --listen 127.0.0.1:0 --db "$DSN" --metrics-listen "" --log-level warn \
-    --memory-budget-mb "${BENCH_MEMORY_BUDGET_MB:-4096}" >"$out" 2>>"$WORK/server.log" &
+  "$SERVER" --listen 127.0.0.1:0 --db "$DSN" --metrics-listen "" --log-level "${BENCH_PG_LOG_LEVEL:-warn}" \
+    --memory-budget-mb "${BENCH_MEMORY_BUDGET_MB:-4096}" "$@" >"$out" 2>>"$WORK/server.log" &
   PIDS+=($!)
   until grep -q '^listening on ' "$out"; do
     kill -0 "${PIDS[-1]}" 2>/dev/null || { tail -20 "$WORK/server.log" >&2; exit 1; }
     sleep 0.005
   done
   STARTUP_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
-  printf -v "ADDR_$1" '%s' "$(sed -n 's/^listening on //p' "$out" | head -1)"
+  printf -v "ADDR_$name" '%s' "$(sed -n 's/^listening on //p' "$out" | head -1)"
 }
 
 start_server A
@@ -77,6 +84,9 @@ start_server B
 record startup_b_s "$STARTUP_S"
 log "replica lag, $LAG_REPEAT writes on A read on B with their token"
 "$LAG" --writer "$ADDR_A" --reader "$ADDR_B" --repeat "$LAG_REPEAT" >>"$RESULTS"
+log "starting C (--engine sql) and comparing GetKpis, GetRfmSummary, ListCustomers on A, B, C"
+start_server C --engine sql
+"$LAG" --compare "$ADDR_C,$ADDR_A,$ADDR_B" >>"$RESULTS" || true
 if command -v h2load >/dev/null; then
   "$CLIENT" payload "$WORK/kpis.grpc"
   for replica in A B; do
@@ -98,8 +108,9 @@ table=$(cat <<TABLE
 | ingest through A (IngestTransactions, one transaction) | $(value ingest_lines_per_s) lines/s ($(value ingest_seconds) s) |
 | B start-up on the loaded database (snapshot into its copy) | $(value startup_b_s) s |
 | replica lag, write acknowledged on A -> answered on B, p50 / p99 | $(value lag_p50_ms) / $(value lag_p99_ms) ms |
-| GetKpis on A, 16 streams (h2load) | $(value reads_A_rps) req/s ($(value reads_A_ok) ok) |
-| GetKpis on B, 16 streams (h2load) | $(value reads_B_rps) req/s ($(value reads_B_ok) ok) |
+| GetKpis, GetRfmSummary, ListCustomers: A and B identical to the SQL engine (C) | $( [[ $(value identical) == 1 ]] && echo yes || echo NO) |
+| GetKpis on A, 16 streams (h2load, 20,000 calls) | $(value reads_A_rps) req/s ($(value reads_A_ok) ok) |
+| GetKpis on B, 16 streams (h2load, 20,000 calls) | $(value reads_B_rps) req/s ($(value reads_B_ok) ok) |
 TABLE
 )
 echo "$table"

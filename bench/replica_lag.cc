@@ -7,14 +7,21 @@
 // answer is the lag a client sees (one read's round trip included).
 //
 //   bench-replica-lag --writer HOST:PORT --reader HOST:PORT --repeat N
+//   bench-replica-lag --compare HOST:PORT,HOST:PORT,...
 //
-// Prints lag_p50_ms, lag_p99_ms and lag_max_ms as key=value lines.
+// Prints lag_p50_ms, lag_p99_ms and lag_max_ms as key=value lines. With
+// --compare it asks every server for GetKpis, GetRfmSummary and
+// ListCustomers (the whole store, one fixed as-of day, a 1000-customer page)
+// and prints identical=1 when every answer equals the first server's (the
+// SQL engine's, in pg_bench.sh), else identical=0 and which one differs.
+#include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,9 +45,63 @@ double Percentile(std::vector<double> values, double p) {
   return values[std::min(index, values.size() - 1)];
 }
 
+// Compares the three reads across `addresses` (comma-separated).
+int Compare(const std::string& addresses) {
+  std::vector<std::unique_ptr<v1::AnalyticsService::Stub>> stubs;
+  for (std::size_t start = 0; start <= addresses.size();) {
+    std::size_t end = addresses.find(',', start);
+    if (end == std::string::npos) end = addresses.size();
+    stubs.push_back(v1::AnalyticsService::NewStub(grpc::CreateChannel(
+        addresses.substr(start, end - start), grpc::InsecureChannelCredentials())));
+    start = end + 1;
+  }
+  std::vector<std::string> answers(stubs.size());
+  bool failed = false;
+  for (std::size_t i = 0; i < stubs.size(); ++i) {
+    const auto call = [&](auto method, auto request, auto response) {
+      grpc::ClientContext context;
+      const grpc::Status status = ((*stubs[i]).*method)(&context, request, &response);
+      if (!status.ok()) {
+        std::cerr << "bench-replica-lag: " << status.error_message() << "\n";
+        failed = true;
+      }
+      return response;
+    };
+    v1::GetKpisRequest kpis;
+    kpis.mutable_filter()->set_start_date("2000-01-01");
+    kpis.mutable_filter()->set_end_date("2025-06-30");
+    v1::GetRfmSummaryRequest rfm;
+    rfm.mutable_rfm()->set_as_of_date("2025-06-30");
+    v1::ListCustomersRequest customers;
+    customers.mutable_rfm()->set_as_of_date("2025-06-30");
+    customers.set_order_by("customer_id");
+    customers.set_page_size(1000);
+    v1::ListCustomersResponse page =
+        call(&v1::AnalyticsService::Stub::ListCustomers, customers, v1::ListCustomersResponse());
+    page.clear_next_page_token();  // sealed with each server's own key
+    answers[i] =
+        call(&v1::AnalyticsService::Stub::GetKpis, kpis, v1::GetKpisResponse()).DebugString() +
+        call(&v1::AnalyticsService::Stub::GetRfmSummary, rfm, v1::GetRfmSummaryResponse())
+            .DebugString() +
+        page.DebugString();
+  }
+  bool identical = !failed;
+  for (std::size_t i = 1; i < answers.size(); ++i) {
+    if (answers[i] != answers[0]) {
+      identical = false;
+      std::cerr << "bench-replica-lag: server " << i << " answers differently\n";
+    }
+  }
+  std::printf("identical=%d\n", identical ? 1 : 0);
+  return identical ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const std::string compare = Flag(argc, argv, "compare", ""); !compare.empty()) {
+    return Compare(compare);
+  }
   const std::string writer_address = Flag(argc, argv, "writer", "");
   const std::string reader_address = Flag(argc, argv, "reader", "");
   const int repeat = std::stoi(Flag(argc, argv, "repeat", "200"));

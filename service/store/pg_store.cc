@@ -679,6 +679,20 @@ absl::Status PgStore::Subscribe(WriteListener& listener,
   }
   absl::StatusOr<pg::Pool::Lease> lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
+  // Registered before the snapshot, at the pruning floor: from now on no
+  // replica prunes the change log past it, so the log still holds every
+  // change above the snapshot's horizon when the follower starts from it.
+  const std::array<pg::Param, 1> name = {options_.replica_name};
+  if (absl::Status s =
+          (*lease)
+              ->Query("INSERT INTO analytics_replicas (name, horizon)"
+                      " SELECT $1, pruned_below FROM store_bound ON CONFLICT (name) DO UPDATE"
+                      " SET horizon = EXCLUDED.horizon, seen_at = clock_timestamp()",
+                      name)
+              .status();
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<pg::Transaction> transaction =
       pg::Transaction::Begin(**lease, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   if (!transaction.ok()) return transaction.status();
@@ -756,6 +770,18 @@ void PgStore::RunFollower() {
         failed = true;
       }
     }
+    // A notification that arrived during the round was read by libpq
+    // along with the round's results, so the socket will not signal it:
+    // look again now instead of waiting.
+    bool notified = false;
+    if (connection && !failed) {
+      PQconsumeInput(connection->get());
+      while (PGnotify* notify = PQnotifies(connection->get())) {
+        PQfreemem(notify);
+        notified = true;
+      }
+    }
+    if (notified) continue;
     // Wait for a notification, a local write or the poll interval.
     std::array<pollfd, 2> fds = {
         pollfd{.fd = wake_fd_, .events = POLLIN, .revents = 0},
