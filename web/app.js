@@ -378,6 +378,7 @@ async function downloadVipCsv() {
     pageToken = reply.nextPageToken;
   } while (pageToken);
   const blob = new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' });
+  $('vip').dataset.csvRows = String(lines.length - 1);
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
   a.download = 'vip-customers.csv';
@@ -472,8 +473,9 @@ async function loadDemo() {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ replace: true }),
     });
     say(`Loaded ${count.format(num(reply.linesGenerated))} demo lines (${reply.firstDate} to ${reply.lastDate}).`);
-    document.body.dataset.lastWrite = 'demo-ok';
     await afterWrite();
+    // Set once every panel shows the new data.
+    document.body.dataset.lastWrite = 'demo-ok';
   } catch (error) {
     say(explain(error), true);
     document.body.dataset.lastWrite = 'demo-error-' + (error.status || 0);

@@ -156,8 +156,8 @@ struct HttpGateway::State {
   std::shared_ptr<grpc::Channel> channel;
   GatewayOptions options;
   std::vector<Route> routes;
-  std::vector<std::string> cors_origins;  // empty: CORS off
-  httplib::Server server;
+  std::vector<std::string> cors_origins;    // empty: CORS off
+  std::unique_ptr<httplib::Server> server;  // an httplib::SSLServer with TLS
   std::thread thread;
   int port = 0;
   std::promise<void> running;
@@ -440,7 +440,18 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   }
 
   State* raw = state.get();
-  httplib::Server& server = state->server;
+  if (options.tls_cert.empty()) {
+    state->server = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(
+        options.tls_cert.c_str(), options.tls_key.c_str(),
+        options.tls_client_ca.empty() ? nullptr : options.tls_client_ca.c_str());
+    if (!tls->is_valid()) {
+      return absl::InvalidArgumentError("HTTP: cannot use the TLS certificate, key or client CA");
+    }
+    state->server = std::move(tls);
+  }
+  httplib::Server& server = *state->server;
   server.set_socket_options([](socket_t sock) {
     const int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
@@ -528,7 +539,7 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   };
   std::future<void> running = state->running.get_future();
   state->thread = std::thread([raw] {
-    raw->server.listen_after_bind();
+    raw->server->listen_after_bind();
     raw->MarkRunning();
   });
   running.wait();
@@ -538,7 +549,7 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
 HttpGateway::HttpGateway(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 HttpGateway::~HttpGateway() {
-  state_->server.stop();
+  state_->server->stop();
   state_->thread.join();
 }
 

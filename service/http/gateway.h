@@ -44,6 +44,12 @@ struct GatewayOptions {
   std::size_t chunk_bytes = 1 << 20;
   // Requests served at once; more wait for a free worker.
   int threads = 8;
+  // PEM files: with a certificate and key the listener speaks HTTPS only
+  // (the gRPC port's --tls-cert/--tls-key), with a client CA it also
+  // requires a client certificate it signed.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
 };
 
 class HttpGateway {

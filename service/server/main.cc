@@ -213,7 +213,10 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
         .listen = config.http_listen,
         .services = {"customer_analytics.v1.AnalyticsService"},
         .cors_origins = config.http_cors_origins,
-        .max_json_bytes = static_cast<std::size_t>(config.max_receive_message_bytes)};
+        .max_json_bytes = static_cast<std::size_t>(config.max_receive_message_bytes),
+        .tls_cert = config.tls_cert,
+        .tls_key = config.tls_key,
+        .tls_client_ca = config.tls_client_ca};
     absl::StatusOr<std::unique_ptr<http::HttpGateway>> started =
         http::HttpGateway::Start(server->InProcessChannel(grpc::ChannelArguments()), http_options);
     if (!started.ok()) {
@@ -224,9 +227,9 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
     }
     http_gateway = std::move(*started);
     const std::string http_host = config.http_listen.substr(0, config.http_listen.rfind(':'));
-    std::cout << "dashboard and HTTP/JSON API on http://"
-              << (http_host.empty() || http_host == "0.0.0.0" ? "localhost" : http_host) << ":"
-              << http_gateway->port() << "/" << std::endl;
+    std::cout << "dashboard and HTTP/JSON API on " << (config.tls_cert.empty() ? "http" : "https")
+              << "://" << (http_host.empty() || http_host == "0.0.0.0" ? "localhost" : http_host)
+              << ":" << http_gateway->port() << "/" << std::endl;
     spdlog::info("serving the HTTP/JSON API and the dashboard on port {}", http_gateway->port());
   }
 

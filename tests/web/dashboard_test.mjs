@@ -243,6 +243,9 @@ try {
     const detail = await api(demo.base, '/v1/customers/' + encodeURIComponent(first[0]));
     const text = await page.$eval('#customer-detail', (el) => el.textContent);
     assert.ok(text.includes(detail.customer.customerName), 'the customer name is shown');
+    // The CSV download holds every Gold customer of the view, not just the page.
+    await page.click('#vip-csv');
+    await page.waitForFunction((n) => document.getElementById('vip').dataset.csvRows === String(n), {}, total);
     assert.deepEqual(errors, []);
   });
 
