@@ -5,6 +5,7 @@ with `kubectl kustomize` (offline), finds objects, resolves a container's
 environment from env/envFrom and ConfigMaps as the kubelet does, and parses
 resource quantities. Python standard library plus Debian's python3-yaml.
 """
+import base64
 import re
 import subprocess
 
@@ -75,8 +76,9 @@ def _expand(value, env):
 
 def resolve_env(container, objects, pod_fields):
     """The container's environment as the kubelet builds it: envFrom first,
-    then env (which wins), ConfigMap references resolved from the rendered
-    objects. `pod_fields` answers fieldRef paths such as metadata.name."""
+    then env (which wins), ConfigMap and Secret references resolved from the
+    rendered objects (a test adds the Secrets a cluster would hold).
+    `pod_fields` answers fieldRef paths such as metadata.name."""
     env = {}
     for source in container.get("envFrom", []):
         prefix = source.get("prefix", "")
@@ -105,6 +107,15 @@ def resolve_env(container, objects, pod_fields):
                     env[name] = data[ref["key"]]
                 elif not ref.get("optional"):
                     raise ManifestError(f"ConfigMap {ref['name']} has no key {ref['key']}")
+            elif "secretKeyRef" in source:
+                ref = source["secretKeyRef"]
+                secret = by_name(objects, "Secret", ref["name"])
+                if ref["key"] in secret.get("stringData", {}):
+                    env[name] = secret["stringData"][ref["key"]]
+                elif ref["key"] in secret.get("data", {}):
+                    env[name] = base64.b64decode(secret["data"][ref["key"]]).decode()
+                elif not ref.get("optional"):
+                    raise ManifestError(f"Secret {ref['name']} has no key {ref['key']}")
             elif "fieldRef" in source:
                 path = source["fieldRef"]["fieldPath"]
                 if path not in pod_fields:
