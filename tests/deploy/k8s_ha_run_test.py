@@ -38,7 +38,7 @@ import grpc  # noqa: E402
 
 from k8s_manifests import of_kind, one, render, resolve_env, server_container  # noqa: E402
 from k8s_run_test import (DOCKER_DEFAULT_PATH, GET_KPIS, SKIP, Sandbox, TestFailure,  # noqa: E402
-                          final_stage, free_port, log, stop, wait_until_started)
+                          encode_varint, final_stage, free_port, log, stop, wait_until_started)
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 SEED = "/customer_analytics.v1.AnalyticsService/SeedDemoData"
@@ -73,42 +73,29 @@ class Postgres:
                                     command]), check=True, capture_output=True)
 
 
-def varint(value):
-    out = bytearray()
+def read_varint(message, i):
+    """(value, next index) of the varint at message[i]."""
+    value, shift = 0, 0
     while True:
-        byte = value & 0x7F
-        value >>= 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
+        byte = message[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, i
 
 
 def string_field(message, number):
-    """The first length-delimited field `number` of a serialized message."""
+    """The first length-delimited field `number` of a serialized message
+    (k8s_run_test.decode_varint_field reads varint fields only)."""
     i = 0
     while i < len(message):
-        key, shift = 0, 0
-        while True:
-            byte = message[i]
-            i += 1
-            key |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                break
+        key, i = read_varint(message, i)
         field, wire = key >> 3, key & 7
         if wire == 0:
-            while message[i] & 0x80:
-                i += 1
-            i += 1
+            _, i = read_varint(message, i)
         elif wire == 2:
-            length, shift = 0, 0
-            while True:
-                byte = message[i]
-                i += 1
-                length |= (byte & 0x7F) << shift
-                shift += 7
-                if not byte & 0x80:
-                    break
+            length, i = read_varint(message, i)
             if field == number:
                 return message[i:i + length].decode()
             i += length
@@ -165,7 +152,8 @@ def run(args, root):
         grpc_port = next(p["containerPort"] for p in container["ports"] if p["name"] == "grpc")
         ports = [sandbox.ports[grpc_port] for sandbox in sandboxes]
 
-        seed = varint(1 << 3) + varint(7) + varint(2 << 3) + varint(3000)
+        seed = encode_varint(1 << 3) + encode_varint(7) + encode_varint(2 << 3) + \
+            encode_varint(3000)
         reply = call(ports[0], SEED, seed)
         token = string_field(reply, 7)
         if not token:
