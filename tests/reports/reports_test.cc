@@ -1,5 +1,6 @@
 // Report policy (previous periods, sorting, zero-filled buckets, tiers,
-// segments, pagination) over the SQL engine and the hand-computed sample.
+// segments, pagination) over the SQL engine and the hand-computed sample,
+// on both stores: SQLite and a real PostgreSQL 15 (tests/support/postgres.h).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +9,8 @@
 #include "reports/customer_report.h"
 #include "reports/kpi_report.h"
 #include "reports/trend_report.h"
+#include "store/pg_store.h"
+#include "support/postgres.h"
 #include "support/sample_lines.h"
 
 namespace analytics {
@@ -19,19 +22,33 @@ using testing::VectorSource;
 Micros M(const char* decimal) { return *ParseDecimalMicros(decimal); }
 Day D(const char* iso) { return *ParseIsoDay(iso); }
 
-class ReportsTest : public ::testing::Test {
+class ReportsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    store_ = *OrderStore::Open(":memory:");
+    if (GetParam() == "sqlite") {
+      std::unique_ptr<OrderStore> sqlite = *OrderStore::Open(":memory:");
+      engine_ = *SqlQueryEngine::Create(*sqlite);
+      store_ = std::move(sqlite);
+    } else {
+      absl::StatusOr<std::unique_ptr<PgStore>> pg =
+          PgStore::Open(PgStoreOptions::For(testing::Postgres::Shared().NewDatabase()));
+      ASSERT_TRUE(pg.ok()) << pg.status();
+      engine_ = SqlQueryEngine::Create((*pg)->MakeSqlBackend());
+      store_ = std::move(*pg);
+    }
     VectorSource source(SampleLines());
     ASSERT_TRUE(store_->Upsert(source).ok());
-    engine_ = *SqlQueryEngine::Create(*store_);
   }
-  std::unique_ptr<OrderStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<SqlQueryEngine> engine_;
 };
 
-TEST_F(ReportsTest, KpisComparePeriodsOfEqualLength) {
+INSTANTIATE_TEST_SUITE_P(Stores, ReportsTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST_P(ReportsTest, KpisComparePeriodsOfEqualLength) {
   Filter filter;
   filter.start = D("2024-02-01");
   filter.end = D("2024-03-15");  // 44 days
@@ -43,7 +60,7 @@ TEST_F(ReportsTest, KpisComparePeriodsOfEqualLength) {
   EXPECT_EQ(report.previous.orders, 1);
 }
 
-TEST_F(ReportsTest, KpisWithOpenDatesUseTheDataSpan) {
+TEST_P(ReportsTest, KpisWithOpenDatesUseTheDataSpan) {
   const KpiReport report = *BuildKpiReport(*engine_, {});
   EXPECT_EQ(FormatIsoDay(report.period->first), "2024-01-10");
   EXPECT_EQ(FormatIsoDay(report.period->last), "2024-03-15");
@@ -51,7 +68,7 @@ TEST_F(ReportsTest, KpisWithOpenDatesUseTheDataSpan) {
   EXPECT_EQ(report.previous, Measures{});
 }
 
-TEST_F(ReportsTest, KpisOnNoDataHaveNoPeriod) {
+TEST_P(ReportsTest, KpisOnNoDataHaveNoPeriod) {
   Filter nowhere;
   nowhere.regions = {"North"};
   const KpiReport report = *BuildKpiReport(*engine_, nowhere);
@@ -65,7 +82,7 @@ TEST(PercentChange, IsUnsetFromZero) {
   EXPECT_DOUBLE_EQ(*PercentChange(-100, -50), 50.0);
 }
 
-TEST_F(ReportsTest, BreakdownSortsByProfitDescendingByDefault) {
+TEST_P(ReportsTest, BreakdownSortsByProfitDescendingByDefault) {
   const BreakdownReport report =
       *BuildBreakdownReport(*engine_, {}, {.dimension = Dimension::kRegion});
   ASSERT_EQ(report.rows.size(), 2u);
@@ -76,7 +93,7 @@ TEST_F(ReportsTest, BreakdownSortsByProfitDescendingByDefault) {
   EXPECT_EQ(report.total_groups, 2);
 }
 
-TEST_F(ReportsTest, BreakdownSortsByAnyMeasureAndCutsTopN) {
+TEST_P(ReportsTest, BreakdownSortsByAnyMeasureAndCutsTopN) {
   const BreakdownReport by_revenue = *BuildBreakdownReport(
       *engine_, {}, {.dimension = Dimension::kCategory, .order_by = Measure::kRevenue, .limit = 2});
   ASSERT_EQ(by_revenue.rows.size(), 2u);
@@ -92,7 +109,7 @@ TEST_F(ReportsTest, BreakdownSortsByAnyMeasureAndCutsTopN) {
   EXPECT_EQ(by_margin_asc.rows[2].group.key, "Technology");
 }
 
-TEST_F(ReportsTest, TrendFillsEmptyBucketsWithZerosAndClipsEdges) {
+TEST_P(ReportsTest, TrendFillsEmptyBucketsWithZerosAndClipsEdges) {
   Filter filter;
   filter.start = D("2024-01-15");
   filter.end = D("2024-04-30");
@@ -110,7 +127,7 @@ TEST_F(ReportsTest, TrendFillsEmptyBucketsWithZerosAndClipsEdges) {
   EXPECT_EQ(days.size(), 66u);  // 2024-01-10 .. 2024-03-15
 }
 
-TEST_F(ReportsTest, TrendRefusesAbsurdBucketCounts) {
+TEST_P(ReportsTest, TrendRefusesAbsurdBucketCounts) {
   Filter filter;
   filter.start = D("1900-01-01");
   filter.end = D("2999-12-31");
@@ -119,7 +136,7 @@ TEST_F(ReportsTest, TrendRefusesAbsurdBucketCounts) {
   EXPECT_TRUE(BuildTrend(*engine_, filter, Granularity::kYear).ok());
 }
 
-TEST_F(ReportsTest, CustomersGetTiersAndSegments) {
+TEST_P(ReportsTest, CustomersGetTiersAndSegments) {
   const ScoredCustomers scored = *ScoreAllCustomers(*engine_, {});
   EXPECT_EQ(FormatIsoDay(*scored.as_of), "2024-03-15");  // default: latest order date
   ASSERT_EQ(scored.customers.size(), 3u);
@@ -135,7 +152,7 @@ TEST_F(ReportsTest, CustomersGetTiersAndSegments) {
   EXPECT_EQ(ScoreAllCustomers(*engine_, generous)->customers[0].tier, Tier::kGold);
 }
 
-TEST_F(ReportsTest, SummaryAggregatesPerTierAndSegment) {
+TEST_P(ReportsTest, SummaryAggregatesPerTierAndSegment) {
   const RfmSummary summary = Summarize(*ScoreAllCustomers(*engine_, {}));
   EXPECT_EQ(summary.customers, 3);
   EXPECT_EQ(summary.revenue, M("650.1051"));
@@ -164,7 +181,7 @@ CustomerSelection Selection(std::int64_t offset, std::int64_t limit,
   return selection;
 }
 
-TEST_F(ReportsTest, CustomerListsSortFilterAndPage) {
+TEST_P(ReportsTest, CustomerListsSortFilterAndPage) {
   const ScoredCustomers scored = *ScoreAllCustomers(*engine_, {});
   CustomerPage first = SelectCustomers(scored, Selection(0, 2));
   ASSERT_EQ(first.customers.size(), 2u);
@@ -185,7 +202,7 @@ TEST_F(ReportsTest, CustomerListsSortFilterAndPage) {
 
 // Sample data: C1 has lines L1 (Technology 100.10), L2 (Furniture 50.005)
 // and L4 (Office Supplies 0.0001); the latest order date is 2024-03-15.
-TEST_F(ReportsTest, FindCustomerScoresOneCustomerWithItsCategories) {
+TEST_P(ReportsTest, FindCustomerScoresOneCustomerWithItsCategories) {
   absl::StatusOr<CustomerDetail> detail = FindCustomer(*engine_, {}, "C1");
   ASSERT_TRUE(detail.ok()) << detail.status();
   EXPECT_EQ(detail->customer.rfm.customer_id, "C1");
