@@ -35,8 +35,10 @@ std::string Quote(absl::string_view text) {
         break;
       default:
         if (c < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::string_view("0123456789abcdef" + (c >> 4), 1),
-                          absl::string_view("0123456789abcdef" + (c & 15), 1));
+          static constexpr char kDigits[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kDigits[c >> 4];
+          out += kDigits[c & 15];
         } else {
           out += static_cast<char>(c);
         }
