@@ -378,6 +378,28 @@ int Latency(const Args& args) {
   v1::ListCustomersRequest gold;
   gold.set_tier(v1::TIER_GOLD);
   report("customers_gold", Measure(repeat, [&] { return ok(client.ListCustomers(gold)); }));
+  // Predictions (issue 15), on a stub of their own: the first page of
+  // ListCustomerPredictions (clv desc) once the fit is cached, and the fit
+  // itself (GetPredictionFit right after a write, below).
+  auto stub = v1::AnalyticsService::NewStub(
+      grpc::CreateChannel(args.Get("server"), grpc::InsecureChannelCredentials()));
+  const auto rpc_ok = [](const grpc::Status& status) {
+    if (!status.ok()) std::cerr << "bench-client latency: " << status.error_message() << "\n";
+    return status.ok();
+  };
+  v1::ListCustomerPredictionsRequest predictions;
+  const auto list_predictions = [&] {
+    grpc::ClientContext context;
+    v1::ListCustomerPredictionsResponse response;
+    return rpc_ok(stub->ListCustomerPredictions(&context, predictions, &response));
+  };
+  report("predictions_page", Measure(repeat, list_predictions));
+  v1::GetPredictionFitRequest fit;
+  const auto get_fit = [&] {
+    grpc::ClientContext context;
+    v1::GetPredictionFitResponse response;
+    return rpc_ok(stub->GetPredictionFit(&context, fit, &response));
+  };
   // Right after a write nothing is cached: one line upserted before each
   // timed call, so each figure is the full computation.
   int written = 0;
@@ -397,6 +419,7 @@ int Latency(const Args& args) {
       {"trend_month_after_write", [&] { return ok(client.GetSalesTrend(trend)); }},
       {"rfm_after_write", [&] { return ok(client.GetRfmSummary(rfm)); }},
       {"customers_gold_after_write", [&] { return ok(client.ListCustomers(gold)); }},
+      {"prediction_fit_after_write", get_fit},
   };
   std::vector<double> one_line_writes;
   for (const auto& [name, call] : cold_calls) {

@@ -72,6 +72,10 @@ latency_row "GetRfmSummary, p50" "≤ 25 ms" rfm_summary rfm_summary 25
 cold_row "GetRfmSummary, right after a write, p50" "≤ 25 ms" rfm rfm_summary 25
 latency_row "ListCustomers, Gold, first page, p50" "≤ 10 ms" customers_gold customers_gold 10
 cold_row "ListCustomers, Gold, first page, right after a write, p50" "≤ 10 ms" customers_gold customers_gold 10
+latency_row "ListCustomerPredictions, first page by CLV, fit cached, p50" "≤ 10 ms" \
+  predictions_page predictions_page 10
+cold_row "GetPredictionFit (BG/NBD + Gamma-Gamma), right after a write, p50" "≤ 1,000 ms" \
+  prediction_fit prediction_fit 1000
 
 INGEST=$(v ingest_lines_per_s)
 IMPORT=$(v import_lines_per_s)

@@ -196,6 +196,32 @@ std::vector<Command> CommandTable() {
       {"customer", "ID", 1, 1, "one customer's profile and categories",
        "Scores are relative to the customers the filter selects.",
        Concat({FilterFlags(), RfmFlags()}), RunCustomer},
+      {"clv", "", 0, 0, "predicted P(alive), purchases and lifetime value per customer",
+       "BG/NBD and Gamma-Gamma fitted on the filtered lines up to --calibration-end\n"
+       "(default: the latest order date); --fit prints the fit and its holdout check.",
+       Concat({FilterFlags(),
+               {{"calibration-end", "DATE", "last day the models see (YYYY-MM-DD)"},
+                {"unit", "UNIT", "week|day (default week)"},
+                {"horizon", "N", "units ahead to predict (default 52 weeks)"},
+                {"discount", "RATE", "yearly discount rate for CLV, 0..1 (default 0)"},
+                {"fit", "", "print the fitted models instead of customers"},
+                {"tier", "TIER", absl::StrCat("only this tier: ", tiers)},
+                {"rfm-segment", "NAME", absl::StrCat("only this RFM segment: ", segments)},
+                {"at-risk", "P", "only customers with P(alive) below P"},
+                {"order-by", "\"FIELD [asc|desc]\"",
+                 "clv|p_alive|expected_purchases|customer_id (default \"clv desc\")"},
+                {"limit", "N", "page size, 1..1000 (default 50)"},
+                {"page-token", "TOKEN", "continue from a previous page"}}}),
+       RunClv},
+      {"cohorts", "", 0, 0, "acquisition cohorts: retention and revenue per period",
+       "Customers grouped by the period of their first order; per period since then\n"
+       "the share still buying (table) or every figure (--csv, --json).",
+       Concat({FilterFlags(), {{"granularity", "G", "week|month|quarter (default month)"}}}),
+       RunCohorts},
+      {"migration", "FROM TO", 2, 2, "how customers moved between tiers or segments",
+       "RFM as of FROM and as of TO (YYYY-MM-DD); one row per (from, to) pair.",
+       Concat({FilterFlags(), {{"by", "tier|segment", "tiers (default) or RFM segments"}}}),
+       RunMigration},
   };
 }
 

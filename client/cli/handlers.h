@@ -32,6 +32,10 @@ absl::Status RunTrend(const CommandContext& context);
 absl::Status RunRfm(const CommandContext& context);
 absl::Status RunCustomers(const CommandContext& context);
 absl::Status RunCustomer(const CommandContext& context);
+// Predictions (clv), cohorts, migration: read_commands.cc.
+absl::Status RunClv(const CommandContext& context);
+absl::Status RunCohorts(const CommandContext& context);
+absl::Status RunMigration(const CommandContext& context);
 
 // Prints `message` as JSON, or with `render` as a table or CSV.
 template <typename Response, typename Render>

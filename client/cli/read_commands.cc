@@ -9,6 +9,24 @@
 namespace analytics::cli {
 namespace {
 
+// --tier and --rfm-segment into a request with tier and rfm_segment fields.
+template <typename Request>
+absl::Status SetTierAndSegment(const ParsedArgs& args, Request& request) {
+  if (const auto tier = args.Value("tier")) {
+    const absl::StatusOr<int> value =
+        ParseEnumChoice("--tier", *tier, *v1::Tier_descriptor(), "TIER_");
+    if (!value.ok()) return value.status();
+    request.set_tier(static_cast<v1::Tier>(*value));
+  }
+  if (const auto segment = args.Value("rfm-segment")) {
+    const absl::StatusOr<int> value =
+        ParseEnumChoice("--rfm-segment", *segment, *v1::RfmSegment_descriptor(), "RFM_SEGMENT_");
+    if (!value.ok()) return value.status();
+    request.set_rfm_segment(static_cast<v1::RfmSegment>(*value));
+  }
+  return absl::OkStatus();
+}
+
 // An optional int32 flag within [0, max]; absent means 0 (the API default).
 absl::StatusOr<int> Int32Flag(const ParsedArgs& args, std::string_view name, int max) {
   const absl::StatusOr<std::optional<std::int64_t>> value = args.IntInRange(name, 0, max);
@@ -97,18 +115,7 @@ absl::Status RunCustomers(const CommandContext& context) {
   absl::StatusOr<v1::RfmOptions> rfm = BuildRfmOptions(args);
   if (!rfm.ok()) return rfm.status();
   *request.mutable_rfm() = *std::move(rfm);
-  if (const auto tier = args.Value("tier")) {
-    const absl::StatusOr<int> value =
-        ParseEnumChoice("--tier", *tier, *v1::Tier_descriptor(), "TIER_");
-    if (!value.ok()) return value.status();
-    request.set_tier(static_cast<v1::Tier>(*value));
-  }
-  if (const auto segment = args.Value("rfm-segment")) {
-    const absl::StatusOr<int> value =
-        ParseEnumChoice("--rfm-segment", *segment, *v1::RfmSegment_descriptor(), "RFM_SEGMENT_");
-    if (!value.ok()) return value.status();
-    request.set_rfm_segment(static_cast<v1::RfmSegment>(*value));
-  }
+  if (absl::Status s = SetTierAndSegment(args, request); !s.ok()) return s;
   if (const auto order_by = args.Value("order-by")) request.set_order_by(*order_by);
   const bool all = args.Has("all");
   // The API reads page_size 0 as its default (50): a --limit of 0 would
@@ -161,6 +168,111 @@ absl::Status RunCustomer(const CommandContext& context) {
       context.client.GetCustomer(request, context.call);
   if (!response.ok()) return response.status();
   Print(context, *response, RenderCustomer);
+  return absl::OkStatus();
+}
+
+}  // namespace analytics::cli
+
+namespace analytics::cli {
+namespace {
+
+// --calibration-end, --unit, --horizon, --discount: PredictionOptions.
+absl::StatusOr<v1::PredictionOptions> BuildPredictionOptions(const ParsedArgs& args) {
+  v1::PredictionOptions options;
+  if (const auto end = args.Value("calibration-end")) options.set_calibration_end_date(*end);
+  if (const auto unit = args.Value("unit")) {
+    const absl::StatusOr<int> value = ParseEnumChoice(
+        "--unit", *unit, *v1::PredictionTimeUnit_descriptor(), "PREDICTION_TIME_UNIT_");
+    if (!value.ok()) return value.status();
+    options.set_time_unit(static_cast<v1::PredictionTimeUnit>(*value));
+  }
+  const absl::StatusOr<std::optional<double>> horizon = args.Number("horizon");
+  if (!horizon.ok()) return horizon.status();
+  if (*horizon) options.set_horizon(**horizon);
+  const absl::StatusOr<std::optional<double>> discount = args.Number("discount");
+  if (!discount.ok()) return discount.status();
+  if (*discount) options.set_annual_discount_rate(**discount);
+  return options;
+}
+
+}  // namespace
+
+absl::Status RunClv(const CommandContext& context) {
+  const ParsedArgs& args = context.args;
+  absl::StatusOr<v1::Filter> filter = BuildFilter(args);
+  if (!filter.ok()) return filter.status();
+  absl::StatusOr<v1::PredictionOptions> options = BuildPredictionOptions(args);
+  if (!options.ok()) return options.status();
+  if (args.Has("fit")) {
+    v1::GetPredictionFitRequest request;
+    *request.mutable_filter() = *std::move(filter);
+    *request.mutable_options() = *std::move(options);
+    const absl::StatusOr<v1::GetPredictionFitResponse> response =
+        context.client.GetPredictionFit(request, context.call);
+    if (!response.ok()) return response.status();
+    Print(context, *response, RenderPredictionFit);
+    return absl::OkStatus();
+  }
+  v1::ListCustomerPredictionsRequest request;
+  *request.mutable_filter() = *std::move(filter);
+  *request.mutable_options() = *std::move(options);
+  if (absl::Status s = SetTierAndSegment(args, request); !s.ok()) return s;
+  const absl::StatusOr<std::optional<double>> at_risk = args.Number("at-risk");
+  if (!at_risk.ok()) return at_risk.status();
+  if (*at_risk) {
+    if (**at_risk <= 0 || **at_risk > 1) {
+      return UsageError("--at-risk: a P(alive) threshold above 0 and at most 1");
+    }
+    request.set_alive_below(**at_risk);
+  }
+  if (const auto order_by = args.Value("order-by")) request.set_order_by(*order_by);
+  const absl::StatusOr<std::optional<std::int64_t>> limit = args.IntInRange("limit", 1, 1000);
+  if (!limit.ok()) return limit.status();
+  if (*limit) request.set_page_size(static_cast<int>(**limit));
+  if (const auto token = args.Value("page-token")) request.set_page_token(*token);
+  const absl::StatusOr<v1::ListCustomerPredictionsResponse> response =
+      context.client.ListCustomerPredictions(request, context.call);
+  if (!response.ok()) return response.status();
+  Print(context, *response, RenderPredictions);
+  return absl::OkStatus();
+}
+
+absl::Status RunCohorts(const CommandContext& context) {
+  v1::GetCohortsRequest request;
+  absl::StatusOr<v1::Filter> filter = BuildFilter(context.args);
+  if (!filter.ok()) return filter.status();
+  *request.mutable_filter() = *std::move(filter);
+  if (const auto granularity = context.args.Value("granularity")) {
+    const absl::StatusOr<int> value = ParseEnumChoice(
+        "--granularity", *granularity, *v1::Granularity_descriptor(), "GRANULARITY_");
+    if (!value.ok()) return value.status();
+    request.set_granularity(static_cast<v1::Granularity>(*value));
+  }
+  const absl::StatusOr<v1::GetCohortsResponse> response =
+      context.client.GetCohorts(request, context.call);
+  if (!response.ok()) return response.status();
+  Print(context, *response, RenderCohorts);
+  return absl::OkStatus();
+}
+
+absl::Status RunMigration(const CommandContext& context) {
+  v1::GetSegmentMigrationRequest request;
+  absl::StatusOr<v1::Filter> filter = BuildFilter(context.args);
+  if (!filter.ok()) return filter.status();
+  *request.mutable_filter() = *std::move(filter);
+  request.set_from_date(context.args.positional().at(0));
+  request.set_to_date(context.args.positional().at(1));
+  bool by_segment = false;
+  if (const auto by = context.args.Value("by")) {
+    if (*by != "tier" && *by != "segment") return UsageError("--by: tier or segment");
+    by_segment = *by == "segment";
+  }
+  const absl::StatusOr<v1::GetSegmentMigrationResponse> response =
+      context.client.GetSegmentMigration(request, context.call);
+  if (!response.ok()) return response.status();
+  Print(context, *response, [by_segment](const auto& r, OutputFormat format) {
+    return RenderMigration(r, by_segment, format);
+  });
   return absl::OkStatus();
 }
 

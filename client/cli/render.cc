@@ -402,4 +402,134 @@ std::string RenderCustomer(const v1::GetCustomerResponse& r, OutputFormat format
   return out;
 }
 
+std::string RenderPredictionFit(const v1::GetPredictionFitResponse& r, OutputFormat format) {
+  const v1::BgNbdParameters& b = r.bgnbd();
+  std::vector<Field> fields = {
+      {"Calibration end", "calibration_end_date", Text(r.calibration_end_date())},
+      {"Unit", "time_unit", Text(r.time_unit() == v1::PREDICTION_TIME_UNIT_DAY ? "day" : "week")},
+      {"Customers", "customers", Count(r.customers())},
+      {"Repeat customers", "repeat_customers", Count(r.repeat_customers())},
+      {"BG/NBD r", "r", Decimal(b.r(), 4)},
+      {"BG/NBD alpha", "alpha", Decimal(b.alpha(), 4)},
+      {"BG/NBD a", "a", Decimal(b.a(), 4)},
+      {"BG/NBD b", "b", Decimal(b.b(), 4)},
+      {"Log-likelihood", "log_likelihood", Decimal(r.bgnbd_fit().log_likelihood(), 2)},
+      {"Converged", "converged", Text(r.bgnbd_fit().converged() ? "yes" : "no")},
+      {"Iterations", "iterations", Count(r.bgnbd_fit().iterations())},
+  };
+  if (r.has_gamma_gamma()) {
+    fields.push_back({"Gamma-Gamma p", "p", Decimal(r.gamma_gamma().p(), 4)});
+    fields.push_back({"Gamma-Gamma q", "q", Decimal(r.gamma_gamma().q(), 4)});
+    fields.push_back({"Gamma-Gamma gamma", "gamma", Decimal(r.gamma_gamma().gamma(), 4)});
+    fields.push_back(
+        {"Gamma-Gamma customers", "gamma_gamma_customers", Count(r.gamma_gamma_customers())});
+  } else {
+    fields.push_back({"Gamma-Gamma", "gamma_gamma_unavailable_reason",
+                      Text(r.gamma_gamma_unavailable_reason())});
+  }
+  if (r.has_holdout()) {
+    const v1::HoldoutCheck& h = r.holdout();
+    fields.push_back({"Holdout", "holdout", Text(Range(h.first_date(), h.last_date()))});
+    fields.push_back(
+        {"Holdout purchases, actual", "holdout_actual", Count(h.actual_repeat_purchases())});
+    fields.push_back({"Holdout purchases, expected", "holdout_expected",
+                      Decimal(h.expected_repeat_purchases(), 1)});
+  }
+  return RenderFields(fields, format);
+}
+
+std::string RenderPredictions(const v1::ListCustomerPredictionsResponse& r, OutputFormat format) {
+  Table table({{"Customer", "customer_id", Align::kLeft},
+               {"Name", "customer_name", Align::kLeft},
+               {"Tier", "tier", Align::kLeft},
+               {"RFM segment", "rfm_segment", Align::kLeft},
+               {"x", "repeat_purchases", Align::kRight},
+               {"P(alive)", "probability_alive", Align::kRight},
+               {"Expected purchases", "expected_purchases", Align::kRight},
+               {"Avg value", "expected_average_value", Align::kRight},
+               {"CLV", "clv", Align::kRight}});
+  for (const v1::CustomerPrediction& p : r.predictions()) {
+    table.AddRow(
+        {Text(p.customer_id()), Text(p.customer_name()), TierCell(p.tier()),
+         SegmentCell(p.rfm_segment()), Count(p.repeat_purchases()),
+         Decimal(p.probability_alive(), 3), Decimal(p.expected_purchases(), 3),
+         p.has_expected_average_value() ? Decimal(p.expected_average_value(), 2) : Text(""),
+         p.has_clv() ? Decimal(p.clv(), 2) : Text("")});
+  }
+  if (format == OutputFormat::kCsv) return table.RenderCsv();
+  std::string out = r.predictions().empty() ? "No customers match.\n" : table.Render();
+  absl::StrAppend(&out, "\n", FormatCount(r.predictions_size()), " of ",
+                  FormatCount(r.total_size()), " customers, predicted as of ",
+                  r.calibration_end_date(), ".\n");
+  if (!r.next_page_token().empty()) {
+    absl::StrAppend(&out, "Next page: --page-token ", r.next_page_token(), "\n");
+  }
+  return out;
+}
+
+std::string RenderCohorts(const v1::GetCohortsResponse& r, OutputFormat format) {
+  if (format == OutputFormat::kCsv) {
+    Table table({{"Cohort", "cohort_start_date", Align::kLeft},
+                 {"Label", "label", Align::kLeft},
+                 {"Customers", "customers", Align::kRight},
+                 {"Period", "period", Align::kRight},
+                 {"Active", "active_customers", Align::kRight},
+                 {"Retention", "retention", Align::kRight},
+                 {"Revenue", "revenue", Align::kRight}});
+    for (const v1::Cohort& c : r.cohorts()) {
+      for (const v1::CohortPeriod& p : c.periods()) {
+        table.AddRow({Text(c.start_date()), Text(c.label()), Count(c.customers()),
+                      Count(p.period()), Count(p.active_customers()), Decimal(p.retention(), 4),
+                      Money(p.revenue_micros())});
+      }
+    }
+    return table.RenderCsv();
+  }
+  int periods = 0;
+  for (const v1::Cohort& c : r.cohorts()) periods = std::max(periods, c.periods_size());
+  std::vector<Column> columns = {{"Cohort", "label", Align::kLeft},
+                                 {"Customers", "customers", Align::kRight}};
+  for (int p = 0; p < periods; ++p) {
+    columns.push_back({absl::StrCat("+", p), absl::StrCat("period_", p), Align::kRight});
+  }
+  Table table(std::move(columns));
+  for (const v1::Cohort& c : r.cohorts()) {
+    std::vector<Cell> row = {Text(c.label()), Count(c.customers())};
+    for (const v1::CohortPeriod& p : c.periods()) row.push_back(Percent(p.retention()));
+    table.AddRow(std::move(row));
+  }
+  std::string out = r.cohorts().empty() ? "No cohorts.\n" : table.Render();
+  absl::StrAppend(&out, "\nRetention: the share of each cohort buying in the n-th period after ",
+                  "its first order; ", FormatCount(r.customers()), " customers.\n");
+  return out;
+}
+
+std::string RenderMigration(const v1::GetSegmentMigrationResponse& r, bool by_segment,
+                            OutputFormat format) {
+  Table table({{"From", "from", Align::kLeft},
+               {"To", "to", Align::kLeft},
+               {"Customers", "customers", Align::kRight},
+               {"Revenue", "revenue", Align::kRight}});
+  const Cell new_cell{"(new)", "NEW"};
+  if (by_segment) {
+    for (const v1::SegmentMigration& m : r.segments()) {
+      table.AddRow({m.from_segment() == v1::RFM_SEGMENT_UNSPECIFIED ? new_cell
+                                                                    : SegmentCell(m.from_segment()),
+                    SegmentCell(m.to_segment()), Count(m.customers()), Money(m.revenue_micros())});
+    }
+  } else {
+    for (const v1::TierMigration& m : r.tiers()) {
+      table.AddRow({m.from_tier() == v1::TIER_UNSPECIFIED ? new_cell : TierCell(m.from_tier()),
+                    TierCell(m.to_tier()), Count(m.customers()), Money(m.revenue_micros())});
+    }
+  }
+  if (format == OutputFormat::kCsv) return table.RenderCsv();
+  std::string out = table.Render();
+  absl::StrAppend(&out, "\n", by_segment ? "Segments" : "Tiers", " from ", r.from_date(), " to ",
+                  r.to_date(), ": ", FormatCount(r.customers_at_from()), " customers then, ",
+                  FormatCount(r.new_customers()), " new since; revenue is what they spent in ",
+                  "between.\n");
+  return out;
+}
+
 }  // namespace analytics::cli

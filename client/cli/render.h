@@ -46,5 +46,15 @@ std::string RenderRfm(const v1::GetRfmSummaryResponse& response, OutputFormat fo
 std::string RenderCustomers(const v1::ListCustomersResponse& response, OutputFormat format,
                             bool with_header = true);
 std::string RenderCustomer(const v1::GetCustomerResponse& response, OutputFormat format);
+std::string RenderPredictionFit(const v1::GetPredictionFitResponse& response, OutputFormat format);
+std::string RenderPredictions(const v1::ListCustomerPredictionsResponse& response,
+                              OutputFormat format);
+// Table: one row per cohort, retention per period; CSV: one row per cohort
+// and period.
+std::string RenderCohorts(const v1::GetCohortsResponse& response, OutputFormat format);
+// The tier matrix, or with `by_segment` the segment matrix: one row per
+// non-empty (from, to) cell.
+std::string RenderMigration(const v1::GetSegmentMigrationResponse& response, bool by_segment,
+                            OutputFormat format);
 
 }  // namespace analytics::cli

@@ -216,4 +216,32 @@ absl::StatusOr<v1::GetCustomerResponse> AnalyticsClient::GetCustomer(
   return CallUnary(*stub_, &Stub::GetCustomer, context, request);
 }
 
+absl::StatusOr<v1::GetPredictionFitResponse> AnalyticsClient::GetPredictionFit(
+    const v1::GetPredictionFitRequest& request, const CallOptions& call) const {
+  grpc::ClientContext context;
+  Configure(context, call);
+  return CallUnary(*stub_, &Stub::GetPredictionFit, context, request);
+}
+
+absl::StatusOr<v1::ListCustomerPredictionsResponse> AnalyticsClient::ListCustomerPredictions(
+    const v1::ListCustomerPredictionsRequest& request, const CallOptions& call) const {
+  grpc::ClientContext context;
+  Configure(context, call);
+  return CallUnary(*stub_, &Stub::ListCustomerPredictions, context, request);
+}
+
+absl::StatusOr<v1::GetCohortsResponse> AnalyticsClient::GetCohorts(
+    const v1::GetCohortsRequest& request, const CallOptions& call) const {
+  grpc::ClientContext context;
+  Configure(context, call);
+  return CallUnary(*stub_, &Stub::GetCohorts, context, request);
+}
+
+absl::StatusOr<v1::GetSegmentMigrationResponse> AnalyticsClient::GetSegmentMigration(
+    const v1::GetSegmentMigrationRequest& request, const CallOptions& call) const {
+  grpc::ClientContext context;
+  Configure(context, call);
+  return CallUnary(*stub_, &Stub::GetSegmentMigration, context, request);
+}
+
 }  // namespace customer_analytics

@@ -9,6 +9,7 @@
 #include "api/import_reactor.h"
 #include "api/ingest_reactor.h"
 #include "api/page_token.h"
+#include "api/predictions_convert.h"
 #include "api/status.h"
 #include "common/stop_flag.h"
 #include "demo/demo_generator.h"
@@ -160,16 +161,123 @@ absl::Status HandleListCustomers(QueryEngine& engine, const ServiceLimits& limit
   return absl::OkStatus();
 }
 
-absl::Status HandleGetCustomer(QueryEngine& engine, const v1::GetCustomerRequest& request,
+absl::Status HandleGetCustomer(QueryEngine& engine, predict::PredictionCache& predictions,
+                               const v1::GetCustomerRequest& request,
                                v1::GetCustomerResponse& response) {
   if (request.customer_id().empty()) {
     return absl::InvalidArgumentError("customer_id: is required");
   }
   absl::StatusOr<RfmQuery> query = RfmQueryFromProto(request.filter(), request.rfm());
   if (!query.ok()) return query.status();
+  std::optional<PredictionRequest> predict;
+  if (request.has_prediction_options()) {
+    absl::StatusOr<PredictionRequest> converted = PredictionRequestFromProto(
+        request.filter(), request.prediction_options(), "prediction_options");
+    if (!converted.ok()) return converted.status();
+    predict = std::move(*converted);
+  }
   absl::StatusOr<CustomerDetail> detail = FindCustomer(engine, *query, request.customer_id());
   if (!detail.ok()) return detail.status();
   CustomerDetailToProto(*detail, response);
+  if (predict) {
+    // No prediction (too little data to fit, or no order by the
+    // calibration end) leaves the field unset; the profile still answers.
+    absl::StatusOr<predict::PredictedCustomer> prediction =
+        predict::FindPrediction(engine, predictions, predict->query, predict->clv,
+                                request.customer_id(), query->thresholds);
+    if (prediction.ok()) {
+      PredictedCustomerToProto(*prediction, *response.mutable_prediction());
+    } else if (!absl::IsFailedPrecondition(prediction.status()) &&
+               !absl::IsNotFound(prediction.status())) {
+      return prediction.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HandleGetPredictionFit(QueryEngine& engine, predict::PredictionCache& predictions,
+                                    const v1::GetPredictionFitRequest& request,
+                                    v1::GetPredictionFitResponse& response) {
+  absl::StatusOr<PredictionRequest> converted =
+      PredictionRequestFromProto(request.filter(), request.options(), "options");
+  if (!converted.ok()) return converted.status();
+  absl::StatusOr<predict::PredictionModelPtr> model = predictions.Model(engine, converted->query);
+  if (!model.ok()) return model.status();
+  PredictionModelToProto(**model, response);
+  return absl::OkStatus();
+}
+
+absl::Status HandleListCustomerPredictions(QueryEngine& engine,
+                                           predict::PredictionCache& predictions,
+                                           const ServiceLimits& limits,
+                                           const PageTokenCodec& page_tokens,
+                                           const v1::ListCustomerPredictionsRequest& request,
+                                           v1::ListCustomerPredictionsResponse& response) {
+  if (request.page_size() < 0 || request.page_size() > limits.max_page_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be between 0 and ", limits.max_page_size));
+  }
+  absl::StatusOr<PredictionRequest> converted =
+      PredictionRequestFromProto(request.filter(), request.options(), "options");
+  if (!converted.ok()) return converted.status();
+  absl::StatusOr<predict::PredictionSelection> selection = PredictionSelectionFromProto(request);
+  if (!selection.ok()) return selection.status();
+  const std::uint64_t fingerprint = ListPredictionsFingerprint(*converted, *selection);
+  if (!request.page_token().empty()) {
+    absl::StatusOr<std::int64_t> offset = page_tokens.Decode(request.page_token(), fingerprint);
+    if (!offset.ok()) return offset.status();
+    selection->offset = *offset;
+  }
+  selection->limit = request.page_size() == 0 ? limits.default_page_size : request.page_size();
+  absl::StatusOr<predict::PredictionPage> page =
+      predict::ListPredictions(engine, predictions, converted->query, converted->clv, *selection);
+  if (!page.ok()) return page.status();
+  response.set_calibration_end_date(FormatIsoDay(page->model->calibration_end));
+  for (const predict::PredictedCustomer& customer : page->customers) {
+    PredictedCustomerToProto(customer, *response.add_predictions());
+  }
+  response.set_total_size(page->total_size);
+  if (page->has_more) {
+    response.set_next_page_token(page_tokens.Encode(
+        selection->offset + static_cast<std::int64_t>(page->customers.size()), fingerprint));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HandleGetCohorts(QueryEngine& engine, const v1::GetCohortsRequest& request,
+                              v1::GetCohortsResponse& response) {
+  absl::StatusOr<Filter> filter = FilterFromProto(request.filter());
+  if (!filter.ok()) return filter.status();
+  Granularity granularity = Granularity::kMonth;
+  if (request.granularity() != v1::GRANULARITY_UNSPECIFIED) {
+    absl::StatusOr<Granularity> converted = GranularityFromProto(request.granularity());
+    if (!converted.ok()) return converted.status();
+    granularity = *converted;
+  }
+  absl::StatusOr<CohortReport> report = BuildCohortReport(engine, *filter, granularity);
+  if (!report.ok()) return report.status();
+  CohortReportToProto(*report, response);
+  return absl::OkStatus();
+}
+
+absl::Status HandleGetSegmentMigration(QueryEngine& engine,
+                                       const v1::GetSegmentMigrationRequest& request,
+                                       v1::GetSegmentMigrationResponse& response) {
+  absl::StatusOr<Filter> filter = FilterFromProto(request.filter());
+  if (!filter.ok()) return filter.status();
+  if (request.from_date().empty()) return absl::InvalidArgumentError("from_date: is required");
+  if (request.to_date().empty()) return absl::InvalidArgumentError("to_date: is required");
+  absl::StatusOr<std::optional<Day>> from = OptionalDayFromProto(request.from_date(), "from_date");
+  if (!from.ok()) return from.status();
+  absl::StatusOr<std::optional<Day>> to = OptionalDayFromProto(request.to_date(), "to_date");
+  if (!to.ok()) return to.status();
+  absl::StatusOr<TierThresholds> thresholds =
+      ThresholdsFromProto(request.thresholds(), "thresholds");
+  if (!thresholds.ok()) return thresholds.status();
+  absl::StatusOr<MigrationReport> report =
+      BuildMigrationReport(engine, *filter, **from, **to, *thresholds);
+  if (!report.ok()) return report.status();
+  MigrationReportToProto(*report, response);
   return absl::OkStatus();
 }
 
@@ -282,8 +390,41 @@ grpc::ServerUnaryReactor* AnalyticsService::ListCustomers(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* AnalyticsService::GetCustomer(grpc::CallbackServerContext* context,
                                                         const v1::GetCustomerRequest* request,
                                                         v1::GetCustomerResponse* response) {
-  return UnaryRead(context, "GetCustomer",
-                   [&](QueryEngine& view) { return HandleGetCustomer(view, *request, *response); });
+  return UnaryRead(context, "GetCustomer", [&](QueryEngine& view) {
+    return HandleGetCustomer(view, predictions_, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetPredictionFit(
+    grpc::CallbackServerContext* context, const v1::GetPredictionFitRequest* request,
+    v1::GetPredictionFitResponse* response) {
+  return UnaryRead(context, "GetPredictionFit", [&](QueryEngine& view) {
+    return HandleGetPredictionFit(view, predictions_, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::ListCustomerPredictions(
+    grpc::CallbackServerContext* context, const v1::ListCustomerPredictionsRequest* request,
+    v1::ListCustomerPredictionsResponse* response) {
+  return UnaryRead(context, "ListCustomerPredictions", [&](QueryEngine& view) {
+    return HandleListCustomerPredictions(view, predictions_, limits_, page_tokens_, *request,
+                                         *response);
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetCohorts(grpc::CallbackServerContext* context,
+                                                       const v1::GetCohortsRequest* request,
+                                                       v1::GetCohortsResponse* response) {
+  return UnaryRead(context, "GetCohorts",
+                   [&](QueryEngine& view) { return HandleGetCohorts(view, *request, *response); });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetSegmentMigration(
+    grpc::CallbackServerContext* context, const v1::GetSegmentMigrationRequest* request,
+    v1::GetSegmentMigrationResponse* response) {
+  return UnaryRead(context, "GetSegmentMigration", [&](QueryEngine& view) {
+    return HandleGetSegmentMigration(view, *request, *response);
+  });
 }
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* AnalyticsService::IngestTransactions(

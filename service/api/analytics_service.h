@@ -13,6 +13,7 @@
 #include "api/write_stream.h"
 #include "common/stop_flag.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
+#include "predict/prediction_report.h"
 #include "query/query_engine.h"
 #include "store/store.h"
 
@@ -79,6 +80,18 @@ class AnalyticsService final
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
                                         v1::GetCustomerResponse* response) override;
+  grpc::ServerUnaryReactor* GetPredictionFit(grpc::CallbackServerContext* context,
+                                             const v1::GetPredictionFitRequest* request,
+                                             v1::GetPredictionFitResponse* response) override;
+  grpc::ServerUnaryReactor* ListCustomerPredictions(
+      grpc::CallbackServerContext* context, const v1::ListCustomerPredictionsRequest* request,
+      v1::ListCustomerPredictionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetCohorts(grpc::CallbackServerContext* context,
+                                       const v1::GetCohortsRequest* request,
+                                       v1::GetCohortsResponse* response) override;
+  grpc::ServerUnaryReactor* GetSegmentMigration(grpc::CallbackServerContext* context,
+                                                const v1::GetSegmentMigrationRequest* request,
+                                                v1::GetSegmentMigrationResponse* response) override;
 
  private:
   // Admits, runs and logs a read, then finishes it. `handler` gets a view
@@ -105,6 +118,8 @@ class AnalyticsService final
   const CallGuards guards_;
   const PageTokenCodec page_tokens_;
   StopFlag writes_stop_;
+  // Fitted prediction models, kept until the data changes.
+  predict::PredictionCache predictions_;
   // Times out the write streams' idle reads (one thread for all streams).
   IdleWatchdog idle_watchdog_;
 };

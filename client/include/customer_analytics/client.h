@@ -127,6 +127,14 @@ class AnalyticsClient {
                                                           const CallOptions& call = {}) const;
   absl::StatusOr<v1::GetCustomerResponse> GetCustomer(const v1::GetCustomerRequest& request,
                                                       const CallOptions& call = {}) const;
+  absl::StatusOr<v1::GetPredictionFitResponse> GetPredictionFit(
+      const v1::GetPredictionFitRequest& request, const CallOptions& call = {}) const;
+  absl::StatusOr<v1::ListCustomerPredictionsResponse> ListCustomerPredictions(
+      const v1::ListCustomerPredictionsRequest& request, const CallOptions& call = {}) const;
+  absl::StatusOr<v1::GetCohortsResponse> GetCohorts(const v1::GetCohortsRequest& request,
+                                                    const CallOptions& call = {}) const;
+  absl::StatusOr<v1::GetSegmentMigrationResponse> GetSegmentMigration(
+      const v1::GetSegmentMigrationRequest& request, const CallOptions& call = {}) const;
 
  private:
   // Applies the deadline, wait-for-ready and metadata of `call` to `context`.
