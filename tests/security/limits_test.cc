@@ -4,9 +4,10 @@
 // size cap, lines per ingest message, and concurrent streams per connection.
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -133,14 +134,17 @@ TEST(WriteLimitsTest, WritersWaitingForTheGateDoNotHoldUpOtherCalls) {
   const int metrics_port = LoggedMetricsPort(log);
   ASSERT_GT(metrics_port, 0) << ReadFile(log);
   auto stub = Stub(server.address());
-  // An import holds the gate while its stream stays open.
-  std::unique_ptr<grpc::ClientContext> context = Context("", 120);
+  // An import holds the gate while its stream stays open: once the server
+  // spools it, it holds the gate (a write waiting for the gate reads
+  // nothing). A seed sent to find out would not do: the seed may take the
+  // gate first and leave the import waiting.
+  std::unique_ptr<grpc::ClientContext> context = Context("", 300);
   v1::ImportCsvResponse imported;
   auto holder = stub->ImportCsv(context.get(), &imported);
-  const CsvFixture csv = CsvFixture::Make(50, "H");
-  v1::ImportCsvRequest chunk;
-  chunk.set_chunk(csv.csv.substr(0, 100));
-  ASSERT_TRUE(holder->Write(chunk));
+  const CsvFixture csv = CsvFixture::Make(20'000, "H");
+  const std::optional<std::size_t> sent =
+      StreamUntilSpooled(*holder, csv.csv, server.pid(), 256 << 10);
+  ASSERT_TRUE(sent.has_value());
   // Four writers wait: two seeds and two imports (more than gRPC has
   // callback threads on a small machine). A writer refused because too many
   // wait already retries, as told.
@@ -153,38 +157,15 @@ TEST(WriteLimitsTest, WritersWaitingForTheGateDoNotHoldUpOtherCalls) {
     } while (code == grpc::StatusCode::ABORTED);
     return code;
   };
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  // The first seed tells when the import holds the gate: it is the only other
-  // writer, so the gauge counts it waiting only then. Admitted before the
-  // import took the gate, it writes its lines and is sent again. (A probe
-  // with a short deadline cannot tell: its own deadline and the server's
-  // "waited" answer race, and on a loaded machine the deadline always won.)
-  bool holder_has_gate = false;
-  while (!holder_has_gate && std::chrono::steady_clock::now() < give_up) {
-    std::atomic<bool> finished{false};
-    std::thread first([&] {
-      codes[0] = until_admitted([&] { return Seed(*stub, 120); });
-      finished = true;
-    });
-    while (!finished && !holder_has_gate && std::chrono::steady_clock::now() < give_up) {
-      holder_has_gate = ScrapeGauge(metrics_port, "analytics_write_waiters") == 1.0;
-    }
-    if (holder_has_gate) {
-      waiters.push_back(std::move(first));
-    } else {
-      first.join();
-      ASSERT_EQ(codes[0], grpc::StatusCode::OK);
-    }
-  }
-  ASSERT_TRUE(holder_has_gate) << "the import never held the gate";
-  waiters.emplace_back([&] { codes[1] = until_admitted([&] { return Seed(*stub, 120); }); });
   for (int i = 0; i < 2; ++i) {
+    waiters.emplace_back([&, i] { codes[i] = until_admitted([&] { return Seed(*stub, 120); }); });
     waiters.emplace_back([&, i] {
       codes[2 + i] = until_admitted([&] {
         return ImportCsv(*stub, CsvFixture::Make(5, absl::StrCat("W", i)).csv).error_code();
       });
     });
   }
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   // Each scrape is a round trip; no sleeping.
   bool all_waiting = false;
   while (!all_waiting && std::chrono::steady_clock::now() < give_up) {
@@ -196,8 +177,9 @@ TEST(WriteLimitsTest, WritersWaitingForTheGateDoNotHoldUpOtherCalls) {
   const grpc::Status read = stub->GetKpis(Context("", 10).get(), {}, &kpis);
   EXPECT_TRUE(read.ok()) << read.error_code() << " " << read.error_message();
   // ...and the holder finishes its import, after which each waiter runs.
-  chunk.set_chunk(csv.csv.substr(100));
-  EXPECT_TRUE(holder->Write(chunk));
+  v1::ImportCsvRequest rest;
+  rest.set_chunk(csv.csv.substr(std::min(*sent, csv.csv.size())));
+  EXPECT_TRUE(holder->Write(rest));
   testing::EndStream(*holder);
   const grpc::Status held = holder->Finish();
   EXPECT_TRUE(held.ok()) << held.error_message();
