@@ -1,8 +1,10 @@
-// The SQL engine's primitives on the hand-computed sample (support/sample_lines.h).
+// The SQL engine's primitives on the hand-computed sample (support/sample_lines.h),
+// on both stores: SQLite and a real PostgreSQL 15 (support/both_stores.h).
 #include "query/sql_query_engine.h"
 
 #include <gtest/gtest.h>
 
+#include "support/both_stores.h"
 #include "support/sample_lines.h"
 
 namespace analytics {
@@ -13,19 +15,23 @@ using testing::VectorSource;
 
 Micros M(const char* decimal) { return *ParseDecimalMicros(decimal); }
 
-class SqlQueryEngineTest : public ::testing::Test {
+class SqlQueryEngineTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    store_ = *OrderStore::Open(":memory:");
+    testing::StoreWithSql opened = testing::OpenStoreWithSql(GetParam());
+    ASSERT_NE(opened.store, nullptr);
+    store_ = std::move(opened.store);
+    engine_ = std::move(opened.sql);
     VectorSource source(SampleLines());
     ASSERT_TRUE(store_->Upsert(source).ok());
-    engine_ = *SqlQueryEngine::Create(*store_);
   }
-  std::unique_ptr<OrderStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<SqlQueryEngine> engine_;
 };
 
-TEST_F(SqlQueryEngineTest, TotalsFollowTheDefinitions) {
+INSTANTIATE_TEST_SUITE_P(Stores, SqlQueryEngineTest, testing::kStoreKinds, testing::StoreKindName);
+
+TEST_P(SqlQueryEngineTest, TotalsFollowTheDefinitions) {
   const Measures m = *engine_->Totals({});
   // 100.10 + 50.005 + 200 + 0.0001 + 300; 20.02 - 5.0005 + 40 + 0 - 30.
   EXPECT_EQ(m.revenue, M("650.1051"));
@@ -37,7 +43,7 @@ TEST_F(SqlQueryEngineTest, TotalsFollowTheDefinitions) {
   EXPECT_DOUBLE_EQ(m.AverageOrderValue(), 650.1051 / 4);
 }
 
-TEST_F(SqlQueryEngineTest, FiltersNarrowLinesBeforeAggregation) {
+TEST_P(SqlQueryEngineTest, FiltersNarrowLinesBeforeAggregation) {
   Filter west_furniture;
   west_furniture.regions = {"West"};
   west_furniture.categories = {"Furniture"};
@@ -61,7 +67,7 @@ TEST_F(SqlQueryEngineTest, FiltersNarrowLinesBeforeAggregation) {
   EXPECT_EQ(engine_->Totals(states)->revenue, M("150.105"));
 }
 
-TEST_F(SqlQueryEngineTest, AFilterThatExcludesEverythingGivesZerosAndNoSpan) {
+TEST_P(SqlQueryEngineTest, AFilterThatExcludesEverythingGivesZerosAndNoSpan) {
   Filter nowhere;
   nowhere.regions = {"North"};
   EXPECT_EQ(*engine_->Totals(nowhere), Measures{});
@@ -71,14 +77,14 @@ TEST_F(SqlQueryEngineTest, AFilterThatExcludesEverythingGivesZerosAndNoSpan) {
   EXPECT_TRUE((*engine_->ScoreCustomers(nowhere, *ParseIsoDay("2024-03-15")))->empty());
 }
 
-TEST_F(SqlQueryEngineTest, FilterValuesAreDataNotSql) {
+TEST_P(SqlQueryEngineTest, FilterValuesAreDataNotSql) {
   Filter hostile;
   hostile.regions = {"East' OR '1'='1", "\"]', 1); DROP TABLE order_lines; --"};
   EXPECT_EQ(*engine_->Totals(hostile), Measures{});
   EXPECT_EQ(*store_->CountLines(), 5);
 }
 
-TEST_F(SqlQueryEngineTest, BreakdownGroupsByDimension) {
+TEST_P(SqlQueryEngineTest, BreakdownGroupsByDimension) {
   std::vector<GroupMeasures> regions = *engine_->Breakdown({}, Dimension::kRegion);
   std::sort(regions.begin(), regions.end(),
             [](const GroupMeasures& a, const GroupMeasures& b) { return a.key < b.key; });
@@ -94,7 +100,7 @@ TEST_F(SqlQueryEngineTest, BreakdownGroupsByDimension) {
       (Measures{.revenue = M("500"), .profit = M("10"), .orders = 2, .customers = 2, .units = 7}));
 }
 
-TEST_F(SqlQueryEngineTest, CustomerBreakdownIsLabelledWithTheLatestName) {
+TEST_P(SqlQueryEngineTest, CustomerBreakdownIsLabelledWithTheLatestName) {
   std::vector<GroupMeasures> customers = *engine_->Breakdown({}, Dimension::kCustomer);
   std::sort(customers.begin(), customers.end(),
             [](const GroupMeasures& a, const GroupMeasures& b) { return a.key < b.key; });
@@ -104,7 +110,7 @@ TEST_F(SqlQueryEngineTest, CustomerBreakdownIsLabelledWithTheLatestName) {
   EXPECT_EQ(customers[0].measures.orders, 2);
 }
 
-TEST_F(SqlQueryEngineTest, TrendBucketsByMonthAndCountsDistinctOrders) {
+TEST_P(SqlQueryEngineTest, TrendBucketsByMonthAndCountsDistinctOrders) {
   const std::vector<TrendPoint> months = *engine_->Trend({}, Granularity::kMonth);
   ASSERT_EQ(months.size(), 3u);
   EXPECT_EQ(FormatIsoDay(months[0].bucket_start), "2024-01-01");
@@ -117,7 +123,7 @@ TEST_F(SqlQueryEngineTest, TrendBucketsByMonthAndCountsDistinctOrders) {
   EXPECT_EQ(FormatIsoDay(weeks[0].bucket_start), "2024-01-08");  // the Monday
 }
 
-TEST_F(SqlQueryEngineTest, ScoresFollowTheContractAsOfTheLatestDate) {
+TEST_P(SqlQueryEngineTest, ScoresFollowTheContractAsOfTheLatestDate) {
   const CustomerRfmList list = *engine_->ScoreCustomers({}, *ParseIsoDay("2024-03-15"));
   const CustomerRfmRecords& scored = *list;
   ASSERT_EQ(scored.size(), 3u);
@@ -147,7 +153,7 @@ TEST_F(SqlQueryEngineTest, ScoresFollowTheContractAsOfTheLatestDate) {
   EXPECT_EQ(FormatIsoDay(c1.last_order), "2024-03-15");
 }
 
-TEST_F(SqlQueryEngineTest, AnEarlierAsOfDateDropsLaterLinesButKeepsLifetimeFigures) {
+TEST_P(SqlQueryEngineTest, AnEarlierAsOfDateDropsLaterLinesButKeepsLifetimeFigures) {
   const CustomerRfmList list = *engine_->ScoreCustomers({}, *ParseIsoDay("2024-02-01"));
   const CustomerRfmRecords& scored = *list;
   ASSERT_EQ(scored.size(), 2u);  // C3's only line is after D
@@ -167,11 +173,11 @@ TEST_F(SqlQueryEngineTest, AnEarlierAsOfDateDropsLaterLinesButKeepsLifetimeFigur
   EXPECT_EQ(c2.monetary_score, 3);
 }
 
-TEST_F(SqlQueryEngineTest, AsOfBeforeTheFirstOrderScoresNobody) {
+TEST_P(SqlQueryEngineTest, AsOfBeforeTheFirstOrderScoresNobody) {
   EXPECT_TRUE((*engine_->ScoreCustomers({}, *ParseIsoDay("2023-12-31")))->empty());
 }
 
-TEST_F(SqlQueryEngineTest, OneCustomerScoresOneEverywhere) {
+TEST_P(SqlQueryEngineTest, OneCustomerScoresOneEverywhere) {
   Filter only_c2;
   only_c2.customer_ids = {"C2"};
   const CustomerRfmList list = *engine_->ScoreCustomers(only_c2, *ParseIsoDay("2024-03-15"));

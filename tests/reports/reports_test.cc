@@ -9,8 +9,7 @@
 #include "reports/customer_report.h"
 #include "reports/kpi_report.h"
 #include "reports/trend_report.h"
-#include "store/pg_store.h"
-#include "support/postgres.h"
+#include "support/both_stores.h"
 #include "support/sample_lines.h"
 
 namespace analytics {
@@ -25,17 +24,10 @@ Day D(const char* iso) { return *ParseIsoDay(iso); }
 class ReportsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "sqlite") {
-      std::unique_ptr<OrderStore> sqlite = *OrderStore::Open(":memory:");
-      engine_ = *SqlQueryEngine::Create(*sqlite);
-      store_ = std::move(sqlite);
-    } else {
-      absl::StatusOr<std::unique_ptr<PgStore>> pg =
-          PgStore::Open(PgStoreOptions::For(testing::Postgres::Shared().NewDatabase()));
-      ASSERT_TRUE(pg.ok()) << pg.status();
-      engine_ = SqlQueryEngine::Create((*pg)->MakeSqlBackend());
-      store_ = std::move(*pg);
-    }
+    testing::StoreWithSql opened = testing::OpenStoreWithSql(GetParam());
+    ASSERT_NE(opened.store, nullptr);
+    store_ = std::move(opened.store);
+    engine_ = std::move(opened.sql);
     VectorSource source(SampleLines());
     ASSERT_TRUE(store_->Upsert(source).ok());
   }
@@ -43,10 +35,7 @@ class ReportsTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<SqlQueryEngine> engine_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Stores, ReportsTest, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, ReportsTest, testing::kStoreKinds, testing::StoreKindName);
 
 TEST_P(ReportsTest, KpisComparePeriodsOfEqualLength) {
   Filter filter;

@@ -9,9 +9,7 @@
 #include <vector>
 
 #include "query/columnar/columnar_engine.h"
-#include "store/order_store.h"
-#include "store/pg_store.h"
-#include "support/postgres.h"
+#include "support/both_stores.h"
 #include "support/sample_lines.h"
 
 namespace analytics {
@@ -24,14 +22,8 @@ using testing::VectorSource;
 class StoreContractTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "sqlite") {
-      store_ = *OrderStore::Open(":memory:");
-    } else {
-      absl::StatusOr<std::unique_ptr<PgStore>> pg =
-          PgStore::Open(PgStoreOptions::For(testing::Postgres::Shared().NewDatabase()));
-      ASSERT_TRUE(pg.ok()) << pg.status();
-      store_ = std::move(*pg);
-    }
+    store_ = testing::OpenStoreWithSql(GetParam()).store;
+    ASSERT_NE(store_, nullptr);
   }
   std::unique_ptr<Store> store_;
 };
@@ -140,10 +132,7 @@ TEST_P(StoreContractTest, TheColumnarEngineFollowsEveryWrite) {
   EXPECT_EQ((*engine)->LineCount(), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreContractTest, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContractTest, testing::kStoreKinds, testing::StoreKindName);
 
 }  // namespace
 }  // namespace analytics
