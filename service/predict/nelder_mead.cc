@@ -43,6 +43,9 @@ Run Simplex(const std::function<double(const std::vector<double>&)>& raw,
     std::sort(order.begin(), order.end(),
               [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
     const std::size_t best = order[0], worst = order[n], second = order[n - 1];
+    bool ran_off = false;
+    for (const double v : points[best]) ran_off |= std::abs(v) > options.give_up_beyond;
+    if (ran_off) break;
     // Converged?
     double spread = 0;
     for (std::size_t i = 1; i <= n; ++i) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <vector>
 
 namespace analytics::predict {
@@ -19,6 +20,10 @@ struct MinimizeOptions {
   // improves the value by more than f_tolerance, or after this many.
   int max_restarts = 5;
   double initial_step = 0.5;
+  // Give up (not converged) as soon as the best point has a coordinate of
+  // larger magnitude: the fits' parameters running off to 0 or infinity,
+  // which a simplex would otherwise follow for thousands of steps.
+  double give_up_beyond = std::numeric_limits<double>::infinity();
 };
 
 struct MinimizeResult {
