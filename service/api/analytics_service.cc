@@ -55,8 +55,8 @@ absl::Status HandleSeed(Store& store, const ServiceLimits& limits, const StopFla
   response.set_lines_generated(options.line_count);
   response.set_inserted(written->inserted);
   response.set_updated(written->updated);
-  // As counted at the commit (still under the write lease): CountLines
   response.set_consistency_token(written->consistency_token);
+  // As counted at the commit (still under the write lease): CountLines
   // would fold the whole write log first, inside this call.
   response.set_total_lines(store.LastCommittedStats().lines);
   response.set_first_date(FormatIsoDay(options.end_day - options.span_days + 1));

@@ -103,11 +103,11 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   RegisterStoreGauges(registry, **store, (*engine)->active());
   registry.SetGaugeCallback(metrics::StoreGauge::kWriteWaiters,
                             [&write_gate] { return std::optional<double>(write_gate.waiters()); });
-  std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
   if (const auto* pg = dynamic_cast<const PgStore*>(store->get()); pg != nullptr) {
     registry.SetGaugeCallback(metrics::StoreGauge::kReplicaLagSeconds,
                               [pg] { return std::optional<double>(pg->ReplicaLagSeconds()); });
   }
+  std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
   if (!config.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> started =
         metrics::MetricsHttpServer::Start(registry, config.metrics_listen);
