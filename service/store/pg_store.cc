@@ -21,7 +21,10 @@ namespace {
 // Any two ids serve: every replica of any version takes the same lock.
 constexpr char kMigrationLock[] = "SELECT pg_advisory_lock(7210, 13)";
 constexpr char kMigrationUnlock[] = "SELECT pg_advisory_unlock(7210, 13)";
-constexpr char kChannel[] = "analytics_changes";
+// The change log's wake-up channel: every write notifies it, every follower
+// listens (a wake-up only; followers poll as well).
+constexpr char kNotifyChanges[] = "SELECT pg_notify('analytics_changes', '')";
+constexpr char kListenChanges[] = "LISTEN analytics_changes";
 
 // Migration i brings the schema from version i to i + 1. Append only.
 constexpr std::array<std::string_view, kPgSchemaVersion> kMigrations = {
@@ -662,7 +665,7 @@ UPDATE store_bound SET (sales, profit, quantity) = (
                         set, "change_id = EXCLUDED.change_id");
   }();
   if (absl::Status s = connection.Query(upsert, change_id).status(); !s.ok()) return s;
-  if (absl::Status s = connection.Execute("SELECT pg_notify('analytics_changes', '')"); !s.ok()) {
+  if (absl::Status s = connection.Execute(kNotifyChanges); !s.ok()) {
     return s;
   }
   if (absl::Status s = transaction->Commit(); !s.ok()) return s;
@@ -757,7 +760,7 @@ void PgStore::RunFollower() {
     if (!connection || !connection->healthy()) {
       connection.reset();
       absl::StatusOr<pg::Connection> connected = pg::Connection::Connect(pool_.dsn());
-      if (connected.ok() && connected->Execute("LISTEN analytics_changes").ok()) {
+      if (connected.ok() && connected->Execute(kListenChanges).ok()) {
         connection = std::move(*connected);
         backoff = std::chrono::milliseconds(100);
       }
