@@ -73,17 +73,24 @@ absl::Status RunBreakdown(const CommandContext& context) {
   return absl::OkStatus();
 }
 
+// --granularity as the API's enum; UNSPECIFIED (the server's default) when not given.
+absl::StatusOr<v1::Granularity> GranularityFlag(const ParsedArgs& args) {
+  const auto granularity = args.Value("granularity");
+  if (!granularity) return v1::GRANULARITY_UNSPECIFIED;
+  const absl::StatusOr<int> value =
+      ParseEnumChoice("--granularity", *granularity, *v1::Granularity_descriptor(), "GRANULARITY_");
+  if (!value.ok()) return value.status();
+  return static_cast<v1::Granularity>(*value);
+}
+
 absl::Status RunTrend(const CommandContext& context) {
   v1::GetSalesTrendRequest request;
   absl::StatusOr<v1::Filter> filter = BuildFilter(context.args);
   if (!filter.ok()) return filter.status();
   *request.mutable_filter() = *std::move(filter);
-  if (const auto granularity = context.args.Value("granularity")) {
-    const absl::StatusOr<int> value = ParseEnumChoice(
-        "--granularity", *granularity, *v1::Granularity_descriptor(), "GRANULARITY_");
-    if (!value.ok()) return value.status();
-    request.set_granularity(static_cast<v1::Granularity>(*value));
-  }
+  const absl::StatusOr<v1::Granularity> granularity = GranularityFlag(context.args);
+  if (!granularity.ok()) return granularity.status();
+  request.set_granularity(*granularity);
   const absl::StatusOr<v1::GetSalesTrendResponse> response =
       context.client.GetSalesTrend(request, context.call);
   if (!response.ok()) return response.status();
@@ -242,12 +249,9 @@ absl::Status RunCohorts(const CommandContext& context) {
   absl::StatusOr<v1::Filter> filter = BuildFilter(context.args);
   if (!filter.ok()) return filter.status();
   *request.mutable_filter() = *std::move(filter);
-  if (const auto granularity = context.args.Value("granularity")) {
-    const absl::StatusOr<int> value = ParseEnumChoice(
-        "--granularity", *granularity, *v1::Granularity_descriptor(), "GRANULARITY_");
-    if (!value.ok()) return value.status();
-    request.set_granularity(static_cast<v1::Granularity>(*value));
-  }
+  const absl::StatusOr<v1::Granularity> granularity = GranularityFlag(context.args);
+  if (!granularity.ok()) return granularity.status();
+  request.set_granularity(*granularity);
   const absl::StatusOr<v1::GetCohortsResponse> response =
       context.client.GetCohorts(request, context.call);
   if (!response.ok()) return response.status();
