@@ -8,6 +8,8 @@
 //   bench-client latency   --server A --end-date D --repeat R
 //   bench-client verify    --server A --lines N     (line count + grpc-status)
 //   bench-client payload   FILE                     (gRPC-framed GetKpisRequest for h2load)
+//   bench-client cold      --server A --end-date D --repeat R  (filters never asked before)
+//   bench-client first-rfm --server A               (the first RFM summary after an import)
 //
 // The data is the project's DemoGenerator (fixed seed), so the server, the
 // CSV for ImportCsv and the peers' CSV are the same lines.
@@ -16,6 +18,7 @@
 #include <grpcpp/support/byte_buffer.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -444,6 +447,107 @@ int Latency(const Args& args) {
   return 0;
 }
 
+// --- cold: a filter never asked before ------------------------------------
+
+// The filters of the "cold" rows: repetition i asks something no earlier
+// repetition (nor the latency rows) asked, so no answer kept by the server
+// serves it. bench/peers/duckdb_cold.mjs builds the same filters for DuckDB.
+constexpr std::array<const char*, 4> kColdRegions = {"North", "South", "East", "West"};
+constexpr std::array<const char*, 3> kColdSegments = {"Consumer", "Corporate", "Home Office"};
+constexpr std::array<const char*, 3> kColdCategories = {"Furniture", "Office Supplies",
+                                                        "Technology"};
+
+// One region and a 90-day range ending 7*i days before the end.
+void ColdRangeFilter(int i, int days, analytics::Day end, v1::Filter& filter) {
+  const analytics::Day last = end - 7 * i;
+  filter.set_start_date(analytics::FormatIsoDay(last - (days - 1)));
+  filter.set_end_date(analytics::FormatIsoDay(last));
+  filter.add_regions(kColdRegions[static_cast<std::size_t>(i) % 4]);
+}
+
+// RFM summary: one region and one segment (12 pairs).
+void ColdRfmFilter(int i, v1::Filter& filter) {
+  filter.add_regions(kColdRegions[static_cast<std::size_t>(i) % 4]);
+  filter.add_segments(kColdSegments[static_cast<std::size_t>(i / 4) % 3]);
+}
+
+// Gold list: one region and one category (12 pairs, none an RFM row's filter).
+void ColdGoldFilter(int i, v1::Filter& filter) {
+  filter.add_regions(kColdRegions[static_cast<std::size_t>(i) % 4]);
+  filter.add_categories(kColdCategories[static_cast<std::size_t>(i / 4) % 3]);
+}
+
+// p50 and max of `repeat` calls, call(i) for i = 0..repeat-1, no warm-up
+// (the warm-up would be the first never-asked filter).
+bool ColdRow(const std::string& name, int repeat, const std::function<bool(int)>& call) {
+  std::vector<double> ms;
+  for (int i = 0; i < repeat; ++i) {
+    const auto start = Clock::now();
+    if (!call(i)) return false;
+    ms.push_back(Seconds(Clock::now() - start) * 1e3);
+  }
+  std::sort(ms.begin(), ms.end());
+  std::cout << name << "_cold_p50_ms=" << ms[ms.size() / 2] << "\n"
+            << name << "_cold_max_ms=" << ms.back() << "\n";
+  return true;
+}
+
+int Cold(const Args& args) {
+  customer_analytics::AnalyticsClient client(args.Get("server"));
+  const int repeat = std::min<int>(12, static_cast<int>(args.Int("repeat", 12)));
+  const analytics::Day end = *analytics::ParseIsoDay(args.Get("end-date", "2025-06-30"));
+  const auto ok = [](const auto& result) {
+    if (!result.ok()) std::cerr << "bench-client cold: " << result.status() << "\n";
+    return result.ok();
+  };
+  if (!ok(client.GetKpis({}))) return 1;  // the connection, not an answer
+  bool all = true;
+  all &= ColdRow("kpis", repeat, [&](int i) {
+    v1::GetKpisRequest request;
+    ColdRangeFilter(i, 90, end, *request.mutable_filter());
+    return ok(client.GetKpis(request));
+  });
+  all &= ColdRow("breakdown_sub_category", repeat, [&](int i) {
+    v1::GetBreakdownRequest request;
+    request.set_dimension(v1::DIMENSION_SUB_CATEGORY);
+    ColdRangeFilter(i, 90, end, *request.mutable_filter());
+    return ok(client.GetBreakdown(request));
+  });
+  all &= ColdRow("trend_week", repeat, [&](int i) {
+    v1::GetSalesTrendRequest request;
+    request.set_granularity(v1::GRANULARITY_WEEK);
+    ColdRangeFilter(i, 180, end, *request.mutable_filter());
+    return ok(client.GetSalesTrend(request));
+  });
+  all &= ColdRow("rfm_summary", repeat, [&](int i) {
+    v1::GetRfmSummaryRequest request;
+    ColdRfmFilter(i, *request.mutable_filter());
+    return ok(client.GetRfmSummary(request));
+  });
+  all &= ColdRow("customers_gold", repeat, [&](int i) {
+    v1::ListCustomersRequest request;
+    request.set_tier(v1::TIER_GOLD);
+    ColdGoldFilter(i, *request.mutable_filter());
+    return ok(client.ListCustomers(request));
+  });
+  return all ? 0 : 1;
+}
+
+// The first unfiltered GetRfmSummary (and then ListCustomers Gold) right
+// after a bulk import: nothing kept from before the import can serve it.
+int FirstRfm(const Args& args) {
+  customer_analytics::AnalyticsClient client(args.Get("server"));
+  const auto start = Clock::now();
+  absl::StatusOr<v1::GetRfmSummaryResponse> rfm = client.GetRfmSummary({});
+  const double rfm_ms = Seconds(Clock::now() - start) * 1e3;
+  if (!rfm.ok()) {
+    std::cerr << "bench-client first-rfm: " << rfm.status() << "\n";
+    return 1;
+  }
+  std::cout << "first_rfm_after_import_ms=" << rfm_ms << "\n";
+  return 0;
+}
+
 // --- verify, payload -------------------------------------------------------
 
 int Verify(const Args& args) {
@@ -485,7 +589,8 @@ int Payload(const Args& args) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: bench-client gen-csv|ingest|import|latency|verify|payload ...\n";
+    std::cerr
+        << "usage: bench-client gen-csv|ingest|import|latency|cold|first-rfm|verify|payload ...\n";
     return 2;
   }
   const std::string command = argv[1];
@@ -496,6 +601,8 @@ int main(int argc, char** argv) {
   if (command == "latency") return Latency(args);
   if (command == "verify") return Verify(args);
   if (command == "payload") return Payload(args);
+  if (command == "cold") return Cold(args);
+  if (command == "first-rfm") return FirstRfm(args);
   std::cerr << "bench-client: unknown command " << command << "\n";
   return 2;
 }

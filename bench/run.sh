@@ -11,8 +11,11 @@
 #    (start-up time); times each read call (p50 / p99, and
 #    RFM right after a write); drives GetKpis with h2load at 1, 16 and 64
 #    concurrent streams (one real call checks grpc-status, since h2load only
-#    sees HTTP 200); reads the server's RSS.
-# 3. Imports the same lines as CSV with ImportCsv into another empty database.
+#    sees HTTP 200); reads the server's RSS. The "cold" rows ask each read
+#    RPC with a filter no earlier call asked (bench-client cold).
+# 3. Imports the same lines as CSV with ImportCsv into another empty database
+#    and times the first unfiltered RFM summary; imports them again (a bulk
+#    upsert over the loaded lines) and times it again.
 # 4. Loads the same CSV into the sqlite3 CLI and into DuckDB (npm
 #    @duckdb/node-api, installed into bench/peers/node_modules) and times the
 #    equivalent SQL (bench/peers/*/).
@@ -21,7 +24,8 @@
 #
 # Environment: BUILD_DIR (default build), BENCH_LINES, BENCH_CUSTOMERS,
 # BENCH_REPEAT (calls per latency figure, default 50), BENCH_PEER_REPEAT
-# (default 5), BENCH_SKIP_PEERS=1, BENCH_SKIP_PG=1 (no PostgreSQL column:
+# (default 5), BENCH_COLD_REPEAT (filters never asked before per cold row,
+# default and at most 12), BENCH_SKIP_PEERS=1, BENCH_SKIP_PG=1 (no PostgreSQL column:
 # bench/pg_bench.sh), BENCH_RESULTS (output file),
 # BENCH_MEMORY_BUDGET_MB (the server's --memory-budget-mb; its default is
 # 1024, too small for the columnar copy of 10M lines).
@@ -36,6 +40,7 @@ SEED=42
 END_DATE=2025-06-30
 REPEAT=${BENCH_REPEAT:-50}
 PEER_REPEAT=${BENCH_PEER_REPEAT:-5}
+COLD_REPEAT=${BENCH_COLD_REPEAT:-12}  # at most 12: the distinct filters of bench-client cold
 WORK=$ROOT/bench/work
 SERVER=$BUILD_DIR/service/server/analytics-server
 CLIENT=$BUILD_DIR/bench/bench-client
@@ -102,6 +107,7 @@ hwm_mib() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/statu
 record latency_repeat "$REPEAT"
 record memory_budget_mb "${BENCH_MEMORY_BUDGET_MB:-default}"
 record peer_repeat "$PEER_REPEAT"
+record cold_repeat "$COLD_REPEAT"
 data_flags=(--lines "$LINES" --customers "$CUSTOMERS" --seed "$SEED" --end-date "$END_DATE")
 
 log "generating $LINES lines, $CUSTOMERS customers (seed $SEED)"
@@ -129,6 +135,8 @@ record rss_loaded_mib "$(rss_mib)"
 "$CLIENT" verify --server "$ADDR" >>"$RESULTS"
 log "latency, $REPEAT calls each"
 "$CLIENT" latency --server "$ADDR" --end-date "$END_DATE" --repeat "$REPEAT" >>"$RESULTS"
+log "cold: $COLD_REPEAT filters never asked before, per read RPC"
+"$CLIENT" cold --server "$ADDR" --end-date "$END_DATE" --repeat "$COLD_REPEAT" >>"$RESULTS"
 
 if command -v h2load >/dev/null; then
   "$CLIENT" payload "$WORK/kpis.grpc"
@@ -157,6 +165,10 @@ stop_server TERM
 log "ImportCsv into an empty database"
 start_server "$WORK/import.db" import
 "$CLIENT" import --server "$ADDR" "$WORK/lines.csv" >>"$RESULTS"
+"$CLIENT" first-rfm --server "$ADDR" >>"$RESULTS"
+log "ImportCsv of the same lines again (a bulk upsert into the loaded store), then RFM"
+"$CLIENT" import --server "$ADDR" "$WORK/lines.csv" | sed 's/^import_/reimport_/' >>"$RESULTS"
+"$CLIENT" first-rfm --server "$ADDR" | sed 's/^first_rfm_after_import/first_rfm_after_reimport/' >>"$RESULTS"
 stop_server TERM
 
 # --- peers -------------------------------------------------------------------
@@ -200,6 +212,9 @@ if [[ "${BENCH_SKIP_PEERS:-0}" != 1 ]]; then
     START=$START END=$END_DATE PREV_START=$PREV_START \
       node "$ROOT/bench/peers/duckdb_run.mjs" "$WORK/lines.csv" "$ROOT/bench/peers/duckdb" \
       "$PEER_REPEAT" "${QUERIES[@]}" >>"$RESULTS"
+    log "DuckDB: the cold rows' filters (bench/peers/duckdb_cold.mjs)"
+    node "$ROOT/bench/peers/duckdb_cold.mjs" "$WORK/lines.csv" "$ROOT/bench/peers/duckdb/cold" \
+      "$COLD_REPEAT" "$END_DATE" >>"$RESULTS"
   fi
 fi
 
