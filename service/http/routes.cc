@@ -99,29 +99,42 @@ bool MatchFrom(const Route& route, std::size_t i, const std::vector<absl::string
     if (span.first == span.second) span.first = first;
     span.second = end;
   };
+  if (j >= parts.size()) return false;
+  // The ends of the parts this segment may take, longest first: one part
+  // for a literal or "*", any number (at least one) for "**".
+  std::size_t longest = j + 1;
   switch (segment.kind) {
     case TemplateSegment::kLiteral:
-      if (j >= parts.size() || parts[j] != segment.literal) return false;
-      capture(j, j + 1);
-      return MatchFrom(route, i + 1, parts, j + 1, spans);
-    case TemplateSegment::kOne: {
-      if (j >= parts.size() || parts[j].empty()) return false;
-      auto saved = spans;
-      capture(j, j + 1);
-      if (MatchFrom(route, i + 1, parts, j + 1, spans)) return true;
-      spans = saved;
-      return false;
-    }
+      if (parts[j] != segment.literal) return false;
+      break;
+    case TemplateSegment::kOne:
+      if (parts[j].empty()) return false;
+      break;
     case TemplateSegment::kRest:
-      for (std::size_t end = parts.size(); end > j; --end) {
-        auto saved = spans;
-        capture(j, end);
-        if (MatchFrom(route, i + 1, parts, end, spans)) return true;
-        spans = saved;
-      }
-      return false;
+      longest = parts.size();
+      break;
+  }
+  for (std::size_t end = longest; end > j; --end) {
+    auto saved = spans;
+    capture(j, end);
+    if (MatchFrom(route, i + 1, parts, end, spans)) return true;
+    spans = saved;
   }
   return false;
+}
+
+// A template segment from its text: "*", "**" or a literal.
+TemplateSegment SegmentOf(absl::string_view part, int variable) {
+  TemplateSegment segment;
+  segment.variable = variable;
+  if (part == "*") {
+    segment.kind = TemplateSegment::kOne;
+  } else if (part == "**") {
+    segment.kind = TemplateSegment::kRest;
+  } else {
+    segment.literal = std::string(part);
+  }
+  return segment;
 }
 
 std::optional<RouteMatch> MatchRoute(const Route& route, absl::string_view path) {
@@ -188,30 +201,13 @@ absl::Status ParsePathTemplate(absl::string_view path, Route& route) {
       const int variable = static_cast<int>(route.variables.size());
       route.variables.emplace_back(inside);
       for (absl::string_view part : absl::StrSplit(sub, '/')) {
-        TemplateSegment segment;
-        segment.variable = variable;
-        if (part == "*") {
-          segment.kind = TemplateSegment::kOne;
-        } else if (part == "**") {
-          segment.kind = TemplateSegment::kRest;
-        } else {
-          segment.literal = std::string(part);
-        }
-        route.segments.push_back(std::move(segment));
+        route.segments.push_back(SegmentOf(part, variable));
       }
       rest.remove_prefix(close + 1);
     } else {
       const std::size_t slash = rest.find('/');
       absl::string_view part = rest.substr(0, slash);
-      TemplateSegment segment;
-      if (part == "*") {
-        segment.kind = TemplateSegment::kOne;
-      } else if (part == "**") {
-        segment.kind = TemplateSegment::kRest;
-      } else {
-        segment.literal = std::string(part);
-      }
-      route.segments.push_back(std::move(segment));
+      route.segments.push_back(SegmentOf(part, -1));
       rest.remove_prefix(part.size());
     }
     if (!rest.empty()) {
