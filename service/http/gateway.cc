@@ -12,11 +12,13 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -44,6 +46,28 @@ std::string PeerOf(const httplib::Request& request) {
     return absl::StrCat("ipv6:[", address, "]:", request.remote_port);
   }
   return absl::StrCat("ipv4:", address, ":", request.remote_port);
+}
+
+// `text` (a URL-decoded path, a method name) fit for one field of a log
+// line: bytes outside printable ASCII, spaces, quotes, backslashes and '%'
+// percent-encoded, so a crafted path ("%0A", '"') can neither split the
+// line nor forge a field; cut at 512 bytes.
+std::string LoggableText(std::string_view text) {
+  constexpr std::size_t kMaxLoggedBytes = 512;
+  std::string out;
+  for (const char c : text.substr(0, kMaxLoggedBytes)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f || c == '"' || c == '\\' || c == '%') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > kMaxLoggedBytes) out += "...";
+  return out;
 }
 
 // Bodies go out through a content provider of known length, which httplib
@@ -80,6 +104,18 @@ std::string Gzip(std::string_view data) {
   out.resize(stream.total_out);
   deflateEnd(&stream);
   return result == Z_STREAM_END ? out : "";
+}
+
+// The most of a refused request's body read and dropped so that a
+// kept-alive connection stays in step: httplib parses whatever is left
+// unread as the next request (seen: a 413 followed by a 414 for the body's
+// own bytes). A larger rest is left, and the connection closed.
+constexpr std::size_t kMaxDrainBytes = 64 << 20;
+
+// A receiver step that drops `size` bytes; false once past the bound.
+bool Drain(std::size_t& dropped, std::size_t size) {
+  dropped += size;
+  return dropped <= kMaxDrainBytes;
 }
 
 // Google's JSON error body for a gRPC status, with its details.
@@ -162,6 +198,48 @@ struct HttpGateway::State {
   int port = 0;
   std::promise<void> running;
   std::once_flag running_once;
+  // When each request in flight reached the pre-routing handler, for the
+  // access log's duration. Keyed by the Request object, which httplib keeps
+  // alive from parsing to the logger call on one worker thread.
+  std::mutex started_mutex;
+  std::unordered_map<const httplib::Request*, std::chrono::steady_clock::time_point> started;
+
+  void MarkStarted(const httplib::Request& request) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(started_mutex);
+    started[&request] = now;
+  }
+
+  // One access-log line per HTTP request, API call or not, written when its
+  // response has been sent: "http method=GET path=/v1/kpis peer=… status=200
+  // duration_ms=…", the shape of api::LoggingObserver's "rpc …" lines (the
+  // JSON log format splits both into fields). An API call also gets the
+  // gRPC layer's "rpc" line; refusals made here (no route, 405, a bad or
+  // oversized body) are in this log only. Levels as for RPCs: info, warn for
+  // a client error, error for a server error.
+  void LogRequest(const httplib::Request& request, const httplib::Response& response) {
+    std::optional<std::chrono::steady_clock::time_point> start;
+    {
+      std::lock_guard lock(started_mutex);
+      if (auto it = started.find(&request); it != started.end()) {
+        start = it->second;
+        started.erase(it);
+      }
+    }
+    // A request httplib could not parse never reached pre-routing: its
+    // duration is unknown and logged as 0.
+    const double ms =
+        start ? std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - *start)
+                    .count()
+              : 0.0;
+    const std::string peer = request.remote_addr.empty() ? "unknown" : PeerOf(request);
+    const spdlog::level::level_enum level = response.status >= 500   ? spdlog::level::err
+                                            : response.status >= 400 ? spdlog::level::warn
+                                                                     : spdlog::level::info;
+    spdlog::log(level, "http method={} path={} peer={} status={} duration_ms={:.3f}",
+                LoggableText(request.method), LoggableText(request.path), peer, response.status,
+                ms);
+  }
 
   void MarkRunning() {
     std::call_once(running_once, [this] { running.set_value(); });
@@ -224,19 +302,23 @@ struct HttpGateway::State {
     if (!route.body.empty() && reader != nullptr) {
       std::string body;
       bool too_large = false;
+      std::size_t dropped = 0;
       (*reader)([&](const char* data, std::size_t size) {
-        if (body.size() + size > options.max_json_bytes) {
+        if (!too_large && body.size() + size > options.max_json_bytes) {
           too_large = true;
-          return false;
+          std::string().swap(body);
         }
+        if (too_large) return Drain(dropped, size);
         body.append(data, size);
         return true;
       });
       if (too_large) {
-        return SendError(response,
-                         absl::ResourceExhaustedError(absl::StrCat(
-                             "the body is larger than ", options.max_json_bytes, " bytes")),
-                         method_name);
+        SendError(response,
+                  absl::ResourceExhaustedError(
+                      absl::StrCat("the body is larger than ", options.max_json_bytes, " bytes")),
+                  method_name);
+        response.status = 413;  // Content Too Large: the request, not a quota, is at fault
+        return;
       }
       if (!absl::StripAsciiWhitespace(body).empty()) {
         Message* target = message.get();
@@ -333,6 +415,7 @@ struct HttpGateway::State {
       pending.reset();
     };
     std::string buffer;
+    std::size_t dropped = 0;  // body bytes after the call was refused or failed
     JsonObjectSplitter splitter(options.max_json_bytes, [&](std::string object) -> absl::Status {
       auto message = NewMessage(input);
       if (auto s = google::protobuf::util::JsonStringToMessage(object, message.get()); !s.ok()) {
@@ -345,9 +428,10 @@ struct HttpGateway::State {
       return absl::OkStatus();
     });
     const bool complete = reader([&](const char* data, std::size_t size) {
+      if (!body_error.ok() || !stream_open) return Drain(dropped, size);
       if (bytes_field == nullptr) {
         body_error = splitter.Feed(absl::string_view(data, size));
-        return body_error.ok() && stream_open;
+        return true;
       }
       buffer.append(data, size);
       if (buffer.size() >= options.chunk_bytes) {
@@ -356,7 +440,7 @@ struct HttpGateway::State {
         pending->GetReflection()->SetString(pending.get(), bytes_field, std::move(buffer));
         buffer.clear();
       }
-      return stream_open;
+      return true;
     });
     if (!stream_open) {
       // The server ended the call (refused it, or failed it early): its
@@ -388,6 +472,30 @@ struct HttpGateway::State {
 
   void Api(const httplib::Request& request, httplib::Response& response,
            const httplib::ContentReader* reader) const {
+    if (reader == nullptr) return Dispatch(request, response, nullptr);
+    bool body_read = false;
+    const httplib::ContentReader tracked(
+        [&](httplib::ContentReceiver receiver) {
+          body_read = true;
+          return (*reader)(std::move(receiver));
+        },
+        [&](httplib::MultipartContentHeader header, httplib::ContentReceiver receiver) {
+          body_read = true;
+          return (*reader)(std::move(header), std::move(receiver));
+        });
+    Dispatch(request, response, &tracked);
+    // Refused before its body was read: drop the body (kMaxDrainBytes).
+    if (!body_read) {
+      std::size_t dropped = 0;
+      (*reader)([&](const char*, std::size_t size) { return Drain(dropped, size); });
+    }
+    // The client should not reuse a connection whose request was refused
+    // (the body may be left unread past kMaxDrainBytes).
+    if (response.status >= 400) response.set_header("Connection", "close");
+  }
+
+  void Dispatch(const httplib::Request& request, httplib::Response& response,
+                const httplib::ContentReader* reader) const {
     bool path_matched = false;
     std::optional<RouteMatch> match =
         FindRoute(routes, request.method, request.path, &path_matched);
@@ -462,8 +570,12 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   server.set_write_timeout(30, 0);
   server.set_default_headers(
       {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}});
+  server.set_logger([raw](const httplib::Request& request, const httplib::Response& response) {
+    raw->LogRequest(request, response);
+  });
   server.set_pre_routing_handler(
       [raw](const httplib::Request& request, httplib::Response& response) {
+        raw->MarkStarted(request);
         const std::string origin = raw->AllowedOrigin(request);
         if (!origin.empty()) {
           response.set_header("Access-Control-Allow-Origin", origin);

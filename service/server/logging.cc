@@ -44,7 +44,8 @@ void AppendJsonString(spdlog::memory_buf_t& out, std::string_view text) {
 }
 
 // {"time":"…Z","level":"info","message":"…"} plus, for access-log lines of
-// the form "rpc key=value …", each key as its own field.
+// the form "rpc key=value …" (api/rpc_observer.h) or "http key=value …"
+// (http/gateway.cc), each key as its own field.
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
@@ -76,8 +77,14 @@ class JsonFormatter final : public spdlog::formatter {
 
  private:
   static void AppendRpcFields(std::string_view message, spdlog::memory_buf_t& dest) {
-    if (message.rfind("rpc ", 0) != 0) return;
-    std::size_t pos = 4;
+    std::size_t pos;
+    if (message.rfind("rpc ", 0) == 0) {
+      pos = 4;
+    } else if (message.rfind("http ", 0) == 0) {
+      pos = 5;
+    } else {
+      return;
+    }
     while (pos < message.size()) {
       const std::size_t eq = message.find('=', pos);
       if (eq == std::string_view::npos) return;
