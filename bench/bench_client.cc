@@ -6,6 +6,7 @@
 //   bench-client ingest    --server A --lines N --customers M --seed S --end-date D
 //   bench-client import    --server A FILE
 //   bench-client latency   --server A --end-date D --repeat R
+//   bench-client predictions --server A --end-date D --repeat R
 //   bench-client verify    --server A --lines N     (line count + grpc-status)
 //   bench-client payload   FILE                     (gRPC-framed GetKpisRequest for h2load)
 //   bench-client cold      --server A --end-date D --repeat R  (filters never asked before)
@@ -548,6 +549,79 @@ int FirstRfm(const Args& args) {
   return 0;
 }
 
+// --- predictions (issue 15) -------------------------------------------------
+
+// The prediction rows, on their own channel: the fit from cold (the first
+// call after start-up), the first page of ListCustomerPredictions (clv desc)
+// and an at-risk page once the fit is cached, and GetPredictionFit and the
+// first page right after a one-line write (nothing cached then: each figure
+// is the whole computation, CustomerDays included).
+int Predictions(const Args& args) {
+  const int repeat = static_cast<int>(args.Int("repeat", 50));
+  const analytics::Day end = *analytics::ParseIsoDay(args.Get("end-date", "2025-06-30"));
+  customer_analytics::AnalyticsClient client(args.Get("server"));
+  auto stub = v1::AnalyticsService::NewStub(
+      grpc::CreateChannel(args.Get("server"), grpc::InsecureChannelCredentials()));
+  const auto rpc_ok = [](const grpc::Status& status) {
+    if (!status.ok()) std::cerr << "bench-client predictions: " << status.error_message() << "\n";
+    return status.ok();
+  };
+  v1::GetPredictionFitRequest fit;
+  const auto get_fit = [&] {
+    grpc::ClientContext context;
+    v1::GetPredictionFitResponse response;
+    return rpc_ok(stub->GetPredictionFit(&context, fit, &response));
+  };
+  const auto timed = [](const std::function<bool()>& call) {
+    const auto start = Clock::now();
+    return call() ? Seconds(Clock::now() - start) * 1e3 : -1.0;
+  };
+  std::cout << "prediction_fit_first_ms=" << timed(get_fit) << "\n";
+  v1::ListCustomerPredictionsRequest first_page;
+  const auto list = [&](const v1::ListCustomerPredictionsRequest& request) {
+    grpc::ClientContext context;
+    v1::ListCustomerPredictionsResponse response;
+    return rpc_ok(stub->ListCustomerPredictions(&context, request, &response)) &&
+           response.predictions_size() > 0;
+  };
+  const auto report = [](const std::string& name, Percentiles p) {
+    std::cout << name << "_p50_ms=" << p.p50 << "\n" << name << "_p99_ms=" << p.p99 << "\n";
+  };
+  report("predictions_page", Measure(repeat, [&] { return list(first_page); }));
+  v1::ListCustomerPredictionsRequest at_risk;
+  at_risk.set_alive_below(0.5);
+  at_risk.set_order_by("p_alive");
+  report("predictions_at_risk_page", Measure(repeat, [&] { return list(at_risk); }));
+  // Right after a write: one line upserted (replacing the previous one)
+  // before each timed call.
+  v1::OrderLine extra;
+  extra.set_line_id("bench-predictions-extra");
+  extra.set_order_id("BENCH-PREDICTIONS-EXTRA");
+  extra.set_order_date(analytics::FormatIsoDay(end));
+  extra.set_customer_id("C00002");
+  extra.set_region("West");
+  int written = 0;
+  const int cold_repeat = std::max(5, repeat / 5);
+  const std::vector<std::pair<std::string, std::function<bool()>>> cold_calls = {
+      {"prediction_fit_after_write", get_fit},
+      {"predictions_page_after_write", [&] { return list(first_page); }},
+  };
+  for (const auto& [name, call] : cold_calls) {
+    std::vector<double> cold;
+    for (int i = 0; i < cold_repeat; ++i) {
+      extra.set_sales(1 + (written++ % 7));
+      if (!client.IngestTransactions(std::span<const v1::OrderLine>(&extra, 1)).ok()) return 1;
+      const double ms = timed(call);
+      if (ms < 0) return 1;
+      cold.push_back(ms);
+    }
+    std::sort(cold.begin(), cold.end());
+    std::cout << name << "_p50_ms=" << cold[cold.size() / 2] << "\n"
+              << name << "_max_ms=" << cold.back() << "\n";
+  }
+  return 0;
+}
+
 // --- verify, payload -------------------------------------------------------
 
 int Verify(const Args& args) {
@@ -590,7 +664,7 @@ int Payload(const Args& args) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr
-        << "usage: bench-client gen-csv|ingest|import|latency|cold|first-rfm|verify|payload ...\n";
+        << "usage: bench-client gen-csv|ingest|import|latency|predictions|cold|first-rfm|verify|payload ...\n";
     return 2;
   }
   const std::string command = argv[1];
@@ -599,6 +673,7 @@ int main(int argc, char** argv) {
   if (command == "ingest") return Ingest(args);
   if (command == "import") return Import(args);
   if (command == "latency") return Latency(args);
+  if (command == "predictions") return Predictions(args);
   if (command == "verify") return Verify(args);
   if (command == "payload") return Payload(args);
   if (command == "cold") return Cold(args);

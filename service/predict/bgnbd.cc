@@ -1,13 +1,16 @@
 #include "predict/bgnbd.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "predict/digamma.h"
 #include "predict/nelder_mead.h"
+#include "predict/quasi_newton.h"
 #include "query/columnar/in_parallel.h"
 
 namespace analytics::predict {
@@ -60,59 +63,119 @@ Grouped Group(const std::vector<PurchaseSummary>& customers) {
   return g;
 }
 
-// Log-likelihood of grouped data; scratch vectors reused across calls.
+// Log-likelihood of grouped data and its gradient in (r, α, a, b); scratch
+// vectors reused across calls. With w = the weight of the second term of
+// the customer's ln[(α+T)^−(r+x) + a/(b+x−1) (α+t_x)^−(r+x)]:
+//   ∂/∂r = ψ(r+x) − ψ(r) + ln α − (1−w) ln(α+T) − w ln(α+t_x)
+//   ∂/∂α = r/α − (r+x) [(1−w)/(α+T) + w/(α+t_x)]
+//   ∂/∂a = ψ(a+b) − ψ(a+b+x) + w/a
+//   ∂/∂b = ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x) − w/(b+x−1)
 class GroupedLikelihood {
  public:
+  struct Value {
+    double log_likelihood = 0;
+    std::array<double, 4> gradient{};  // ∂/∂r, ∂/∂α, ∂/∂a, ∂/∂b
+  };
+
   GroupedLikelihood(const Grouped& g, double days_per_unit)
       : g_(g),
         days_per_unit_(days_per_unit),
         per_x_(static_cast<std::size_t>(g.max_x) + 1),
-        log_bx_(static_cast<std::size_t>(g.max_x) + 1),
-        log_alpha_days_(static_cast<std::size_t>(g.max_days) + 1) {}
+        log_alpha_days_(static_cast<std::size_t>(g.max_days) + 1),
+        inverse_alpha_days_(static_cast<std::size_t>(g.max_days) + 1) {}
 
-  double operator()(const BgNbdParams& p) {
+  Value operator()(const BgNbdParams& p) {
     const double log_alpha = std::log(p.alpha);
     const double lg_r = std::lgamma(p.r);
     const double lg_b = std::lgamma(p.b);
     const double lg_ab = std::lgamma(p.a + p.b);
     const double log_a = std::log(p.a);
+    // ψ(z + x) from ψ(z) by ψ(z+1) = ψ(z) + 1/z, x = 0, 1, ...
+    double psi_rx = Digamma(p.r), psi_bx = Digamma(p.b), psi_abx = Digamma(p.a + p.b);
+    const double psi_r = psi_rx, psi_b = psi_bx, psi_ab = psi_abx;
     for (std::size_t x = 0; x < per_x_.size(); ++x) {
       const double xd = static_cast<double>(x);
-      per_x_[x] = std::lgamma(p.r + xd) - lg_r + p.r * log_alpha + std::lgamma(p.b + xd) + lg_ab -
-                  lg_b - std::lgamma(p.a + p.b + xd);
-      log_bx_[x] = x == 0 ? 0.0 : std::log(p.b + xd - 1);
+      PerX& e = per_x_[x];
+      e.value = std::lgamma(p.r + xd) - lg_r + p.r * log_alpha + std::lgamma(p.b + xd) + lg_ab -
+                lg_b - std::lgamma(p.a + p.b + xd);
+      e.log_bx = x == 0 ? 0.0 : std::log(p.b + xd - 1);
+      e.inverse_bx = x == 0 ? 0.0 : 1 / (p.b + xd - 1);
+      e.d_r = psi_rx - psi_r + log_alpha;
+      e.d_a = psi_ab - psi_abx;
+      e.d_b = psi_ab + psi_bx - psi_b - psi_abx;
+      psi_rx += 1 / (p.r + xd);
+      psi_bx += 1 / (p.b + xd);
+      psi_abx += 1 / (p.a + p.b + xd);
     }
-    // ln(α + d/unit) for every day count d up to the longest T.
+    // ln(α + d/unit) and its inverse for every day count d up to the
+    // longest T.
     for (std::size_t d = 0; d < log_alpha_days_.size(); ++d) {
-      log_alpha_days_[d] = std::log(p.alpha + static_cast<double>(d) / days_per_unit_);
+      const double at = p.alpha + static_cast<double>(d) / days_per_unit_;
+      log_alpha_days_[d] = std::log(at);
+      inverse_alpha_days_[d] = 1 / at;
     }
+    const double inverse_a = 1 / p.a;
+    const double r_over_alpha = p.r / p.alpha;
     const auto part = [&](std::size_t begin, std::size_t end) {
-      double sum = 0;
+      Value v;
+      double ll = 0, dr = 0, dalpha = 0, da = 0, db = 0;
       for (std::size_t i = begin; i < end; ++i) {
         const Grouped::Triple& t = g_.triples[i];
+        const PerX& e = per_x_[static_cast<std::size_t>(t.x)];
+        const auto big_t = static_cast<std::size_t>(t.t_days);
         const double rx = p.r + t.x;
-        const double a3 = -rx * log_alpha_days_[static_cast<std::size_t>(t.t_days)];
-        const double a4 = t.x == 0 ? -std::numeric_limits<double>::infinity()
-                                   : log_a - log_bx_[static_cast<std::size_t>(t.x)] -
-                                         rx * log_alpha_days_[static_cast<std::size_t>(t.t_x_days)];
-        sum += t.count * (per_x_[static_cast<std::size_t>(t.x)] + LogAddExp(a3, a4));
+        const double a3 = -rx * log_alpha_days_[big_t];
+        double log_sum = a3;
+        double w = 0;  // weight of the a4 term
+        double d_r = e.d_r - log_alpha_days_[big_t];
+        double d_alpha = r_over_alpha - rx * inverse_alpha_days_[big_t];
+        double d_a = e.d_a;
+        double d_b = e.d_b;
+        if (t.x > 0) {
+          const auto t_x = static_cast<std::size_t>(t.t_x_days);
+          const double a4 = log_a - e.log_bx - rx * log_alpha_days_[t_x];
+          const double hi = std::max(a3, a4);
+          const double ratio = std::exp(std::min(a3, a4) - hi);
+          log_sum = hi + std::log1p(ratio);
+          const double w_lo = ratio / (1 + ratio);
+          w = a4 >= a3 ? 1 - w_lo : w_lo;
+          d_r += w * (log_alpha_days_[big_t] - log_alpha_days_[t_x]);
+          d_alpha += rx * w * (inverse_alpha_days_[big_t] - inverse_alpha_days_[t_x]);
+          d_a += w * inverse_a;
+          d_b -= w * e.inverse_bx;
+        }
+        ll += t.count * (e.value + log_sum);
+        dr += t.count * d_r;
+        dalpha += t.count * d_alpha;
+        da += t.count * d_a;
+        db += t.count * d_b;
       }
-      return sum;
+      v.log_likelihood = ll;
+      v.gradient = {dr, dalpha, da, db};
+      return v;
     };
     // Large data: two halves on two cores (the machine has few).
     const std::size_t n = g_.triples.size();
-    double first = 0, second = 0;
+    Value first, second;
     columnar::InParallel(
         n >= kParallelTriples, [&] { first = part(0, n / 2); }, [&] { second = part(n / 2, n); });
-    return first + second;
+    first.log_likelihood += second.log_likelihood;
+    for (std::size_t k = 0; k < 4; ++k) first.gradient[k] += second.gradient[k];
+    return first;
   }
 
  private:
+  struct PerX {
+    double value;  // the terms of x alone
+    double log_bx;
+    double inverse_bx;
+    double d_r, d_a, d_b;  // their derivatives
+  };
   const Grouped& g_;
   const double days_per_unit_;
-  std::vector<double> per_x_;
-  std::vector<double> log_bx_;
+  std::vector<PerX> per_x_;
   std::vector<double> log_alpha_days_;
+  std::vector<double> inverse_alpha_days_;
 };
 
 BgNbdParams FromLogs(const std::vector<double>& v) {
@@ -166,18 +229,25 @@ absl::StatusOr<BgNbdFit> FitBgNbd(const std::vector<PurchaseSummary>& customers,
   }
   const Grouped grouped = Group(customers);
   GroupedLikelihood likelihood(grouped, DaysPerUnit(unit));
-  const auto objective = [&](const std::vector<double>& v) {
+  const auto too_far = [](const std::vector<double>& v) {
     for (const double value : v) {
-      if (std::abs(value) > kLogParamLimit + 5) return std::numeric_limits<double>::infinity();
+      if (std::abs(value) > kLogParamLimit + 5) return true;
     }
-    return -likelihood(FromLogs(v));
+    return false;
+  };
+  // −LL and its gradient in the log-parameters (∂/∂ln θ = θ ∂/∂θ).
+  const auto objective = [&](const std::vector<double>& v, std::vector<double>& gradient) {
+    if (too_far(v)) return std::numeric_limits<double>::infinity();
+    const BgNbdParams p = FromLogs(v);
+    const GroupedLikelihood::Value value = likelihood(p);
+    const double params[] = {p.r, p.alpha, p.a, p.b};
+    for (std::size_t k = 0; k < 4; ++k) gradient[k] = -params[k] * value.gradient[k];
+    return -value.log_likelihood;
   };
   // Many customers: a fit on an evenly spread sample first starts the full
-  // fit near its maximum, where it needs far fewer evaluations of the full
+  // fit near its maximum, where it needs fewer evaluations of the full
   // likelihood. The maximum itself is the full data's.
   std::vector<double> start = {0.0, 0.0, 0.0, 0.0};
-  MinimizeOptions options;
-  options.give_up_beyond = kLogParamLimit;
   if (customers.size() > kWarmStartAbove) {
     std::vector<PurchaseSummary> sample;
     const std::size_t stride = customers.size() / kWarmStartSample;
@@ -185,10 +255,9 @@ absl::StatusOr<BgNbdFit> FitBgNbd(const std::vector<PurchaseSummary>& customers,
     if (absl::StatusOr<BgNbdFit> rough = FitBgNbd(sample, unit); rough.ok()) {
       start = {std::log(rough->params.r), std::log(rough->params.alpha), std::log(rough->params.a),
                std::log(rough->params.b)};
-      options.initial_step = 0.1;
     }
   }
-  const MinimizeResult result = MinimizeNelderMead(objective, start, options);
+  const MinimizeResult result = MinimizeWithSimplexFallback(objective, start, kLogParamLimit);
   static constexpr const char* kNames[] = {"r", "alpha", "a", "b"};
   for (std::size_t i = 0; i < result.x.size(); ++i) {
     if (std::abs(result.x[i]) > kLogParamLimit) {

@@ -4,7 +4,8 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "predict/nelder_mead.h"
+#include "predict/digamma.h"
+#include "predict/quasi_newton.h"
 
 namespace analytics::predict {
 namespace {
@@ -55,26 +56,48 @@ absl::StatusOr<GammaGammaFit> FitGammaGamma(const std::vector<PurchaseSummary>& 
         "needs some");
   }
   const double n = static_cast<double>(points.size());
-  const auto log_likelihood = [&](double p, double q, double g) {
+  // The log-likelihood and its gradient:
+  //   ∂/∂p = Σ x (ln m + ln x) + Σ_x c_x x [ψ(px+q) − ψ(px)] − Σ x ln(γ + m x)
+  //   ∂/∂q = n (ln γ − ψ(q)) + Σ_x c_x ψ(px+q) − Σ ln(γ + m x)
+  //   ∂/∂γ = n q / γ − Σ (px + q) / (γ + m x)
+  const auto log_likelihood = [&](double p, double q, double g, std::vector<double>& gradient) {
     double sum = n * (q * std::log(g) - std::lgamma(q)) + p * sum_x_log_mx - sum_log_m;
+    double dp = sum_x_log_mx, dq = n * (std::log(g) - Digamma(q)), dg = n * q / g;
     for (std::size_t x = 1; x < count_of_x.size(); ++x) {
       if (count_of_x[x] == 0) continue;
-      const double px = p * static_cast<double>(x);
+      const double xd = static_cast<double>(x);
+      const double px = p * xd;
       sum += count_of_x[x] * (std::lgamma(px + q) - std::lgamma(px));
+      const double psi_pxq = Digamma(px + q);
+      dp += count_of_x[x] * xd * (psi_pxq - Digamma(px));
+      dq += count_of_x[x] * psi_pxq;
     }
-    for (const Point& pt : points) sum -= (p * pt.x + q) * std::log(g + pt.mx);
+    for (const Point& pt : points) {
+      const double log_spend = std::log(g + pt.mx);
+      const double weight = p * pt.x + q;
+      sum -= weight * log_spend;
+      dp -= pt.x * log_spend;
+      dq -= log_spend;
+      dg -= weight / (g + pt.mx);
+    }
+    gradient = {dp, dq, dg};
     return sum;
   };
-  const auto objective = [&](const std::vector<double>& v) {
+  std::vector<double> natural(3);
+  // −LL and its gradient in the log-parameters (∂/∂ln θ = θ ∂/∂θ).
+  const auto objective = [&](const std::vector<double>& v, std::vector<double>& gradient) {
     for (const double value : v) {
       if (std::abs(value) > kLogParamLimit + 5) return std::numeric_limits<double>::infinity();
     }
-    return -log_likelihood(std::exp(v[0]), std::exp(v[1]), std::exp(v[2]));
+    const double p = std::exp(v[0]), q = std::exp(v[1]), g = std::exp(v[2]);
+    const double ll = log_likelihood(p, q, g, natural);
+    gradient[0] = -p * natural[0];
+    gradient[1] = -q * natural[1];
+    gradient[2] = -g * natural[2];
+    return -ll;
   };
   // As FitBgNbd: many customers start from a fit on a sample of them.
   std::vector<double> start = {0.0, 0.0, 0.0};
-  MinimizeOptions options;
-  options.give_up_beyond = kLogParamLimit;
   if (points.size() > kWarmStartAbove) {
     std::vector<PurchaseSummary> sample;
     const std::size_t stride = points.size() / kWarmStartSample;
@@ -84,10 +107,9 @@ absl::StatusOr<GammaGammaFit> FitGammaGamma(const std::vector<PurchaseSummary>& 
     }
     if (absl::StatusOr<GammaGammaFit> rough = FitGammaGamma(sample); rough.ok()) {
       start = {std::log(rough->params.p), std::log(rough->params.q), std::log(rough->params.gamma)};
-      options.initial_step = 0.1;
     }
   }
-  const MinimizeResult result = MinimizeNelderMead(objective, start, options);
+  const MinimizeResult result = MinimizeWithSimplexFallback(objective, start, kLogParamLimit);
   static constexpr const char* kNames[] = {"p", "q", "gamma"};
   for (std::size_t i = 0; i < result.x.size(); ++i) {
     if (std::abs(result.x[i]) > kLogParamLimit) {
