@@ -25,20 +25,28 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& db) {
   return std::unique_ptr<Store>(std::move(*store));
 }
 
+std::string SnapshotPathFor(const std::string& db) {
+  if (IsPostgresDsn(db) || db.empty() || db == ":memory:") return {};
+  return db + ".engine-snapshot";
+}
+
 absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::StartFor(
-    Store& store, const std::string& engine, std::int64_t memory_budget_mb) {
+    Store& store, const std::string& engine, std::int64_t memory_budget_mb,
+    const std::string& snapshot_path) {
   if (auto* pg = dynamic_cast<PgStore*>(&store)) {
     return Start(store, SqlQueryEngine::Create(pg->MakeSqlBackend()), engine, memory_budget_mb);
   }
   if (auto* sqlite = dynamic_cast<OrderStore*>(&store)) {
-    return Start(*sqlite, engine, memory_budget_mb);
+    absl::StatusOr<std::unique_ptr<SqlQueryEngine>> sql = SqlQueryEngine::Create(*sqlite);
+    if (!sql.ok()) return sql.status();
+    return Start(store, std::move(*sql), engine, memory_budget_mb, snapshot_path);
   }
   return absl::InvalidArgumentError("unknown kind of store");
 }
 
 absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(
     Store& store, std::unique_ptr<SqlQueryEngine> sql, const std::string& engine,
-    std::int64_t memory_budget_mb) {
+    std::int64_t memory_budget_mb, const std::string& snapshot_path) {
   std::unique_ptr<QueryEngines> engines(new QueryEngines());
   engines->sql_ = std::move(sql);
   if (engine == "sql") {
@@ -50,6 +58,15 @@ absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(
   options.memory_budget_bytes = static_cast<std::size_t>(memory_budget_mb) << 20;
   options.on_stop = [](const std::string& why) {
     spdlog::warn("columnar engine stopped: {}; answering from the SQL engine from now on", why);
+  };
+  options.snapshot_path = snapshot_path;
+  options.on_snapshot = [path = snapshot_path](const absl::Status& status, std::int64_t lines,
+                                               std::int64_t millis) {
+    if (status.ok()) {
+      spdlog::info("engine snapshot {} written: {} lines in {} ms", path, lines, millis);
+    } else {
+      spdlog::warn("engine snapshot {} not written: {}", path, std::string(status.message()));
+    }
   };
   absl::StatusOr<std::unique_ptr<ColumnarEngine>> columnar =
       ColumnarEngine::Create(store, std::move(options));
@@ -63,12 +80,37 @@ absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(
   engines->fallback_ = std::make_unique<FallbackQueryEngine>(*engines->columnar_, *engines->sql_);
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
+  const EngineStartup& startup = engines->columnar_->startup();
+  if (startup.from_snapshot) {
+    spdlog::info("engine snapshot {} used: {} lines replayed after it", snapshot_path,
+                 startup.replayed_lines);
+  } else if (!snapshot_path.empty() && startup.snapshot_ignored == "there is no snapshot file") {
+    spdlog::info("engine snapshot {}: none yet; the engine was built from the store",
+                 snapshot_path);
+  } else if (!snapshot_path.empty()) {
+    spdlog::warn("engine snapshot {} not used ({}); the engine was built from the store",
+                 snapshot_path, startup.snapshot_ignored);
+  }
   spdlog::info(
       "query engine: columnar, {} lines, ~{} MiB (budget {}), loaded in {} ms",
       engines->columnar_->LineCount(), engines->columnar_->MemoryBytes() >> 20,
       memory_budget_mb == 0 ? std::string("none") : std::to_string(memory_budget_mb) + " MiB",
       elapsed.count());
   return engines;
+}
+
+void QueryEngines::SaveSnapshot() {
+  if (columnar_ == nullptr || !columnar_->startup().snapshots) return;
+  const auto started = std::chrono::steady_clock::now();
+  const absl::Status status = columnar_->SaveSnapshot();
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+  if (status.ok()) {
+    spdlog::info("engine snapshot saved at stop ({} ms)", millis);
+  } else {
+    spdlog::warn("engine snapshot not saved at stop: {}", std::string(status.message()));
+  }
 }
 
 }  // namespace analytics

@@ -27,6 +27,11 @@ namespace analytics {
 // URI (PgStore), else the SQLite file (OrderStore).
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& db);
 
+// Where the columnar engine keeps its snapshot for the store `db` names:
+// `<db>.engine-snapshot` beside a SQLite file; empty (none) for :memory: and
+// PostgreSQL.
+std::string SnapshotPathFor(const std::string& db);
+
 class QueryEngines {
  public:
   // `engine` is "columnar" or "sql"; `memory_budget_mb` 0 means no cap.
@@ -36,15 +41,21 @@ class QueryEngines {
                                                              std::int64_t memory_budget_mb);
   // OrderStore or PgStore: the SQL engine on SQLite's connection or on
   // PostgreSQL's pool.
-  static absl::StatusOr<std::unique_ptr<QueryEngines>> StartFor(Store& store,
-                                                                const std::string& engine,
-                                                                std::int64_t memory_budget_mb);
+  // `snapshot_path`: the columnar engine's snapshot (empty: none; ignored
+  // for PostgreSQL, whose store cannot replay from a position).
+  static absl::StatusOr<std::unique_ptr<QueryEngines>> StartFor(
+      Store& store, const std::string& engine, std::int64_t memory_budget_mb,
+      const std::string& snapshot_path = "");
   // Any store, with the SQL engine over its backend (PostgreSQL: the
   // fallback reads by SQL on the shared database).
   static absl::StatusOr<std::unique_ptr<QueryEngines>> Start(Store& store,
                                                              std::unique_ptr<SqlQueryEngine> sql,
                                                              const std::string& engine,
-                                                             std::int64_t memory_budget_mb);
+                                                             std::int64_t memory_budget_mb,
+                                                             const std::string& snapshot_path = "");
+  // Writes the columnar engine's snapshot if it changed (a clean stop, once
+  // writes have stopped), logging the outcome.
+  void SaveSnapshot();
 
   // The engine every read goes through; lives as long as this object.
   QueryEngine& active() {

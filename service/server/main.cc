@@ -91,7 +91,8 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
     }
   }
   absl::StatusOr<std::unique_ptr<QueryEngines>> engine =
-      QueryEngines::StartFor(**store, config.engine, config.memory_budget_mb);
+      QueryEngines::StartFor(**store, config.engine, config.memory_budget_mb,
+                             config.engine_snapshot ? SnapshotPathFor(config.db) : std::string());
   if (!engine.ok()) {
     spdlog::critical("cannot start the query engine: {}", std::string(engine.status().message()));
     return 1;
@@ -251,6 +252,9 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
                    std::chrono::seconds(config.grace_period_seconds));
   server->Wait();
   metrics_server.reset();
+  // No write is in flight: the snapshot now reflects the last one, and the
+  // next start reads it instead of every line.
+  (*engine)->SaveSnapshot();
   engine->reset();
   store->reset();
   spdlog::info("stopped cleanly");

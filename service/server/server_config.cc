@@ -222,6 +222,10 @@ const std::vector<Flag>& Flags() {
        "MiB the columnar engine may use; above it the server answers from SQL (0: no cap)",
        Number<std::int64_t>(&C::memory_budget_mb, 0, std::int64_t{1} << 30,
                             "expected whole MiB, 0 (no cap) or more")},
+      {"engine-snapshot", "ANALYTICS_ENGINE_SNAPSHOT",
+       "keep the columnar engine's snapshot beside a SQLite --db (<db>.engine-snapshot) and "
+       "start from it",
+       Bool(&C::engine_snapshot)},
       {"auth-tokens-file", "ANALYTICS_AUTH_TOKENS_FILE",
        "file of bearer tokens, one \"ROLE TOKEN\" per line (ROLE reader|writer); empty: no auth",
        Text(&C::auth_tokens_file)},

@@ -30,6 +30,9 @@ struct ServerConfig {
   // Memory the columnar engine may use, in MiB; above it the server answers
   // from the SQL engine (and logs why). 0: no cap.
   std::int64_t memory_budget_mb = 1024;
+  // The columnar engine's snapshot beside a SQLite database (<db>.engine-snapshot):
+  // start-up reads it and replays only later writes. Off for :memory: and PostgreSQL.
+  bool engine_snapshot = true;
 
   // Security (README "Security and limits"). Tokens: lines "ROLE TOKEN" from the file
   // and/or ANALYTICS_AUTH_TOKENS (environment only, never a flag: a command

@@ -62,7 +62,36 @@ CREATE TABLE line_batches (
   lines      BLOB    NOT NULL            -- common/line_batch.h
 );
 )sql",
+    // 4: the store's history, for replaying writes over a persisted copy
+    // (store.h, StorePosition). store_meta: the database's identity and the
+    // last batch folded into order_lines (batches up to it may be kept for
+    // replay, KeepWriteLog). store_changes: one row per committed write, the
+    // oldest pruned. replayable: the write's lines are the logged batches up
+    // to last_batch, upserts over the state before (not a replace-all, not
+    // written row by row).
+    R"sql(
+CREATE TABLE store_meta (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  database_id    TEXT    NOT NULL,
+  folded_through INTEGER NOT NULL
+);
+INSERT INTO store_meta (id, database_id, folded_through)
+  VALUES (1, lower(hex(randomblob(16))),
+          COALESCE((SELECT MIN(id) - 1 FROM line_batches),
+                   (SELECT seq FROM sqlite_sequence WHERE name = 'line_batches'), 0));
+CREATE TABLE store_changes (
+  id         INTEGER PRIMARY KEY,
+  nonce      INTEGER NOT NULL,
+  replayable INTEGER NOT NULL,
+  last_batch INTEGER NOT NULL
+);
+INSERT INTO store_changes (id, nonce, replayable, last_batch)
+  VALUES (1, random(), 0, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'line_batches'), 0));
+)sql",
 };
+
+// The batches not folded into order_lines yet.
+constexpr char kUnfolded[] = "id > (SELECT folded_through FROM store_meta)";
 
 absl::StatusOr<int> UserVersion(sqlite::Connection& connection) {
   absl::StatusOr<sqlite::Statement> statement = connection.Prepare("PRAGMA user_version");
@@ -124,6 +153,10 @@ absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& 
   std::unique_ptr<OrderStore> store(
       new OrderStore(path, std::move(*connection), std::move(checkpointer)));
   if (absl::Status s = store->RefreshStats(store->connection_); !s.ok()) return s;
+  absl::StatusOr<StorePosition> position = ReadPosition(store->connection_);
+  if (!position.ok()) return position.status();
+  store->database_id_ = position->database_id;
+  store->committed_position_ = *std::move(position);
   absl::StatusOr<MagnitudeTotals> magnitudes = StoredMagnitudes(store->connection_);
   if (!magnitudes.ok()) return magnitudes.status();
   if (const std::optional<MagnitudeTotals::Field> field = magnitudes->Exceeded()) {
@@ -212,8 +245,8 @@ absl::StatusOr<OrderStore::Folded> OrderStore::FoldOldest(sqlite::Connection& co
   Folded folded;
   std::string bytes;
   {
-    absl::StatusOr<sqlite::Statement> oldest =
-        connection.Prepare("SELECT id, lines FROM line_batches ORDER BY id LIMIT 1");
+    absl::StatusOr<sqlite::Statement> oldest = connection.Prepare(absl::StrCat(
+        "SELECT id, lines FROM line_batches WHERE ", kUnfolded, " ORDER BY id LIMIT 1"));
     if (!oldest.ok()) return oldest.status();
     absl::StatusOr<bool> row = oldest->Step();
     if (!row.ok()) return row.status();
@@ -237,11 +270,15 @@ absl::StatusOr<OrderStore::Folded> OrderStore::FoldOldest(sqlite::Connection& co
     ++(*inserted ? folded.counts.inserted : folded.counts.updated);
   }
   if (absl::Status s = decoder.status(); !s.ok()) return s;
-  absl::StatusOr<sqlite::Statement> remove =
-      connection.Prepare("DELETE FROM line_batches WHERE id = ?1");
-  if (!remove.ok()) return remove.status();
-  if (absl::Status s = remove->Bind(1, folded.batch_id); !s.ok()) return s;
-  if (absl::Status s = remove->Run(); !s.ok()) return s;
+  // Kept for replay over a persisted copy until it is released, else gone.
+  for (const char* sql :
+       {"UPDATE store_meta SET folded_through = ?1", "DELETE FROM line_batches WHERE id = ?1"}) {
+    if (keep_log_.load() && std::string_view(sql).starts_with("DELETE")) continue;
+    absl::StatusOr<sqlite::Statement> statement = connection.Prepare(sql);
+    if (!statement.ok()) return statement.status();
+    if (absl::Status s = statement->Bind(1, folded.batch_id); !s.ok()) return s;
+    if (absl::Status s = statement->Run(); !s.ok()) return s;
+  }
   if (absl::Status s = transaction->Commit(); !s.ok()) return s;
   if (folded.batch_id <= counted_as_new_through_) {
     lines_.fetch_sub(folded.counts.updated, std::memory_order_relaxed);
@@ -293,10 +330,12 @@ absl::Status OrderStore::LogLines(sqlite::Connection& connection, LineSource& so
 absl::Status OrderStore::RefreshStats(sqlite::Connection& connection) {
   // Logged lines count as new until folded (FoldOldest corrects it).
   absl::StatusOr<sqlite::Statement> statement = connection.Prepare(
-      "SELECT (SELECT COUNT(*) FROM order_lines) + "
-      "  (SELECT COALESCE(SUM(line_count), 0) FROM line_batches), "
-      "  page_count * page_size, (SELECT COALESCE(MAX(id), 0) FROM line_batches) "
-      "FROM pragma_page_count(), pragma_page_size()");
+      absl::StrCat("SELECT (SELECT COUNT(*) FROM order_lines) + "
+                   "  (SELECT COALESCE(SUM(line_count), 0) FROM line_batches WHERE ",
+                   kUnfolded,
+                   "), "
+                   "  page_count * page_size, (SELECT COALESCE(MAX(id), 0) FROM line_batches) "
+                   "FROM pragma_page_count(), pragma_page_size()"));
   if (!statement.ok()) return statement.status();
   absl::StatusOr<bool> row = statement->Step();
   if (!row.ok()) return row.status();
@@ -349,7 +388,6 @@ namespace {
 // A snapshot on the store's connection, held for the whole load.
 class SqliteSnapshot final : public StoreSnapshot {
  public:
-  explicit SqliteSnapshot(sqlite::Connection& connection) : connection_(connection) {}
   absl::StatusOr<std::int64_t> StoredLineCount() override {
     return analytics::StoredLineCount(connection_);
   }
@@ -363,9 +401,24 @@ class SqliteSnapshot final : public StoreSnapshot {
   absl::Status ReadLoggedLines(const std::function<void(const OrderLine&)>& each) override {
     return analytics::ReadLoggedLines(connection_, each);
   }
+  std::optional<StorePosition> Position() override { return position_; }
+  absl::Status CheckReplayableAfter(const StorePosition& position) override {
+    return analytics::CheckReplayableAfter(connection_, position_, position);
+  }
+  absl::StatusOr<std::int64_t> LinesAfterCount(const StorePosition& position) override {
+    return analytics::LinesAfterCount(connection_, position);
+  }
+  absl::Status ReadLinesAfter(const StorePosition& position,
+                              const std::function<void(const OrderLine&)>& each) override {
+    return analytics::ReadLinesAfter(connection_, position, each);
+  }
+
+  SqliteSnapshot(sqlite::Connection& connection, StorePosition position)
+      : connection_(connection), position_(std::move(position)) {}
 
  private:
   sqlite::Connection& connection_;
+  StorePosition position_;
 };
 
 }  // namespace
@@ -373,7 +426,8 @@ class SqliteSnapshot final : public StoreSnapshot {
 absl::Status OrderStore::Subscribe(WriteListener& listener,
                                    const std::function<absl::Status(StoreSnapshot&)>& load) {
   return Subscribe(listener, [&](sqlite::Connection& connection) {
-    SqliteSnapshot snapshot(connection);
+    std::optional<StorePosition> position = CommittedPosition();
+    SqliteSnapshot snapshot(connection, position.value_or(StorePosition{}));
     return load(snapshot);
   });
 }
@@ -433,7 +487,16 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
     // A source that stopped early (an unreadable spool) must not commit a
     // partial write: returning rolls the transaction back.
     if (absl::Status s = source.status(); !s.ok()) return s;
+    // A replace-all, or lines written row by row, cannot be replayed from
+    // the log over a copy of the state before.
+    absl::StatusOr<StorePosition> position =
+        RecordChange(connection, /*replayable=*/logged && !replace);
+    if (!position.ok()) return position.status();
     if (absl::Status s = transaction->Commit(); !s.ok()) return s;
+    {
+      std::lock_guard position_lock(position_mutex_);
+      committed_position_ = *std::move(position);
+    }
     magnitudes_ = magnitudes;
     if (checkpointer_ != nullptr) checkpointer_->Notify();
     const std::optional<WriteResult> counted =
@@ -464,6 +527,86 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
   if (!status.ok()) return status;
   if (logged) WakeFolder();
   return result;
+}
+
+absl::StatusOr<StorePosition> OrderStore::RecordChange(sqlite::Connection& connection,
+                                                       bool replayable) {
+  absl::StatusOr<sqlite::Statement> insert = connection.Prepare(
+      "INSERT INTO store_changes (id, nonce, replayable, last_batch) "
+      "SELECT COALESCE(MAX(id), 0) + 1, random(), ?1, "
+      "  COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'line_batches'), 0) "
+      "FROM store_changes RETURNING id, nonce, last_batch");
+  if (!insert.ok()) return insert.status();
+  if (absl::Status s = insert->Bind(1, std::int64_t{replayable ? 1 : 0}); !s.ok()) return s;
+  absl::StatusOr<bool> row = insert->Step();
+  if (!row.ok()) return row.status();
+  StorePosition position{.database_id = database_id_,
+                         .change = insert->Int(0),
+                         .change_nonce = insert->Int(1),
+                         .last_batch = insert->Int(2)};
+  if (absl::Status s = insert->Run(); !s.ok()) return s;  // steps the statement to its end
+  if (!keep_log_.load()) {
+    // Nobody replays: only the latest change is worth keeping, and no
+    // folded batch (kept by an earlier run with snapshots).
+    for (const char* sql : {"DELETE FROM store_changes WHERE id < ?1",
+                            "DELETE FROM line_batches WHERE id <= (SELECT folded_through FROM "
+                            "store_meta) AND ?1 > 0"}) {
+      absl::StatusOr<sqlite::Statement> prune = connection.Prepare(sql);
+      if (!prune.ok()) return prune.status();
+      if (absl::Status s = prune->Bind(1, position.change); !s.ok()) return s;
+      if (absl::Status s = prune->Run(); !s.ok()) return s;
+    }
+  }
+  return position;
+}
+
+std::optional<StorePosition> OrderStore::CommittedPosition() const {
+  std::lock_guard lock(position_mutex_);
+  return committed_position_;
+}
+
+bool OrderStore::KeepWriteLog(bool keep) {
+  keep_log_.store(keep);
+  return true;
+}
+
+absl::Status OrderStore::ReleaseWriteLog(const StorePosition& through) {
+  return Locked([&](sqlite::Connection& connection) -> absl::Status {
+    if (through.database_id != database_id_) {
+      return absl::InvalidArgumentError("a position of another database");
+    }
+    absl::StatusOr<sqlite::Transaction> transaction = sqlite::Transaction::Begin(connection);
+    if (!transaction.ok()) return transaction.status();
+    // Only folded batches: the others are not in order_lines yet.
+    for (const auto& [sql, value] :
+         {std::pair<const char*, std::int64_t>{
+              "DELETE FROM line_batches WHERE id <= MIN(?1, (SELECT folded_through FROM "
+              "store_meta))",
+              through.last_batch},
+          {"DELETE FROM store_changes WHERE id < ?1", through.change}}) {
+      absl::StatusOr<sqlite::Statement> statement = connection.Prepare(sql);
+      if (!statement.ok()) return statement.status();
+      if (absl::Status s = statement->Bind(1, value); !s.ok()) return s;
+      if (absl::Status s = statement->Run(); !s.ok()) return s;
+    }
+    if (absl::Status s = transaction->Commit(); !s.ok()) return s;
+    if (checkpointer_ != nullptr) checkpointer_->Notify();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<StorePosition> OrderStore::ReadPosition(sqlite::Connection& connection) {
+  absl::StatusOr<sqlite::Statement> statement = connection.Prepare(
+      "SELECT (SELECT database_id FROM store_meta), id, nonce, last_batch FROM store_changes "
+      "ORDER BY id DESC LIMIT 1");
+  if (!statement.ok()) return statement.status();
+  absl::StatusOr<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::DataLossError("the database has no store_changes row");
+  return StorePosition{.database_id = statement->Text(0),
+                       .change = statement->Int(1),
+                       .change_nonce = statement->Int(2),
+                       .last_batch = statement->Int(3)};
 }
 
 absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
@@ -504,9 +647,10 @@ absl::StatusOr<std::int64_t> OrderStore::CountLines() {
 absl::StatusOr<bool> OrderStore::IsEmpty() {
   bool empty = false;
   absl::Status status = Locked([&](sqlite::Connection& connection) -> absl::Status {
-    absl::StatusOr<sqlite::Statement> statement = connection.Prepare(
-        "SELECT NOT EXISTS (SELECT 1 FROM order_lines) AND "
-        "NOT EXISTS (SELECT 1 FROM line_batches)");
+    absl::StatusOr<sqlite::Statement> statement =
+        connection.Prepare(absl::StrCat("SELECT NOT EXISTS (SELECT 1 FROM order_lines) AND "
+                                        "NOT EXISTS (SELECT 1 FROM line_batches WHERE ",
+                                        kUnfolded, ")"));
     if (!statement.ok()) return statement.status();
     absl::StatusOr<bool> row = statement->Step();
     if (!row.ok()) return row.status();
@@ -534,8 +678,8 @@ absl::StatusOr<std::int64_t> OrderStore::DatabaseSizeBytes() {
 
 absl::Status ReadLoggedLines(sqlite::Connection& connection,
                              const std::function<void(const OrderLine&)>& each) {
-  absl::StatusOr<sqlite::Statement> batches =
-      connection.Prepare("SELECT lines FROM line_batches ORDER BY id");
+  absl::StatusOr<sqlite::Statement> batches = connection.Prepare(
+      absl::StrCat("SELECT lines FROM line_batches WHERE ", kUnfolded, " ORDER BY id"));
   if (!batches.ok()) return batches.status();
   OrderLine line;
   for (;;) {
@@ -559,8 +703,8 @@ absl::StatusOr<MagnitudeTotals> StoredMagnitudes(sqlite::Connection& connection)
     if (!*row) break;
     totals.Add(rows->Int(0), rows->Int(1), rows->Int(2));
   }
-  absl::StatusOr<sqlite::Statement> batches =
-      connection.Prepare("SELECT lines FROM line_batches ORDER BY id");
+  absl::StatusOr<sqlite::Statement> batches = connection.Prepare(
+      absl::StrCat("SELECT lines FROM line_batches WHERE ", kUnfolded, " ORDER BY id"));
   if (!batches.ok()) return batches.status();
   OrderLineView line;
   for (;;) {
@@ -573,9 +717,91 @@ absl::StatusOr<MagnitudeTotals> StoredMagnitudes(sqlite::Connection& connection)
   }
 }
 
-absl::StatusOr<std::int64_t> LoggedLineCount(sqlite::Connection& connection) {
+absl::Status CheckReplayableAfter(sqlite::Connection& connection, const StorePosition& current,
+                                  const StorePosition& position) {
+  if (position.database_id != current.database_id) {
+    return absl::FailedPreconditionError(absl::StrCat("it was made from another database (id ",
+                                                      position.database_id, ", this one is ",
+                                                      current.database_id, ")"));
+  }
+  if (position.change > current.change) {
+    return absl::FailedPreconditionError(absl::StrCat("it is newer than the database (write ",
+                                                      position.change, ", the database's last is ",
+                                                      current.change, ")"));
+  }
+  absl::StatusOr<sqlite::Statement> at =
+      connection.Prepare("SELECT nonce, last_batch FROM store_changes WHERE id = ?1");
+  if (!at.ok()) return at.status();
+  if (absl::Status s = at->Bind(1, position.change); !s.ok()) return s;
+  absl::StatusOr<bool> found = at->Step();
+  if (!found.ok()) return found.status();
+  if (!*found) {
+    return absl::FailedPreconditionError(absl::StrCat("the database no longer keeps its write ",
+                                                      position.change, " (released or pruned)"));
+  }
+  if (at->Int(0) != position.change_nonce || at->Int(1) != position.last_batch) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the database's write ", position.change,
+                     " is not the one it reflects (the database was restored or rewritten)"));
+  }
+  // Every later write: present (ids are consecutive), replayable, its
+  // batches kept, and no batch beyond the last write's.
+  absl::StatusOr<sqlite::Statement> later = connection.Prepare(
+      absl::StrCat("SELECT (SELECT COUNT(*) FROM store_changes WHERE id > ?1), "
+                   "  (SELECT COUNT(*) FROM store_changes WHERE id > ?1 AND replayable = 0), "
+                   "  (SELECT COUNT(*) FROM line_batches WHERE id > ?2), "
+                   "  (SELECT COALESCE(MAX(id), 0) FROM line_batches)"));
+  if (!later.ok()) return later.status();
+  if (absl::Status s = later->Bind(1, position.change); !s.ok()) return s;
+  if (absl::Status s = later->Bind(2, position.last_batch); !s.ok()) return s;
+  if (absl::StatusOr<bool> row = later->Step(); !row.ok()) return row.status();
+  if (later->Int(0) != current.change - position.change) {
+    return absl::FailedPreconditionError("writes after it are no longer recorded");
+  }
+  if (later->Int(1) > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        later->Int(1),
+        " write(s) after it replaced everything or were written row by row (not replayable)"));
+  }
+  if (later->Int(2) != current.last_batch - position.last_batch ||
+      later->Int(3) > current.last_batch) {
+    return absl::FailedPreconditionError(
+        "the write log after it is incomplete (batches released or added by hand)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::int64_t> LinesAfterCount(sqlite::Connection& connection,
+                                             const StorePosition& position) {
   absl::StatusOr<sqlite::Statement> statement =
-      connection.Prepare("SELECT COALESCE(SUM(line_count), 0) FROM line_batches");
+      connection.Prepare("SELECT COALESCE(SUM(line_count), 0) FROM line_batches WHERE id > ?1");
+  if (!statement.ok()) return statement.status();
+  if (absl::Status s = statement->Bind(1, position.last_batch); !s.ok()) return s;
+  absl::StatusOr<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  return statement->Int(0);
+}
+
+absl::Status ReadLinesAfter(sqlite::Connection& connection, const StorePosition& position,
+                            const std::function<void(const OrderLine&)>& each) {
+  absl::StatusOr<sqlite::Statement> batches =
+      connection.Prepare("SELECT lines FROM line_batches WHERE id > ?1 ORDER BY id");
+  if (!batches.ok()) return batches.status();
+  if (absl::Status s = batches->Bind(1, position.last_batch); !s.ok()) return s;
+  OrderLine line;
+  for (;;) {
+    absl::StatusOr<bool> row = batches->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    LineBatchReader decoder(batches->BlobView(0));
+    while (decoder.Next(line)) each(line);
+    if (absl::Status s = decoder.status(); !s.ok()) return s;
+  }
+}
+
+absl::StatusOr<std::int64_t> LoggedLineCount(sqlite::Connection& connection) {
+  absl::StatusOr<sqlite::Statement> statement = connection.Prepare(
+      absl::StrCat("SELECT COALESCE(SUM(line_count), 0) FROM line_batches WHERE ", kUnfolded));
   if (!statement.ok()) return statement.status();
   absl::StatusOr<bool> row = statement->Step();
   if (!row.ok()) return row.status();

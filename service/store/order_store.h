@@ -39,6 +39,14 @@
 // readers (the SQL engine, Classify, CountLines) never see a partial state;
 // Subscribe() and WithConnectionUnfolded() do not, so start-up can replay the
 // log in memory instead of waiting for the fold.
+//
+// History (schema 4): every committed write adds a row to store_changes (its
+// number, a random nonce, whether it is replayable from the log, its last
+// batch), and store_meta holds a random database id and the last folded
+// batch. A listener that persists its copy (the columnar engine's snapshot)
+// turns on KeepWriteLog: folded batches then stay (above folded_through they
+// are unfolded) until it calls ReleaseWriteLog after writing a copy, so the
+// writes after the copy's position replay at start-up.
 #pragma once
 
 #include <atomic>
@@ -62,7 +70,7 @@
 namespace analytics {
 
 // The schema version this build writes; older databases are migrated up.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 class OrderStore final : public Store {
  public:
@@ -129,6 +137,14 @@ class OrderStore final : public Store {
 
   const std::string& path() const { return path_; }
 
+  // Replay over a persisted copy (store.h). Positions count every committed
+  // write (store_changes); with KeepWriteLog(true), folded batches stay
+  // until ReleaseWriteLog, so a copy made at a position can replay every
+  // later logged write at start-up (SqliteSnapshot::CheckReplayableAfter).
+  std::optional<StorePosition> CommittedPosition() const override;
+  bool KeepWriteLog(bool keep) override;
+  absl::Status ReleaseWriteLog(const StorePosition& through) override;
+
   // Folds every logged batch into order_lines now (tests, tools); what
   // WithConnection does first anyway.
   absl::Status FoldLog();
@@ -144,6 +160,10 @@ class OrderStore final : public Store {
   // Holds mutex_ for `fn`, counted as a waiter until it has it (the folder
   // steps aside for waiters).
   absl::Status Locked(const std::function<absl::Status(sqlite::Connection&)>& fn);
+  // Adds this write's store_changes row, inside its transaction.
+  absl::StatusOr<StorePosition> RecordChange(sqlite::Connection& connection, bool replayable);
+  // The last committed write's position.
+  static absl::StatusOr<StorePosition> ReadPosition(sqlite::Connection& connection);
   // Recomputes the figures of LastCommittedStats; called with mutex_ held.
   absl::Status RefreshStats(sqlite::Connection& connection);
   // The lines of `source` as logged batches, each line also handed to
@@ -167,6 +187,10 @@ class OrderStore final : public Store {
   void WakeFolder();
 
   std::string path_;
+  std::string database_id_;  // set by Open
+  std::atomic<bool> keep_log_{false};
+  mutable std::mutex position_mutex_;  // taken after mutex_, never before
+  StorePosition committed_position_;   // guarded by position_mutex_
   std::atomic<std::int64_t> lines_{0};
   std::atomic<std::int64_t> database_bytes_{0};
   std::atomic<std::int64_t> lines_written_{0};
@@ -197,6 +221,16 @@ class OrderStore final : public Store {
 // order), for a snapshot that replays them over order_lines.
 absl::Status ReadLoggedLines(sqlite::Connection& connection,
                              const std::function<void(const OrderLine&)>& each);
+// For a copy made at `position`, on a store now at `current`: OK when every
+// later write can be replayed from the log, else FailedPrecondition saying
+// why (store.h, StoreSnapshot::CheckReplayableAfter).
+absl::Status CheckReplayableAfter(sqlite::Connection& connection, const StorePosition& current,
+                                  const StorePosition& position);
+// The logged lines after `position`, oldest batch first, and their count.
+absl::StatusOr<std::int64_t> LinesAfterCount(sqlite::Connection& connection,
+                                             const StorePosition& position);
+absl::Status ReadLinesAfter(sqlite::Connection& connection, const StorePosition& position,
+                            const std::function<void(const OrderLine&)>& each);
 // How many lines the write log holds (to reserve room before replaying).
 absl::StatusOr<std::int64_t> LoggedLineCount(sqlite::Connection& connection);
 

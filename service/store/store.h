@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,6 +39,24 @@ struct StoreStats {
   std::int64_t lines_written = 0;
 };
 
+// A point in a store's history: what a persisted copy of the data (the
+// columnar engine's snapshot, query/columnar/snapshot.h) reflects, so that
+// start-up can tell whether the store still holds every write after it.
+struct StorePosition {
+  // Random, fixed when the database was created: a copy made from another
+  // database is never taken for this one's.
+  std::string database_id;
+  // Counts committed writes.
+  std::int64_t change = 0;
+  // Random per write: two histories that reach the same count (a database
+  // restored from a backup, then written again) differ here.
+  std::int64_t change_nonce = 0;
+  // The last write-log batch the position includes.
+  std::int64_t last_batch = 0;
+
+  friend bool operator==(const StorePosition&, const StorePosition&) = default;
+};
+
 // One committed state of the store, as a listener loads it at Subscribe:
 // the stored lines (each key once), then lines still to be replayed over
 // them as the upserts they are (a store without a write log has none).
@@ -54,6 +73,30 @@ class StoreSnapshot {
   // the same key replaces an earlier one).
   virtual absl::StatusOr<std::int64_t> LoggedLineCount() = 0;
   virtual absl::Status ReadLoggedLines(const std::function<void(const OrderLine&)>& each) = 0;
+
+  // Replay from a persisted copy (Store::KeepWriteLog). The state this
+  // snapshot is; nullopt for a store that cannot replay from a position.
+  virtual std::optional<StorePosition> Position() { return std::nullopt; }
+  // OK when every write after `position` can be read back by
+  // ReadLinesAfter: the position is in this database's history and every
+  // later write is logged as upserts and still kept. Otherwise
+  // FailedPrecondition saying why (another database, a newer position, a
+  // replace-all write since, released log).
+  virtual absl::Status CheckReplayableAfter(const StorePosition& position) {
+    (void)position;
+    return absl::UnimplementedError("this store cannot replay writes from a position");
+  }
+  // The lines written after `position`, in write order, and their count.
+  virtual absl::StatusOr<std::int64_t> LinesAfterCount(const StorePosition& position) {
+    (void)position;
+    return absl::UnimplementedError("this store cannot replay writes from a position");
+  }
+  virtual absl::Status ReadLinesAfter(const StorePosition& position,
+                                      const std::function<void(const OrderLine&)>& each) {
+    (void)position;
+    (void)each;
+    return absl::UnimplementedError("this store cannot replay writes from a position");
+  }
 };
 
 class Store {
@@ -85,6 +128,25 @@ class Store {
   virtual absl::Status Subscribe(WriteListener& listener,
                                  const std::function<absl::Status(StoreSnapshot&)>& load) = 0;
   virtual void Unsubscribe(const WriteListener& listener) = 0;
+
+  // For a listener that persists its copy of the data: the position of the
+  // last committed write, readable from the listener's Commit() (the store's
+  // lock is then held, so it is exactly that write's). nullopt for a store
+  // that cannot replay from a position (PostgreSQL here).
+  virtual std::optional<StorePosition> CommittedPosition() const { return std::nullopt; }
+  // With `keep`, the write log's batches stay after they are folded, until
+  // ReleaseWriteLog: writes after a persisted copy can then be replayed
+  // over it at start-up. False when the store cannot.
+  virtual bool KeepWriteLog(bool keep) {
+    (void)keep;
+    return false;
+  }
+  // A persisted copy now holds everything up to `through`: the kept log up
+  // to there may go.
+  virtual absl::Status ReleaseWriteLog(const StorePosition& through) {
+    (void)through;
+    return absl::OkStatus();
+  }
 
   // Waits until a write's consistency token (WriteResult) is visible to
   // this replica's reads: OK at once for a store only this process writes

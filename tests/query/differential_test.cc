@@ -13,8 +13,13 @@
 // empty data sets, lines after the as-of day, and filters naming values that
 // do not exist.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -23,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "query/columnar/columnar_engine.h"
 #include "query/columnar/rank_scoring.h"
+#include "query/columnar/snapshot.h"
 #include "query/fallback_engine.h"
 #include "query/sql_query_engine.h"
 #include "reports/breakdown_report.h"
@@ -846,6 +852,306 @@ TEST(FallbackQueryEngine, AWriteOverTheBudgetSwitchesToSqlAndSaysWhy) {
   VectorSource third(RandomWrite(rng, shape, 5));
   ASSERT_TRUE(store->Upsert(third).ok());
   EXPECT_EQ(*engine.Totals({}), *sql->Totals({}));
+}
+
+// --- Snapshots (query/columnar/snapshot.h) --------------------------------
+//
+// The engine started from its snapshot (and the writes the store logged
+// after it) must answer exactly as SQL and as an engine built from the
+// store; a snapshot it cannot trust must be ignored, saying why.
+
+// A database file, its snapshot beside it, both removed at the end.
+class SnapshotDb {
+ public:
+  explicit SnapshotDb(const std::string& name) : db_(name) { Remove(); }
+  ~SnapshotDb() { Remove(); }
+  const std::string& path() const { return db_.path(); }
+  std::string snapshot() const { return db_.path() + ".engine-snapshot"; }
+
+ private:
+  void Remove() {
+    std::filesystem::remove(snapshot());
+    std::filesystem::remove(snapshot() + ".tmp");
+  }
+  testing::TempDb db_;
+};
+
+ColumnarEngineOptions WithSnapshot(const std::string& path, std::int64_t after_lines) {
+  ColumnarEngineOptions options;
+  options.snapshot_path = path;
+  options.snapshot_after_lines = after_lines;
+  return options;
+}
+
+// `fast` (and an engine built from the store alone) against SQL.
+void ExpectSameAsSqlAndStore(OrderStore& store, ColumnarEngine& fast, const Shape& shape,
+                             Rng& rng) {
+  std::unique_ptr<SqlQueryEngine> sql = *SqlQueryEngine::Create(store);
+  EXPECT_EQ(fast.LineCount(), *store.CountLines());
+  for (int f = 0; f < 5; ++f) {
+    const Filter filter = f == 0 ? Filter{} : RandomFilter(rng, shape);
+    SCOPED_TRACE(absl::StrCat("filter ", f));
+    ExpectSamePrimitives(*sql, fast, filter, rng);
+    ExpectSameReports(*sql, fast, filter, rng);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+void Write(OrderStore& store, std::vector<OrderLine> lines, bool replace = false) {
+  VectorSource source(std::move(lines));
+  const absl::StatusOr<WriteResult> written = store.Upsert(source, replace);
+  ASSERT_TRUE(written.ok()) << written.status();
+}
+
+class SnapshotDifferentialTest : public ::testing::TestWithParam<int> {};
+
+// Random writes with the engine running, snapshots saved at random points
+// (and, on odd seeds, by the background writer after every few lines),
+// then a stop with or without a last snapshot (a clean stop or a kill):
+// the engine from the snapshot == SQL == an engine from the store.
+TEST_P(SnapshotDifferentialTest, EngineFromSnapshotAnswersAsSqlAndAsEngineFromStore) {
+  Rng rng(static_cast<std::uint64_t>(GetParam()) * 104729 + 5);
+  const Shape shape = RandomShape(rng);
+  SnapshotDb db(absl::StrCat("snapshot-differential-", GetParam()));
+  const bool background = GetParam() % 2 == 1;
+  bool replaced_since_save = false;
+  bool saved = false;
+  {
+    std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+    if (Chance(rng, 50)) Write(*store, RandomWrite(rng, shape, 60));  // before the engine
+    absl::StatusOr<std::unique_ptr<ColumnarEngine>> fast = ColumnarEngine::Create(
+        *store, WithSnapshot(db.snapshot(), background ? 20 : std::int64_t{1} << 40));
+    ASSERT_TRUE(fast.ok()) << fast.status();
+    EXPECT_FALSE((*fast)->startup().from_snapshot);
+    for (int write = 0; write < 6; ++write) {
+      const bool replace = Chance(rng, 10);
+      Write(*store, RandomWrite(rng, shape, 25), replace);
+      replaced_since_save = replaced_since_save || replace;
+      if (Chance(rng, 40)) {
+        ASSERT_TRUE((*fast)->SaveSnapshot().ok());
+        saved = true;
+        replaced_since_save = false;
+      }
+    }
+    if (Chance(rng, 50)) {  // a clean stop
+      ASSERT_TRUE((*fast)->SaveSnapshot().ok());
+      saved = true;
+      replaced_since_save = false;
+    }
+  }
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+  {
+    std::unique_ptr<ColumnarEngine> restarted =
+        *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+    if (!background && saved) {
+      EXPECT_EQ(restarted->startup().from_snapshot, !replaced_since_save)
+          << restarted->startup().snapshot_ignored;
+    }
+    ExpectSameAsSqlAndStore(*store, *restarted, shape, rng);
+    if (HasFatalFailure()) return;
+    // And it keeps following writes.
+    Write(*store, RandomWrite(rng, shape, 10));
+    ExpectSameAsSqlAndStore(*store, *restarted, shape, rng);
+    if (HasFatalFailure()) return;
+  }
+  std::unique_ptr<ColumnarEngine> from_store = *ColumnarEngine::Create(*store);
+  ExpectSameAsSqlAndStore(*store, *from_store, shape, rng);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, SnapshotDifferentialTest, ::testing::Range(0, 16));
+
+// A store with lines, an engine that saved its snapshot, stopped.
+struct Saved {
+  Shape shape{
+      .customers = 60, .orders = 400, .span_days = 200, .key_space = 900, .coarse_amounts = false};
+};
+
+void SaveOne(const SnapshotDb& db, Rng& rng, const Shape& shape) {
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+  std::unique_ptr<ColumnarEngine> fast =
+      *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+  Write(*store, RandomWrite(rng, shape, 300));
+  Write(*store, RandomWrite(rng, shape, 50));
+  ASSERT_TRUE(fast->SaveSnapshot().ok());
+  ASSERT_TRUE(std::filesystem::exists(db.snapshot()));
+}
+
+// Starts an engine on `db` with its snapshot and checks it was ignored for
+// a reason naming `why`, and that it answers exactly as SQL.
+void ExpectIgnoredAndCorrect(const SnapshotDb& db, const std::string& why, Rng& rng,
+                             const Shape& shape) {
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+  absl::StatusOr<std::unique_ptr<ColumnarEngine>> fast =
+      ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  EXPECT_FALSE((*fast)->startup().from_snapshot);
+  EXPECT_NE((*fast)->startup().snapshot_ignored.find(why), std::string::npos)
+      << (*fast)->startup().snapshot_ignored;
+  ExpectSameAsSqlAndStore(*store, **fast, shape, rng);
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+TEST(EngineSnapshot, AnIntactSnapshotIsUsedAndAnswersAsSql) {
+  Rng rng(41);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-intact");
+  SaveOne(db, rng, shape);
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+  std::unique_ptr<ColumnarEngine> fast =
+      *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+  EXPECT_TRUE(fast->startup().from_snapshot) << fast->startup().snapshot_ignored;
+  EXPECT_EQ(fast->startup().replayed_lines, 0);
+  ExpectSameAsSqlAndStore(*store, *fast, shape, rng);
+}
+
+TEST(EngineSnapshot, ACorruptedByteIsCaughtByTheChecksum) {
+  Rng rng(42);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-corrupt");
+  SaveOne(db, rng, shape);
+  std::string bytes = ReadBytes(db.snapshot());
+  ASSERT_GT(bytes.size(), 1000u);
+  // One bit in the middle of the columns: nothing but the checksum sees it.
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x10);
+  WriteBytes(db.snapshot(), bytes);
+  ExpectIgnoredAndCorrect(db, "checksum", rng, shape);
+}
+
+TEST(EngineSnapshot, ATruncatedSnapshotIsIgnored) {
+  Rng rng(43);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-truncated");
+  SaveOne(db, rng, shape);
+  const std::string bytes = ReadBytes(db.snapshot());
+  WriteBytes(db.snapshot(), bytes.substr(0, bytes.size() * 2 / 3));
+  ExpectIgnoredAndCorrect(db, "truncated", rng, shape);
+  WriteBytes(db.snapshot(), bytes.substr(0, 10));  // shorter than the header
+  ExpectIgnoredAndCorrect(db, "truncated", rng, shape);
+}
+
+TEST(EngineSnapshot, ANewerFormatVersionIsIgnored) {
+  Rng rng(44);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-newer");
+  SaveOne(db, rng, shape);
+  std::string bytes = ReadBytes(db.snapshot());
+  // A well-formed header of the next version: its own checksum is right.
+  const std::uint32_t version = columnar::kSnapshotFormatVersion + 1;
+  std::memcpy(bytes.data() + 8, &version, 4);
+  const auto crc =
+      static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), 28));
+  std::memcpy(bytes.data() + 28, &crc, 4);
+  WriteBytes(db.snapshot(), bytes);
+  ExpectIgnoredAndCorrect(db, "format version", rng, shape);
+}
+
+TEST(EngineSnapshot, ASnapshotOfAnotherDatabaseIsIgnored) {
+  Rng rng(45);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-mine");
+  SnapshotDb other("snapshot-other");
+  SaveOne(db, rng, shape);
+  SaveOne(other, rng, shape);
+  std::filesystem::copy_file(other.snapshot(), db.snapshot(),
+                             std::filesystem::copy_options::overwrite_existing);
+  ExpectIgnoredAndCorrect(db, "another database", rng, shape);
+}
+
+TEST(EngineSnapshot, ASnapshotNewerThanTheDatabaseIsIgnored) {
+  // The database restored from a copy taken before the snapshot's last
+  // writes: same database id, but the snapshot is ahead of it.
+  Rng rng(46);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-ahead");
+  {
+    std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+    Write(*store, RandomWrite(rng, shape, 100));
+  }
+  const std::string backup = db.path() + ".backup";
+  std::filesystem::copy_file(db.path(), backup, std::filesystem::copy_options::overwrite_existing);
+  SaveOne(db, rng, shape);
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(db.path() + suffix);
+  std::filesystem::copy_file(backup, db.path(), std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(backup);
+  ExpectIgnoredAndCorrect(db, "newer than the database", rng, shape);
+}
+
+TEST(EngineSnapshot, WritesAfterTheSnapshotAreReplayed) {
+  // A kill after writes the snapshot does not hold: they are replayed from
+  // the kept write log (folded into order_lines meanwhile or not).
+  Rng rng(47);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-replay");
+  SaveOne(db, rng, shape);
+  std::int64_t written = 0;
+  {
+    std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+    std::unique_ptr<ColumnarEngine> fast =
+        *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+    ASSERT_TRUE(fast->startup().from_snapshot) << fast->startup().snapshot_ignored;
+    for (int i = 0; i < 3; ++i) {
+      std::vector<OrderLine> lines = RandomWrite(rng, shape, 40);
+      written += static_cast<std::int64_t>(lines.size());
+      Write(*store, std::move(lines));
+    }
+    ASSERT_TRUE(store->FoldLog().ok());  // SQL readers fold; the log is kept
+  }                                      // no SaveSnapshot: as after SIGKILL
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+  std::unique_ptr<ColumnarEngine> fast =
+      *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+  EXPECT_TRUE(fast->startup().from_snapshot) << fast->startup().snapshot_ignored;
+  EXPECT_EQ(fast->startup().replayed_lines, written);
+  ExpectSameAsSqlAndStore(*store, *fast, shape, rng);
+  // Saving releases the kept log up to the snapshot.
+  ASSERT_TRUE(fast->SaveSnapshot().ok());
+  EXPECT_EQ(testing::QueryInt(*store, "SELECT COUNT(*) FROM line_batches"), 0);
+}
+
+TEST(EngineSnapshot, AReplaceAllAfterTheSnapshotIsNotReplayedButRebuilt) {
+  Rng rng(48);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-replaced");
+  SaveOne(db, rng, shape);
+  {
+    std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+    std::unique_ptr<ColumnarEngine> fast =
+        *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+    ASSERT_TRUE(fast->startup().from_snapshot) << fast->startup().snapshot_ignored;
+    Write(*store, RandomWrite(rng, shape, 40), /*replace=*/true);
+  }
+  ExpectIgnoredAndCorrect(db, "not replayable", rng, shape);
+}
+
+TEST(EngineSnapshot, WritesMadeWithoutTheEngineAreNotReplayedButRebuilt) {
+  // Another program (or the server with --engine=sql) wrote to the database:
+  // those writes are not kept for replay.
+  Rng rng(50);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-bypassed");
+  SaveOne(db, rng, shape);
+  {
+    std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+    Write(*store, RandomWrite(rng, shape, 40));
+  }
+  ExpectIgnoredAndCorrect(db, "no longer keeps", rng, shape);
+}
+
+TEST(EngineSnapshot, WithoutAFileTheEngineIsBuiltFromTheStore) {
+  Rng rng(49);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-missing");
+  SaveOne(db, rng, shape);
+  std::filesystem::remove(db.snapshot());
+  ExpectIgnoredAndCorrect(db, "no snapshot file", rng, shape);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -117,23 +119,87 @@ ColumnarEngine::ColumnarEngine(Store& store, ColumnarEngineOptions options)
       records_pool_(std::make_shared<RecordsPool>()) {}
 
 ColumnarEngine::~ColumnarEngine() {
+  if (snapshot_thread_.joinable()) {
+    {
+      columnar::MutexLock lock(&snapshot_wake_mutex_);
+      snapshot_stopping_ = true;
+    }
+    snapshot_wake_.notify_all();
+    snapshot_thread_.join();
+  }
   if (subscribed_) store_.Unsubscribe(*this);
 }
 
 absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
     Store& store, ColumnarEngineOptions options) {
   std::unique_ptr<ColumnarEngine> engine(new ColumnarEngine(store, std::move(options)));
-  absl::Status status =
-      store.Subscribe(*engine, [&](StoreSnapshot& snapshot) { return engine->Load(snapshot); });
-  if (!status.ok()) return status;
+  EngineStartup& startup = engine->startup_;
+  // Read before taking the store's lock: the file is checked (version,
+  // checksum) on its own; only whether the store can replay after it needs
+  // the store, in Load.
+  std::optional<columnar::TableSnapshot> persisted;
+  if (!engine->options_.snapshot_path.empty()) {
+    if (!store.KeepWriteLog(true)) {
+      startup.snapshot_ignored = "this store cannot replay from a snapshot; snapshots are off";
+    } else {
+      startup.snapshots = true;
+      absl::StatusOr<columnar::TableSnapshot> read =
+          columnar::ReadTableSnapshot(engine->options_.snapshot_path);
+      if (read.ok()) {
+        persisted = *std::move(read);
+      } else {
+        startup.snapshot_ignored = std::string(read.status().message());
+      }
+    }
+  }
+  absl::Status status = store.Subscribe(*engine, [&](StoreSnapshot& snapshot) {
+    return engine->Load(snapshot, persisted ? &*persisted : nullptr);
+  });
+  persisted.reset();
+  if (!status.ok()) {
+    if (startup.snapshots) store.KeepWriteLog(false);
+    return status;
+  }
   engine->subscribed_ = true;
   malloc_trim(0);
+  if (startup.snapshots) {
+    engine->snapshot_thread_ = std::thread([e = engine.get()] { e->RunSnapshots(); });
+  }
   return engine;
 }
 
-absl::Status ColumnarEngine::Load(StoreSnapshot& snapshot) {
+absl::Status ColumnarEngine::Load(StoreSnapshot& snapshot, columnar::TableSnapshot* persisted) {
   // Nobody else holds the engine yet: the lock is for the rules' sake.
   columnar::WriterLock lock(&mutex_);
+  position_ = snapshot.Position();
+  if (persisted != nullptr) {
+    if (absl::Status replayable = snapshot.CheckReplayableAfter(persisted->position);
+        !replayable.ok()) {
+      startup_.snapshot_ignored = std::string(replayable.message());
+    } else {
+      absl::StatusOr<std::int64_t> count = snapshot.LinesAfterCount(persisted->position);
+      if (!count.ok()) return count.status();
+      table_ = std::move(persisted->table);
+      if (*count > 0) {
+        StagedWrite replay(table_->columns().size() == 0);
+        replay.Reserve(static_cast<std::size_t>(*count));
+        if (absl::Status s = snapshot.ReadLinesAfter(
+                persisted->position, [&](const OrderLine& line) { replay.Add(line); });
+            !s.ok()) {
+          return s;
+        }
+        if (absl::Status s = table_->Apply(replay).status(); !s.ok()) return s;
+      }
+      startup_.from_snapshot = true;
+      startup_.replayed_lines = *count;
+      // Nothing new to save until the next write.
+      if (*count == 0) {
+        columnar::MutexLock saved(&snapshot_write_mutex_);
+        saved_position_ = persisted->position;
+      }
+      return Servable();
+    }
+  }
   StagedWrite staged = StagedWrite::WithUniqueKeys();
   if (absl::Status s = LoadAll(snapshot, staged); !s.ok()) return s;
   if (absl::Status s = table_->Apply(staged).status(); !s.ok()) return s;
@@ -189,6 +255,7 @@ void ColumnarEngine::Stop() {
 std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
   std::string stopped_because;
   std::optional<WriteResult> counts;
+  std::int64_t rows_after = 0;
   {
     columnar::WriterLock lock(&mutex_);
     if (table_ == nullptr) return std::nullopt;
@@ -220,15 +287,80 @@ std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
       stopped_because = std::string(Servable().message());
     }
     ++generation_;
+    // Called with the store's lock held: its position is this write's.
+    position_ = store_.CommittedPosition();
     if (!stopped_because.empty()) {
       Stop();
     } else {
       ClearAnswers();
+      rows_after = static_cast<std::int64_t>(table_->columns().size());
     }
   }
   if (staged.size() >= kTrimAfterRows || !stopped_because.empty()) malloc_trim(0);
-  if (!stopped_because.empty() && options_.on_stop) options_.on_stop(stopped_because);
+  if (!stopped_because.empty()) {
+    // No snapshot will cover what comes next: the store need not keep its log.
+    if (startup_.snapshots) store_.KeepWriteLog(false);
+    if (options_.on_stop) options_.on_stop(stopped_because);
+    return counts;
+  }
+  if (startup_.snapshots) {
+    const std::int64_t applied =
+        lines_applied_.fetch_add(static_cast<std::int64_t>(staged.size())) +
+        static_cast<std::int64_t>(staged.size());
+    const std::int64_t since = applied - lines_at_snapshot_.load();
+    if (since >= std::max<std::int64_t>(options_.snapshot_after_lines, rows_after / 8)) {
+      {
+        columnar::MutexLock lock(&snapshot_wake_mutex_);
+        snapshot_wanted_ = true;
+      }
+      snapshot_wake_.notify_all();
+    }
+  }
   return counts;
+}
+
+void ColumnarEngine::RunSnapshots() {
+  for (;;) {
+    {
+      columnar::MutexLock lock(&snapshot_wake_mutex_);
+      while (!snapshot_wanted_ && !snapshot_stopping_) snapshot_wake_mutex_.Wait(snapshot_wake_);
+      if (snapshot_stopping_) return;
+      snapshot_wanted_ = false;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const absl::Status status = SaveSnapshot();
+    if (options_.on_snapshot) {
+      options_.on_snapshot(status, LineCount(),
+                           std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count());
+    }
+  }
+}
+
+absl::Status ColumnarEngine::SaveSnapshot() {
+  if (!startup_.snapshots) return absl::FailedPreconditionError("snapshots are off");
+  columnar::MutexLock one_at_a_time(&snapshot_write_mutex_);
+  StorePosition position;
+  absl::StatusOr<std::string> temp;
+  {
+    // Readers go on; a write waits until the table is copied to the file
+    // (the page cache: about memory speed).
+    columnar::ReaderLock lock(&mutex_);
+    if (table_ == nullptr) return Unavailable();
+    if (!position_) return absl::FailedPreconditionError("the store gave no position");
+    if (saved_position_ == position_) return absl::OkStatus();
+    position = *position_;
+    lines_at_snapshot_.store(lines_applied_.load());
+    temp = columnar::WriteTableSnapshotTemp(options_.snapshot_path, *table_, position);
+  }
+  if (!temp.ok()) return temp.status();
+  if (absl::Status s = columnar::PublishTableSnapshot(*temp, options_.snapshot_path); !s.ok()) {
+    return s;
+  }
+  saved_position_ = position;
+  // The log up to the snapshot is no longer needed for replay.
+  return store_.ReleaseWriteLog(position);
 }
 
 absl::Status ColumnarEngine::ReadConsistently(

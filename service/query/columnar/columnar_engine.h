@@ -10,8 +10,11 @@
 // except this class, the QueryEngine the server sees; it keeps the
 // lifecycle, the locking and the caching.
 //
-// SQLite stays the system of record. At start-up the engine reads every line
-// once; afterwards it is the store's WriteListener, so each write is applied
+// SQLite stays the system of record. At start-up the engine reads its
+// snapshot (snapshot.h: the table as of a store position, written in the
+// background after large writes and at a clean stop) and replays the writes
+// the store logged after it; without a usable snapshot it reads every line
+// once. Afterwards it is the store's WriteListener, so each write is applied
 // (sorted and merged into the table) before the write's Upsert returns:
 // a read that starts after a write's RPC returned sees that write.
 //
@@ -30,12 +33,15 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -45,6 +51,7 @@
 #include "query/columnar/kept_breakdown.h"
 #include "query/columnar/line_table.h"
 #include "query/columnar/recent_results.h"
+#include "query/columnar/snapshot.h"
 #include "query/columnar/staged_write.h"
 #include "query/query_engine.h"
 #include "store/store.h"
@@ -61,6 +68,26 @@ struct ColumnarEngineOptions {
   // second a helper started for the call). Below, a thread costs more than
   // it saves.
   std::uint32_t parallel_min_rows = 1u << 18;
+  // Where the engine keeps its snapshot (snapshot.h); empty: no snapshot.
+  // Only for stores that replay from a position (Store::KeepWriteLog).
+  std::string snapshot_path = {};
+  // A new snapshot is written in the background once this many lines (and
+  // an eighth of the table) were written since the last one.
+  std::int64_t snapshot_after_lines = 100'000;
+  // Called (on the writing thread, under no engine lock) after each
+  // snapshot written or failed in the background, with the outcome, the
+  // lines it holds and how long it took.
+  std::function<void(const absl::Status&, std::int64_t lines, std::int64_t millis)> on_snapshot =
+      {};
+};
+
+// How the engine started.
+struct EngineStartup {
+  bool snapshots = false;      // a snapshot path was given and the store can replay
+  bool from_snapshot = false;  // the table came from the snapshot
+  // Why the snapshot was not used (empty when it was, or without snapshots).
+  std::string snapshot_ignored;
+  std::int64_t replayed_lines = 0;  // lines replayed over the snapshot
 };
 
 class ColumnarEngine final : public QueryEngine, private WriteListener {
@@ -89,6 +116,12 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   absl::Status ReadConsistently(const std::function<absl::Status(QueryEngine& view)>& read) override
       ABSL_LOCKS_EXCLUDED(mutex_);
 
+  // Writes the snapshot now if the table changed since the last one (a
+  // clean stop calls this once writes have stopped). FailedPrecondition
+  // without snapshots or once stopped.
+  absl::Status SaveSnapshot() ABSL_LOCKS_EXCLUDED(mutex_, snapshot_write_mutex_);
+  const EngineStartup& startup() const { return startup_; }
+
   // False once the engine stopped serving (see the header comment).
   bool serving() const ABSL_LOCKS_EXCLUDED(mutex_);
   std::size_t MemoryBytes() const ABSL_LOCKS_EXCLUDED(mutex_);
@@ -102,7 +135,12 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
 
   // Loads the store's lines into the (new, unshared) engine; called by the
   // store with its lock held.
-  absl::Status Load(StoreSnapshot& snapshot) ABSL_LOCKS_EXCLUDED(mutex_);
+  // `persisted` (may be null) is the snapshot read from disk, used when the
+  // store can replay every write after it.
+  absl::Status Load(StoreSnapshot& snapshot, columnar::TableSnapshot* persisted)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  // The background snapshot writer's loop.
+  void RunSnapshots() ABSL_LOCKS_EXCLUDED(mutex_);
   std::unique_ptr<PendingWrite> BeginWrite(bool replace) override ABSL_LOCKS_EXCLUDED(mutex_);
   // Applies a committed write (called with the store's lock held); its
   // counts, or nullopt when the table could not take it (the engine then
@@ -152,11 +190,28 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   Store& store_;
   const ColumnarEngineOptions options_;
   bool subscribed_ = false;  // set by Create before the engine is shared
+  EngineStartup startup_;    // set by Create before the engine is shared
 
   mutable columnar::SharedMutex mutex_;
   // Null once stopped.
   std::unique_ptr<columnar::LineTable> table_ ABSL_GUARDED_BY(mutex_) ABSL_PT_GUARDED_BY(mutex_);
   std::uint64_t generation_ ABSL_GUARDED_BY(mutex_) = 0;  // counts applied writes
+  // The store state table_ reflects (nullopt: a store without positions).
+  std::optional<StorePosition> position_ ABSL_GUARDED_BY(mutex_);
+
+  // Snapshots: lines applied in total and as of the last snapshot (read
+  // without the engine lock to decide whether to write one).
+  std::atomic<std::int64_t> lines_applied_{0};
+  std::atomic<std::int64_t> lines_at_snapshot_{0};
+  // One snapshot written at a time; the position of the last one.
+  mutable columnar::Mutex snapshot_write_mutex_ ABSL_ACQUIRED_BEFORE(mutex_);
+  std::optional<StorePosition> saved_position_ ABSL_GUARDED_BY(snapshot_write_mutex_);
+  // The background writer: woken after large writes.
+  columnar::Mutex snapshot_wake_mutex_;
+  std::condition_variable snapshot_wake_;
+  bool snapshot_wanted_ ABSL_GUARDED_BY(snapshot_wake_mutex_) = false;
+  bool snapshot_stopping_ ABSL_GUARDED_BY(snapshot_wake_mutex_) = false;
+  std::thread snapshot_thread_;
 
   // Answers valid until the next write, tagged with generation_; kept by
   // readers under the shared lock (each has a mutex of its own).

@@ -108,6 +108,10 @@ class LineTable {
   std::size_t MemoryBytes() const;
 
  private:
+  // The snapshot (snapshot.h) reads and writes every member below; a member
+  // added here is added to SnapshotAccess::Members too.
+  friend struct SnapshotAccess;
+
   // Staged id -> table id, per column, and each staged line's key id.
   struct IdMaps;
   // The write's rows: the lines that survive (the last with each key), in
