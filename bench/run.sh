@@ -121,7 +121,7 @@ stop_server KILL
 # Rows plus the lines still in the write log (order_store.h): the server
 # logs a bulk write as batches and folds them into rows in the background.
 # Exact here, as the generated lines' keys are distinct.
-record durable_lines "$(sqlite3 "$WORK/ingest.db" 'SELECT (SELECT COUNT(*) FROM order_lines) + (SELECT COALESCE(SUM(line_count), 0) FROM line_batches)')"
+record durable_lines "$(sqlite3 "$WORK/ingest.db" 'SELECT (SELECT COUNT(*) FROM order_lines) + (SELECT COALESCE(SUM(line_count), 0) FROM line_batches WHERE id > (SELECT folded_through FROM store_meta))')"
 log "after SIGKILL the file holds $(value durable_lines) of $(value ingest_lines) lines"
 
 log "restarting on the database the SIGKILL left (SQLite replays its log)"

@@ -273,7 +273,9 @@ absl::StatusOr<OrderStore::Folded> OrderStore::FoldOldest(sqlite::Connection& co
   // Kept for replay over a persisted copy until it is released, else gone.
   for (const char* sql :
        {"UPDATE store_meta SET folded_through = ?1", "DELETE FROM line_batches WHERE id = ?1"}) {
-    if (keep_log_.load() && std::string_view(sql).starts_with("DELETE")) continue;
+    // Undecided (no listener yet): kept, as the engine about to subscribe
+    // may replay it over its snapshot.
+    if (log_policy_.load() != kDropLog && std::string_view(sql).starts_with("DELETE")) continue;
     absl::StatusOr<sqlite::Statement> statement = connection.Prepare(sql);
     if (!statement.ok()) return statement.status();
     if (absl::Status s = statement->Bind(1, folded.batch_id); !s.ok()) return s;
@@ -377,6 +379,9 @@ absl::Status OrderStore::Subscribe(
     WriteListener& listener, const std::function<absl::Status(sqlite::Connection&)>& snapshot) {
   return Locked([&](sqlite::Connection& connection) {
     if (listener_ != nullptr) return absl::FailedPreconditionError("store already has a listener");
+    // A listener that did not ask to keep the log will not replay it.
+    int undecided = kUndecidedLog;
+    log_policy_.compare_exchange_strong(undecided, kDropLog);
     if (absl::Status s = snapshot(connection); !s.ok()) return s;
     listener_ = &listener;
     return absl::OkStatus();
@@ -545,7 +550,7 @@ absl::StatusOr<StorePosition> OrderStore::RecordChange(sqlite::Connection& conne
                          .change_nonce = insert->Int(1),
                          .last_batch = insert->Int(2)};
   if (absl::Status s = insert->Run(); !s.ok()) return s;  // steps the statement to its end
-  if (!keep_log_.load()) {
+  if (log_policy_.load() != kKeepLog) {
     // Nobody replays: only the latest change is worth keeping, and no
     // folded batch (kept by an earlier run with snapshots).
     for (const char* sql : {"DELETE FROM store_changes WHERE id < ?1",
@@ -566,7 +571,7 @@ std::optional<StorePosition> OrderStore::CommittedPosition() const {
 }
 
 bool OrderStore::KeepWriteLog(bool keep) {
-  keep_log_.store(keep);
+  log_policy_.store(keep ? kKeepLog : kDropLog);
   return true;
 }
 

@@ -188,7 +188,13 @@ class OrderStore final : public Store {
 
   std::string path_;
   std::string database_id_;  // set by Open
-  std::atomic<bool> keep_log_{false};
+  // Whether folded batches stay for replay (KeepWriteLog). Undecided until
+  // a listener subscribes or says: the folder starts at Open, before the
+  // engine can ask, and must not drop what its snapshot needs meanwhile.
+  static constexpr int kUndecidedLog = 0;
+  static constexpr int kKeepLog = 1;
+  static constexpr int kDropLog = 2;
+  std::atomic<int> log_policy_{kUndecidedLog};
   mutable std::mutex position_mutex_;  // taken after mutex_, never before
   StorePosition committed_position_;   // guarded by position_mutex_
   std::atomic<std::int64_t> lines_{0};

@@ -1116,6 +1116,30 @@ TEST(EngineSnapshot, WritesAfterTheSnapshotAreReplayed) {
   EXPECT_EQ(testing::QueryInt(*store, "SELECT COUNT(*) FROM line_batches"), 0);
 }
 
+TEST(EngineSnapshot, TheFolderRunningBeforeTheEngineSubscribesKeepsWhatItFolds) {
+  // The store's folder starts at Open and may fold the batches written
+  // after the snapshot before the engine subscribes: they must stay.
+  Rng rng(51);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-folder-first");
+  SaveOne(db, rng, shape);
+  std::vector<OrderLine> lines = RandomWrite(rng, shape, 40);
+  const auto written = static_cast<std::int64_t>(lines.size());
+  {
+    std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+    std::unique_ptr<ColumnarEngine> fast =
+        *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+    Write(*store, std::move(lines));
+  }  // killed before the fold
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+  ASSERT_TRUE(store->FoldLog().ok());  // the folder wins the race
+  std::unique_ptr<ColumnarEngine> fast =
+      *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+  EXPECT_TRUE(fast->startup().from_snapshot) << fast->startup().snapshot_ignored;
+  EXPECT_EQ(fast->startup().replayed_lines, written);
+  ExpectSameAsSqlAndStore(*store, *fast, shape, rng);
+}
+
 TEST(EngineSnapshot, AReplaceAllAfterTheSnapshotIsNotReplayedButRebuilt) {
   Rng rng(48);
   const Shape shape = Saved{}.shape;
