@@ -15,7 +15,7 @@ SANITIZE_DIR ?= build-sanitize
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build run test check test-sanitize fuzz bench soak format clean
+.PHONY: all deps build run test check test-sanitize fuzz bench bench-page soak format clean
 .PHONY: image image-test image-push image-digest
 
 all: build
@@ -71,6 +71,11 @@ fuzz: deps
 
 bench: build
 	bench/run.sh
+
+# The dashboard's load time on the demo data in headless chromium, cold and
+# warm (bench/page_load.sh); result in bench/results/page-load-<date>.md.
+bench-page: build
+	BUILD_DIR=$(BUILD_DIR) bench/page_load.sh
 
 # Ten minutes of mixed reads, writes, cancelled, oversized and truncated
 # streams and rapid resets against one server, checked against a ledger

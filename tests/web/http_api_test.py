@@ -195,6 +195,25 @@ class HttpApiTest(unittest.TestCase):
             self.assertIn("default-src 'self'", response.headers["Content-Security-Policy"])
         with urllib.request.urlopen(self.server.base + "/vendor/echarts.common.min.js", timeout=10) as response:
             self.assertGreater(len(response.read()), 100_000)
+            plain_tag = response.headers["ETag"]
+        # A browser holding the file revalidates with its tag: 304, no body;
+        # the gzipped copy has a tag of its own; another tag gets the file.
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.http_port, timeout=10)
+        for encoding, tag, expected in (("gzip", None, 200), ("gzip", "from-200", 304),
+                                        ("identity", plain_tag, 304), ("identity", '"other"', 200)):
+            headers = {"Accept-Encoding": encoding}
+            if tag:
+                headers["If-None-Match"] = gzip_tag if tag == "from-200" else tag
+            connection.request("GET", "/vendor/echarts.common.min.js", headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+            self.assertEqual(response.status, expected, (encoding, tag))
+            if expected == 304:
+                self.assertEqual(body, b"")
+            elif encoding == "gzip":
+                gzip_tag = response.headers["ETag"]
+                self.assertNotEqual(gzip_tag, plain_tag)
+        connection.close()
         status, doc, _ = self.get("/v1/openapi.json")
         self.assertEqual(status, 200)
         self.assertEqual(doc["openapi"], "3.0.3")
