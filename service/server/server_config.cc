@@ -69,6 +69,52 @@ absl::Status CheckCombinations(const ServerConfig& config) {
   return absl::OkStatus();
 }
 
+// A libpq URI, which is what selects PostgreSQL (store/pg_store.h's
+// IsPostgresDsn; the config library does not link the store).
+bool IsPostgresUri(const std::string& value) {
+  return value.starts_with("postgres://") || value.starts_with("postgresql://");
+}
+
+absl::Status PostgresUri(const std::string& value) {
+  if (value.empty() || IsPostgresUri(value)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "expected a postgresql://USER@HOST:PORT/DATABASE URI (write a libpq key=value string as a "
+      "URI)");
+}
+
+// --store, --pg-dsn and --db together: the store they name, or why they
+// disagree. `db_given`: --db or ANALYTICS_DB was set (not the default).
+absl::Status ResolveStore(ServerConfig& config, bool db_given) {
+  const bool db_is_postgres = IsPostgresUri(config.db);
+  if (config.store.empty()) {
+    config.store = !config.pg_dsn.empty() || db_is_postgres ? "postgres" : "sqlite";
+  }
+  if (config.store == "sqlite") {
+    if (!config.pg_dsn.empty()) {
+      return absl::InvalidArgumentError(
+          "--pg-dsn: only with --store postgres (the store is sqlite)");
+    }
+    if (db_is_postgres) {
+      return absl::InvalidArgumentError(
+          "--db: a postgresql:// URI with --store sqlite; use --store postgres (or leave --store "
+          "out)");
+    }
+    return absl::OkStatus();
+  }
+  if (config.pg_dsn.empty()) {
+    if (!db_is_postgres) {
+      return absl::InvalidArgumentError(
+          "--pg-dsn: --store postgres needs the database's postgresql:// URI (--pg-dsn, or --db)");
+    }
+    config.pg_dsn = config.db;
+  } else if (db_given && config.db != config.pg_dsn) {
+    return absl::InvalidArgumentError(
+        "--db and --pg-dsn name different databases: give the PostgreSQL URI once");
+  }
+  config.db = config.pg_dsn;
+  return absl::OkStatus();
+}
+
 // How a flag's value becomes a setting, and how --help shows the setting.
 struct Binding {
   bool is_bool = false;
@@ -197,6 +243,13 @@ const std::vector<Flag>& Flags() {
        "SQLite database file, created on first start (:memory: for tests), or a postgresql:// "
        "URI (PostgreSQL, shared by replicas)",
        Text(&C::db, NotEmpty)},
+      {"store", "ANALYTICS_STORE",
+       "sqlite or postgres; empty: from --db (a postgresql:// URI is PostgreSQL) or --pg-dsn",
+       Choice(&C::store, {"sqlite", "postgres"})},
+      {"pg-dsn", "ANALYTICS_PG_DSN",
+       "PostgreSQL URI postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE[?sslmode=…] (implies "
+       "--store postgres; the same as giving it as --db)",
+       Text(&C::pg_dsn, PostgresUri)},
       {"log-level", "ANALYTICS_LOG_LEVEL", "trace|debug|info|warn|error",
        Choice(&C::log_level, {"trace", "debug", "info", "warn", "error"}, true)},
       {"log-format", "ANALYTICS_LOG_FORMAT", "text|json (json: one object per line)",
@@ -300,8 +353,10 @@ const Flag* FindFlag(const std::string& name) {
 absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& args,
                                                const EnvLookup& env) {
   ServerConfig config;
+  bool db_given = false;
   for (const Flag& flag : Flags()) {
     if (std::optional<std::string> value = env(flag.env)) {
+      if (std::string_view(flag.name) == "db") db_given = true;
       if (absl::Status s = Apply(config, flag, *value); !s.ok()) {
         return absl::InvalidArgumentError(
             absl::StrCat(flag.env, " (environment): ", std::string(s.message())));
@@ -340,8 +395,10 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
       }
     }
     if (absl::Status s = Apply(config, *flag, *value); !s.ok()) return s;
+    if (name == "db") db_given = true;
   }
   if (absl::Status s = CheckCombinations(config); !s.ok()) return s;
+  if (absl::Status s = ResolveStore(config, db_given); !s.ok()) return s;
   return config;
 }
 

@@ -124,6 +124,20 @@ TEST(PgServers, AWriteOnAIsReadOnBWithItsTokenAndAllAnswerAlike) {
   ExpectSameAnswers(*stub_b, *stub_c);
 }
 
+// `--store postgres --pg-dsn URI` (README "Scaling out") opens the same
+// store as `--db URI`: a write through one is read through the other.
+TEST(PgServers, StoreAndPgDsnFlagsOpenTheDatabaseAsDbDoes) {
+  const std::string dsn = Postgres::Shared().NewDatabase();
+  ServerProcess a({"--store", "postgres", "--pg-dsn", dsn});
+  ServerProcess b(ServerArgs(dsn, "sql"));
+  auto stub_a = Connect(a);
+  auto stub_b = Connect(b);
+  const std::string token = Seed(*stub_a, 7, 300);
+  const v1::GetKpisResponse on_b = Kpis(*stub_b, token);
+  EXPECT_GT(on_b.current().orders(), 0);
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_a), on_b));
+}
+
 TEST(PgServers, AReplicaKilledAndStartedAgainCatchesUpExactly) {
   const std::string dsn = Postgres::Shared().NewDatabase();
   ServerProcess a(ServerArgs(dsn, "columnar"));

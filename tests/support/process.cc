@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -90,8 +92,12 @@ ServerProcess::ServerProcess(const LogFile& log, std::vector<std::string> extra_
     log_fd = open(log.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log_fd < 0) Die("cannot open " + log.path);
   }
-  std::vector<std::string> argv = {
-      ServerBinary(), "--listen", "127.0.0.1:0", "--db", ":memory:", "--metrics-listen", ""};
+  std::vector<std::string> argv = {ServerBinary(), "--listen", "127.0.0.1:0", "--metrics-listen",
+                                   ""};
+  // --pg-dsn names the database itself; a --db beside it is a conflict.
+  if (std::find(extra_args.begin(), extra_args.end(), "--pg-dsn") == extra_args.end()) {
+    argv.insert(argv.end(), {"--db", ":memory:"});
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(argv, extra_env, -1, out_pipe[1], log_fd);
   close(out_pipe[1]);

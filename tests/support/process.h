@@ -28,7 +28,8 @@ struct LogFile {
 class ServerProcess {
  public:
   // Starts `ServerBinary()` with `--listen 127.0.0.1:0 --db :memory:
-  // --metrics-listen ""` followed by `extra_args` (later flags win) and the
+  // --metrics-listen ""` (no --db when `extra_args` has --pg-dsn) followed
+  // by `extra_args` (later flags win) and the
   // environment entries "K=V" of `extra_env`. Aborts the test binary if the
   // server does not come up, with its output.
   explicit ServerProcess(std::vector<std::string> extra_args = {},
