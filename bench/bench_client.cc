@@ -663,8 +663,8 @@ int Payload(const Args& args) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr
-        << "usage: bench-client gen-csv|ingest|import|latency|predictions|cold|first-rfm|verify|payload ...\n";
+    std::cerr << "usage: bench-client "
+                 "gen-csv|ingest|import|latency|predictions|cold|first-rfm|verify|payload ...\n";
     return 2;
   }
   const std::string command = argv[1];

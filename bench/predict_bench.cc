@@ -3,10 +3,12 @@
 // Gamma-Gamma fits, the per-customer predictions, and a cached list page.
 //
 //   predict-bench [LINES] [CUSTOMERS]      (default 1,000,000 and 100,000)
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <vector>
 
 #include "demo/demo_generator.h"
 #include "predict/prediction_report.h"
@@ -71,8 +73,19 @@ int Main(int argc, char** argv) {
   predict::PredictionSelection selection;
   std::printf("list_first_ms=%.1f\n",
               Ms([&] { (void)predict::ListPredictions(*engine, cache, query, {}, selection); }));
-  std::printf("list_cached_ms=%.2f\n",
-              Ms([&] { (void)predict::ListPredictions(*engine, cache, query, {}, selection); }));
+  // The cached page, p50 of many calls (perf: PREDICT_BENCH_PAGES=2000).
+  const int pages =
+      std::getenv("PREDICT_BENCH_PAGES") ? std::atoi(std::getenv("PREDICT_BENCH_PAGES")) : 51;
+  std::vector<double> page_ms;
+  for (int i = 0; i < pages; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    (void)predict::ListPredictions(*engine, cache, query, {}, selection);
+    page_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  std::sort(page_ms.begin(), page_ms.end());
+  std::printf("list_cached_p50_ms=%.3f\n", page_ms[page_ms.size() / 2]);
   return 0;
 }
 

@@ -161,9 +161,18 @@ absl::Status HandleListCustomers(QueryEngine& engine, const ServiceLimits& limit
   return absl::OkStatus();
 }
 
-absl::Status HandleGetCustomer(QueryEngine& engine, predict::PredictionCache& predictions,
-                               const v1::GetCustomerRequest& request,
-                               v1::GetCustomerResponse& response) {
+// A prediction call: its request, converted, and the inputs it read under
+// the engine's consistent view. The fit and the answer are computed from
+// them after the view's lock is released (UnaryReadThenCompute).
+struct PredictionCall {
+  PredictionRequest request;
+  predict::PredictionInputs inputs;
+  TierThresholds thresholds;  // GetCustomer's
+};
+
+absl::Status HandleGetCustomer(QueryEngine& engine, const v1::GetCustomerRequest& request,
+                               v1::GetCustomerResponse& response,
+                               std::optional<PredictionCall>& prediction) {
   if (request.customer_id().empty()) {
     return absl::InvalidArgumentError("customer_id: is required");
   }
@@ -180,39 +189,67 @@ absl::Status HandleGetCustomer(QueryEngine& engine, predict::PredictionCache& pr
   if (!detail.ok()) return detail.status();
   CustomerDetailToProto(*detail, response);
   if (predict) {
-    // No prediction (too little data to fit, or no order by the
-    // calibration end) leaves the field unset; the profile still answers.
-    absl::StatusOr<predict::PredictedCustomer> prediction =
-        predict::FindPrediction(engine, predictions, predict->query, predict->clv,
-                                request.customer_id(), query->thresholds);
-    if (prediction.ok()) {
-      PredictedCustomerToProto(*prediction, *response.mutable_prediction());
-    } else if (!absl::IsFailedPrecondition(prediction.status()) &&
-               !absl::IsNotFound(prediction.status())) {
-      return prediction.status();
+    absl::StatusOr<predict::PredictionInputs> inputs =
+        predict::ReadPredictionInputs(engine, predict->query, /*with_rfm=*/true);
+    if (inputs.ok()) {
+      prediction = PredictionCall{*std::move(predict), *std::move(inputs), query->thresholds};
+    } else if (!absl::IsFailedPrecondition(inputs.status())) {
+      return inputs.status();
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status HandleGetPredictionFit(QueryEngine& engine, predict::PredictionCache& predictions,
-                                    const v1::GetPredictionFitRequest& request,
-                                    v1::GetPredictionFitResponse& response) {
+absl::Status FinishGetCustomer(predict::PredictionCache& predictions,
+                               const std::optional<PredictionCall>& call,
+                               const v1::GetCustomerRequest& request,
+                               v1::GetCustomerResponse& response) {
+  if (!call) return absl::OkStatus();
+  // No prediction (too little data to fit, or no order by the calibration
+  // end) leaves the field unset; the profile still answers.
+  absl::StatusOr<predict::PredictedCustomer> prediction =
+      predict::FindPrediction(predictions, call->inputs, call->request.query, call->request.clv,
+                              request.customer_id(), call->thresholds);
+  if (prediction.ok()) {
+    PredictedCustomerToProto(*prediction, *response.mutable_prediction());
+  } else if (!absl::IsFailedPrecondition(prediction.status()) &&
+             !absl::IsNotFound(prediction.status())) {
+    return prediction.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadPredictionFit(QueryEngine& engine, const v1::GetPredictionFitRequest& request,
+                               std::optional<PredictionCall>& call) {
   absl::StatusOr<PredictionRequest> converted =
       PredictionRequestFromProto(request.filter(), request.options(), "options");
   if (!converted.ok()) return converted.status();
-  absl::StatusOr<predict::PredictionModelPtr> model = predictions.Model(engine, converted->query);
+  absl::StatusOr<predict::PredictionInputs> inputs =
+      predict::ReadPredictionInputs(engine, converted->query, /*with_rfm=*/false);
+  if (!inputs.ok()) return inputs.status();
+  call = PredictionCall{*std::move(converted), *std::move(inputs), {}};
+  return absl::OkStatus();
+}
+
+absl::Status FinishPredictionFit(predict::PredictionCache& predictions, const PredictionCall& call,
+                                 v1::GetPredictionFitResponse& response) {
+  absl::StatusOr<predict::PredictionModelPtr> model =
+      predictions.Model(call.inputs, call.request.query);
   if (!model.ok()) return model.status();
   PredictionModelToProto(**model, response);
   return absl::OkStatus();
 }
 
-absl::Status HandleListCustomerPredictions(QueryEngine& engine,
-                                           predict::PredictionCache& predictions,
-                                           const ServiceLimits& limits,
-                                           const PageTokenCodec& page_tokens,
-                                           const v1::ListCustomerPredictionsRequest& request,
-                                           v1::ListCustomerPredictionsResponse& response) {
+struct PredictionListCall {
+  PredictionCall call;
+  predict::PredictionSelection selection;
+  std::uint64_t fingerprint = 0;
+};
+
+absl::Status ReadCustomerPredictions(QueryEngine& engine, const ServiceLimits& limits,
+                                     const PageTokenCodec& page_tokens,
+                                     const v1::ListCustomerPredictionsRequest& request,
+                                     std::optional<PredictionListCall>& list) {
   if (request.page_size() < 0 || request.page_size() > limits.max_page_size) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must be between 0 and ", limits.max_page_size));
@@ -229,8 +266,21 @@ absl::Status HandleListCustomerPredictions(QueryEngine& engine,
     selection->offset = *offset;
   }
   selection->limit = request.page_size() == 0 ? limits.default_page_size : request.page_size();
-  absl::StatusOr<predict::PredictionPage> page =
-      predict::ListPredictions(engine, predictions, converted->query, converted->clv, *selection);
+  absl::StatusOr<predict::PredictionInputs> inputs =
+      predict::ReadPredictionInputs(engine, converted->query, /*with_rfm=*/true);
+  if (!inputs.ok()) return inputs.status();
+  list = PredictionListCall{
+      {*std::move(converted), *std::move(inputs), {}}, *std::move(selection), fingerprint};
+  return absl::OkStatus();
+}
+
+absl::Status FinishCustomerPredictions(predict::PredictionCache& predictions,
+                                       const PageTokenCodec& page_tokens,
+                                       const PredictionListCall& list,
+                                       v1::ListCustomerPredictionsResponse& response) {
+  const PredictionCall& call = list.call;
+  absl::StatusOr<predict::PredictionPage> page = predict::ListPredictions(
+      predictions, call.inputs, call.request.query, call.request.clv, list.selection);
   if (!page.ok()) return page.status();
   response.set_calibration_end_date(FormatIsoDay(page->model->calibration_end));
   for (const predict::PredictedCustomer& customer : page->customers) {
@@ -239,7 +289,8 @@ absl::Status HandleListCustomerPredictions(QueryEngine& engine,
   response.set_total_size(page->total_size);
   if (page->has_more) {
     response.set_next_page_token(page_tokens.Encode(
-        selection->offset + static_cast<std::int64_t>(page->customers.size()), fingerprint));
+        list.selection.offset + static_cast<std::int64_t>(page->customers.size()),
+        list.fingerprint));
   }
   return absl::OkStatus();
 }
@@ -305,6 +356,12 @@ grpc::Status AnalyticsService::RunUnary(grpc::CallbackServerContext* context,
 template <typename Handler>
 grpc::ServerUnaryReactor* AnalyticsService::UnaryRead(grpc::CallbackServerContext* context,
                                                       std::string_view method, Handler handler) {
+  return UnaryReadThenCompute(context, method, handler, [] { return absl::OkStatus(); });
+}
+
+template <typename Read, typename Compute>
+grpc::ServerUnaryReactor* AnalyticsService::UnaryReadThenCompute(
+    grpc::CallbackServerContext* context, std::string_view method, Read read, Compute compute) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto consistent = [&]() -> absl::Status {
     // Read-your-writes across replicas: a write's token (its reply's
@@ -319,7 +376,8 @@ grpc::ServerUnaryReactor* AnalyticsService::UnaryRead(grpc::CallbackServerContex
       }
       if (!visible.ok()) return visible;
     }
-    return engine_.ReadConsistently(handler);
+    if (absl::Status status = engine_.ReadConsistently(read); !status.ok()) return status;
+    return compute();
   };
   reactor->Finish(RunUnary(context, method, consistent));
   return reactor;
@@ -390,26 +448,33 @@ grpc::ServerUnaryReactor* AnalyticsService::ListCustomers(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* AnalyticsService::GetCustomer(grpc::CallbackServerContext* context,
                                                         const v1::GetCustomerRequest* request,
                                                         v1::GetCustomerResponse* response) {
-  return UnaryRead(context, "GetCustomer", [&](QueryEngine& view) {
-    return HandleGetCustomer(view, predictions_, *request, *response);
-  });
+  std::optional<PredictionCall> prediction;
+  return UnaryReadThenCompute(
+      context, "GetCustomer",
+      [&](QueryEngine& view) { return HandleGetCustomer(view, *request, *response, prediction); },
+      [&] { return FinishGetCustomer(predictions_, prediction, *request, *response); });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::GetPredictionFit(
     grpc::CallbackServerContext* context, const v1::GetPredictionFitRequest* request,
     v1::GetPredictionFitResponse* response) {
-  return UnaryRead(context, "GetPredictionFit", [&](QueryEngine& view) {
-    return HandleGetPredictionFit(view, predictions_, *request, *response);
-  });
+  std::optional<PredictionCall> call;
+  return UnaryReadThenCompute(
+      context, "GetPredictionFit",
+      [&](QueryEngine& view) { return ReadPredictionFit(view, *request, call); },
+      [&] { return FinishPredictionFit(predictions_, *call, *response); });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::ListCustomerPredictions(
     grpc::CallbackServerContext* context, const v1::ListCustomerPredictionsRequest* request,
     v1::ListCustomerPredictionsResponse* response) {
-  return UnaryRead(context, "ListCustomerPredictions", [&](QueryEngine& view) {
-    return HandleListCustomerPredictions(view, predictions_, limits_, page_tokens_, *request,
-                                         *response);
-  });
+  std::optional<PredictionListCall> list;
+  return UnaryReadThenCompute(
+      context, "ListCustomerPredictions",
+      [&](QueryEngine& view) {
+        return ReadCustomerPredictions(view, limits_, page_tokens_, *request, list);
+      },
+      [&] { return FinishCustomerPredictions(predictions_, page_tokens_, *list, *response); });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::GetCohorts(grpc::CallbackServerContext* context,

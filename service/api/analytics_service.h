@@ -100,6 +100,14 @@ class AnalyticsService final
   template <typename Handler>
   grpc::ServerUnaryReactor* UnaryRead(grpc::CallbackServerContext* context, std::string_view method,
                                       Handler handler);
+  // The same in two steps, for the prediction RPCs: `read` gets the view to
+  // read its inputs (shared, immutable answers), then `compute` fits and
+  // answers from them after the view's lock is released, so a write never
+  // waits behind a fit of seconds.
+  template <typename Read, typename Compute>
+  grpc::ServerUnaryReactor* UnaryReadThenCompute(grpc::CallbackServerContext* context,
+                                                 std::string_view method, Read read,
+                                                 Compute compute);
   // The same on a thread of its own, for a write: it may wait for the write
   // gate and run for seconds, and gRPC runs every reaction on a few callback
   // threads — blocked in the gate's wait, they could starve the very call

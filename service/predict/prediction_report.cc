@@ -19,6 +19,20 @@ Day LatestDay(const CustomerDayHistory& h) {
   return latest;
 }
 
+double SortValue(const CustomerPrediction& p, PredictionSortKey key) {
+  switch (key) {
+    case PredictionSortKey::kClv:
+      return p.clv.value_or(0.0);
+    case PredictionSortKey::kProbabilityAlive:
+      return p.probability_alive;
+    case PredictionSortKey::kExpectedPurchases:
+      return p.expected_purchases;
+    case PredictionSortKey::kCustomerId:
+      return 0;
+  }
+  return 0;
+}
+
 absl::StatusOr<PredictionModelPtr> Fit(CustomerDayList days, const PredictionQuery& query) {
   const auto started = std::chrono::steady_clock::now();
   if (days->days.empty()) {
@@ -54,6 +68,27 @@ absl::StatusOr<PredictionModelPtr> Fit(CustomerDayList days, const PredictionQue
 
 }  // namespace
 
+absl::StatusOr<PredictionInputs> ReadPredictionInputs(QueryEngine& engine,
+                                                      const PredictionQuery& query, bool with_rfm) {
+  absl::StatusOr<CustomerDayList> days = engine.CustomerDays(query.filter);
+  if (!days.ok()) return days.status();
+  if ((*days)->days.empty()) {
+    return absl::FailedPreconditionError("no order line matches the filter: nothing to fit");
+  }
+  PredictionInputs inputs;
+  inputs.days = *std::move(days);
+  inputs.calibration_end = query.calibration_end.value_or(LatestDay(*inputs.days));
+  if (with_rfm) {
+    // RFM as of the calibration end scores exactly the calibrated customers
+    // (a line on or before it), in the same customer_id order.
+    absl::StatusOr<CustomerRfmList> rfm =
+        engine.ScoreCustomers(query.filter, inputs.calibration_end);
+    if (!rfm.ok()) return rfm.status();
+    inputs.rfm = *std::move(rfm);
+  }
+  return inputs;
+}
+
 absl::StatusOr<PredictionModelPtr> FitPredictionModel(QueryEngine& engine,
                                                       const PredictionQuery& query) {
   absl::StatusOr<CustomerDayList> days = engine.CustomerDays(query.filter);
@@ -61,15 +96,48 @@ absl::StatusOr<PredictionModelPtr> FitPredictionModel(QueryEngine& engine,
   return Fit(*std::move(days), query);
 }
 
-absl::StatusOr<PredictionModelPtr> PredictionCache::Model(QueryEngine& engine,
+std::shared_ptr<const std::vector<std::uint32_t>> PredictionList::Ranking(
+    PredictionOrder order) const {
+  const std::size_t slot = static_cast<std::size_t>(order.key) * 2 + (order.descending ? 1 : 0);
+  {
+    std::lock_guard lock(mutex_);
+    if (rankings_[slot]) return rankings_[slot];
+  }
+  // Sorted outside the lock: two racing callers may both sort; the answers
+  // are the same.
+  auto ranking = std::make_shared<std::vector<std::uint32_t>>(customers.size());
+  for (std::uint32_t i = 0; i < ranking->size(); ++i) (*ranking)[i] = i;
+  if (order.key == PredictionSortKey::kCustomerId) {
+    // Indexes follow customer_id order.
+    if (order.descending) std::reverse(ranking->begin(), ranking->end());
+  } else {
+    struct Keyed {
+      double value;
+      std::uint32_t index;
+    };
+    std::vector<Keyed> keyed(customers.size());
+    for (std::uint32_t i = 0; i < keyed.size(); ++i) {
+      keyed[i] = {SortValue(customers[i], order.key), i};
+    }
+    // Ties by index, i.e. by customer_id ascending, in either direction.
+    std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+      if (a.value != b.value) return order.descending ? a.value > b.value : a.value < b.value;
+      return a.index < b.index;
+    });
+    for (std::size_t k = 0; k < keyed.size(); ++k) (*ranking)[k] = keyed[k].index;
+  }
+  std::lock_guard lock(mutex_);
+  if (!rankings_[slot]) rankings_[slot] = std::move(ranking);
+  return rankings_[slot];
+}
+
+absl::StatusOr<PredictionModelPtr> PredictionCache::Model(const PredictionInputs& inputs,
                                                           const PredictionQuery& query) {
-  absl::StatusOr<CustomerDayList> days = engine.CustomerDays(query.filter);
-  if (!days.ok()) return days.status();
   {
     std::lock_guard lock(mutex_);
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
       if (it->filter == query.filter && it->calibration_end == query.calibration_end &&
-          it->unit == query.unit && it->model->histories.source == *days) {
+          it->unit == query.unit && it->model->histories.source == inputs.days) {
         entries_.splice(entries_.begin(), entries_, it);
         return it->model;
       }
@@ -77,23 +145,32 @@ absl::StatusOr<PredictionModelPtr> PredictionCache::Model(QueryEngine& engine,
   }
   // Fitted outside the lock: two racing callers may both fit; the answers
   // are the same.
-  absl::StatusOr<PredictionModelPtr> model = Fit(*days, query);
+  PredictionQuery resolved = query;
+  resolved.calibration_end = inputs.calibration_end;
+  absl::StatusOr<PredictionModelPtr> model = Fit(inputs.days, resolved);
   if (!model.ok()) return model.status();
   std::lock_guard lock(mutex_);
   ++fits_;
   // Entries made from an older answer can never match again.
   entries_.remove_if([&](const Entry& e) {
-    return e.filter == query.filter && e.model->histories.source != *days;
+    return e.filter == query.filter && e.model->histories.source != inputs.days;
   });
   entries_.push_front({query.filter, query.calibration_end, query.unit, *model, {}});
   if (entries_.size() > kEntries) entries_.pop_back();
   return model;
 }
 
-absl::StatusOr<PredictionListPtr> PredictionCache::Predictions(QueryEngine& engine,
+absl::StatusOr<PredictionModelPtr> PredictionCache::Model(QueryEngine& engine,
+                                                          const PredictionQuery& query) {
+  absl::StatusOr<PredictionInputs> inputs = ReadPredictionInputs(engine, query, false);
+  if (!inputs.ok()) return inputs.status();
+  return Model(*inputs, query);
+}
+
+absl::StatusOr<PredictionListPtr> PredictionCache::Predictions(const PredictionInputs& inputs,
                                                                const PredictionQuery& query,
                                                                const ClvOptions& options) {
-  absl::StatusOr<PredictionModelPtr> model = Model(engine, query);
+  absl::StatusOr<PredictionModelPtr> model = Model(inputs, query);
   if (!model.ok()) return model.status();
   {
     std::lock_guard lock(mutex_);
@@ -119,6 +196,25 @@ absl::StatusOr<PredictionListPtr> PredictionCache::Predictions(QueryEngine& engi
     if (e.lists.size() > 4) e.lists.pop_back();
   }
   return shared;
+}
+
+std::shared_ptr<const ScoredCustomerList> PredictionCache::Classified(
+    const PredictionInputs& inputs, const TierThresholds& thresholds) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = classifications_.begin(); it != classifications_.end(); ++it) {
+      if (it->records == inputs.rfm && it->thresholds == thresholds) {
+        classifications_.splice(classifications_.begin(), classifications_, it);
+        return it->scored;
+      }
+    }
+  }
+  auto scored =
+      std::make_shared<const ScoredCustomerList>(ClassifyCustomers(inputs.rfm, thresholds));
+  std::lock_guard lock(mutex_);
+  classifications_.push_front({inputs.rfm, thresholds, scored});
+  if (classifications_.size() > kClassifications) classifications_.pop_back();
+  return scored;
 }
 
 std::int64_t PredictionCache::fits() const {
@@ -157,93 +253,84 @@ absl::StatusOr<PredictionOrder> ParsePredictionOrder(std::string_view text) {
   return order;
 }
 
-namespace {
-
-double SortValue(const CustomerPrediction& p, PredictionSortKey key) {
-  switch (key) {
-    case PredictionSortKey::kClv:
-      return p.clv.value_or(0.0);
-    case PredictionSortKey::kProbabilityAlive:
-      return p.probability_alive;
-    case PredictionSortKey::kExpectedPurchases:
-      return p.expected_purchases;
-    case PredictionSortKey::kCustomerId:
-      return 0;
-  }
-  return 0;
-}
-
-// RFM as of the calibration end scores exactly the calibrated customers
-// (a line on or before it), in the same customer_id order.
-absl::StatusOr<ScoredCustomers> ScoreAtCalibrationEnd(QueryEngine& engine,
-                                                      const PredictionQuery& query,
-                                                      const PredictionModel& model,
-                                                      const TierThresholds& thresholds) {
-  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(
-      engine,
-      RfmQuery{.filter = query.filter, .as_of = model.calibration_end, .thresholds = thresholds});
-  if (!scored.ok()) return scored.status();
-  if (scored->customers.size() != model.histories.customers.size()) {
+absl::StatusOr<PredictionPage> ListPredictions(PredictionCache& cache,
+                                               const PredictionInputs& inputs,
+                                               const PredictionQuery& query,
+                                               const ClvOptions& options,
+                                               const PredictionSelection& selection) {
+  absl::StatusOr<PredictionListPtr> list = cache.Predictions(inputs, query, options);
+  if (!list.ok()) return list.status();
+  const PredictionList& predictions = **list;
+  const std::shared_ptr<const ScoredCustomerList> scored =
+      cache.Classified(inputs, selection.thresholds);
+  if (scored->size() != predictions.customers.size()) {
     return absl::InternalError("RFM and predictions disagree on the customers");
   }
-  return scored;
+  // One walk of the kept ranking: matches are counted for total_size and
+  // the page's are copied; without a filter the count is known and the
+  // walk stops at the page's end.
+  const std::shared_ptr<const std::vector<std::uint32_t>> ranking =
+      predictions.Ranking(selection.order);
+  const bool filtered = selection.tier || selection.segment || selection.alive_below;
+  const auto offset = static_cast<std::size_t>(std::max<std::int64_t>(selection.offset, 0));
+  const auto end = offset + static_cast<std::size_t>(std::max<std::int64_t>(selection.limit, 0));
+  PredictionPage page;
+  page.model = predictions.model;
+  std::size_t matched = 0;
+  for (const std::uint32_t i : *ranking) {
+    const ScoredCustomerRef rfm = (*scored)[i];
+    if (!InTierAndSegment(rfm, selection.tier, selection.segment)) continue;
+    if (selection.alive_below &&
+        !(predictions.customers[i].probability_alive < *selection.alive_below)) {
+      continue;
+    }
+    if (matched >= offset && matched < end) {
+      if (rfm.rfm.customer_id != predictions.customers[i].customer_id) {
+        return absl::InternalError("RFM and predictions disagree on the customers' order");
+      }
+      page.customers.push_back({predictions.customers[i], rfm.Copy(), *list});
+    }
+    ++matched;
+    if (!filtered && matched >= end) {
+      matched = ranking->size();
+      break;
+    }
+  }
+  page.total_size = static_cast<std::int64_t>(matched);
+  page.has_more = end < matched;
+  return page;
 }
-
-}  // namespace
 
 absl::StatusOr<PredictionPage> ListPredictions(QueryEngine& engine, PredictionCache& cache,
                                                const PredictionQuery& query,
                                                const ClvOptions& options,
                                                const PredictionSelection& selection) {
-  absl::StatusOr<PredictionListPtr> list = cache.Predictions(engine, query, options);
+  absl::StatusOr<PredictionInputs> inputs = ReadPredictionInputs(engine, query, true);
+  if (!inputs.ok()) return inputs.status();
+  return ListPredictions(cache, *inputs, query, options, selection);
+}
+
+absl::StatusOr<PredictedCustomer> FindPrediction(
+    PredictionCache& cache, const PredictionInputs& inputs, const PredictionQuery& query,
+    const ClvOptions& options, std::string_view customer_id, const TierThresholds& thresholds) {
+  absl::StatusOr<PredictionListPtr> list = cache.Predictions(inputs, query, options);
   if (!list.ok()) return list.status();
-  const PredictionList& predictions = **list;
-  absl::StatusOr<ScoredCustomers> scored =
-      ScoreAtCalibrationEnd(engine, query, *predictions.model, selection.thresholds);
-  if (!scored.ok()) return scored.status();
-  std::vector<std::uint32_t> picked;
-  picked.reserve(predictions.customers.size());
-  for (std::uint32_t i = 0; i < predictions.customers.size(); ++i) {
-    const ScoredCustomerRef rfm = scored->customers[i];
-    if (rfm.rfm.customer_id != predictions.customers[i].customer_id) {
-      return absl::InternalError("RFM and predictions disagree on the customers' order");
-    }
-    if (selection.tier && rfm.tier != *selection.tier) continue;
-    if (selection.segment && rfm.segment != *selection.segment) continue;
-    if (selection.alive_below &&
-        !(predictions.customers[i].probability_alive < *selection.alive_below)) {
-      continue;
-    }
-    picked.push_back(i);
+  const std::vector<CustomerPrediction>& customers = (*list)->customers;
+  // In customer_id order: binary search.
+  const auto it = std::lower_bound(
+      customers.begin(), customers.end(), customer_id,
+      [](const CustomerPrediction& p, std::string_view id) { return p.customer_id < id; });
+  if (it == customers.end() || it->customer_id != customer_id) {
+    return absl::NotFoundError(absl::StrCat("customer_id: no order of customer \"",
+                                            std::string(customer_id),
+                                            "\" on or before the calibration end"));
   }
-  PredictionPage page;
-  page.model = predictions.model;
-  page.total_size = static_cast<std::int64_t>(picked.size());
-  const PredictionOrder order = selection.order;
-  // Indexes follow customer_id order, so index order breaks ties by id.
-  const auto before = [&](std::uint32_t a, std::uint32_t b) {
-    if (order.key != PredictionSortKey::kCustomerId) {
-      const double va = SortValue(predictions.customers[a], order.key);
-      const double vb = SortValue(predictions.customers[b], order.key);
-      if (va != vb) return order.descending ? va > vb : va < vb;
-      return a < b;
-    }
-    return order.descending ? a > b : a < b;
-  };
-  const auto offset = static_cast<std::size_t>(
-      std::min<std::int64_t>(selection.offset, static_cast<std::int64_t>(picked.size())));
-  const auto end = static_cast<std::size_t>(std::min<std::int64_t>(
-      selection.offset + selection.limit, static_cast<std::int64_t>(picked.size())));
-  if (end > 0) {
-    std::partial_sort(picked.begin(), picked.begin() + static_cast<std::ptrdiff_t>(end),
-                      picked.end(), before);
+  const std::shared_ptr<const ScoredCustomerList> scored = cache.Classified(inputs, thresholds);
+  const auto index = static_cast<std::size_t>(it - customers.begin());
+  if (scored->size() != customers.size() || (*scored)[index].rfm.customer_id != customer_id) {
+    return absl::InternalError("RFM and predictions disagree on the customers");
   }
-  for (std::size_t k = offset; k < end; ++k) {
-    const std::uint32_t i = picked[k];
-    page.customers.push_back({predictions.customers[i], scored->customers[i].Copy(), *list});
-  }
-  page.has_more = end < picked.size();
-  return page;
+  return PredictedCustomer{*it, (*scored)[index].Copy(), *list};
 }
 
 absl::StatusOr<PredictedCustomer> FindPrediction(QueryEngine& engine, PredictionCache& cache,
@@ -251,22 +338,9 @@ absl::StatusOr<PredictedCustomer> FindPrediction(QueryEngine& engine, Prediction
                                                  const ClvOptions& options,
                                                  std::string_view customer_id,
                                                  const TierThresholds& thresholds) {
-  absl::StatusOr<PredictionListPtr> list = cache.Predictions(engine, query, options);
-  if (!list.ok()) return list.status();
-  const std::vector<CustomerPrediction>& customers = (*list)->customers;
-  const auto it =
-      std::find_if(customers.begin(), customers.end(),
-                   [&](const CustomerPrediction& p) { return p.customer_id == customer_id; });
-  if (it == customers.end() || it->customer_id != customer_id) {
-    return absl::NotFoundError(absl::StrCat("customer_id: no order of customer \"",
-                                            std::string(customer_id),
-                                            "\" on or before the calibration end"));
-  }
-  absl::StatusOr<ScoredCustomers> scored =
-      ScoreAtCalibrationEnd(engine, query, *(*list)->model, thresholds);
-  if (!scored.ok()) return scored.status();
-  const auto index = static_cast<std::size_t>(it - customers.begin());
-  return PredictedCustomer{*it, scored->customers[index].Copy(), *list};
+  absl::StatusOr<PredictionInputs> inputs = ReadPredictionInputs(engine, query, true);
+  if (!inputs.ok()) return inputs.status();
+  return FindPrediction(cache, *inputs, query, options, customer_id, thresholds);
 }
 
 }  // namespace analytics::predict

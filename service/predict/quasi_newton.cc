@@ -29,6 +29,11 @@ constexpr int kMaxHalvings = 60;
 // sufficient-decrease test there.
 constexpr double kRoundingGradient = 1e-7;
 constexpr double kRoundingValue = 1e-14;
+// This many steps in a row that lower the value by at most kFlatValue
+// (relative) end the search, not converged.
+constexpr double kFlatValue = 1e-12;
+constexpr int kMaxFlatSteps = 10;
+constexpr int kFallbackEvaluations = 2'000;
 
 }  // namespace
 
@@ -57,6 +62,7 @@ MinimizeResult MinimizeQuasiNewton(const ValueAndGradient& f, std::vector<double
   };
   reset();
   bool scaled = false;
+  int flat_steps = 0;
   while (result.iterations < options.max_iterations) {
     const double scale = 1 + std::abs(result.value);
     if (MaxAbs(gradient) <= options.gradient_tolerance * scale) {
@@ -131,9 +137,14 @@ MinimizeResult MinimizeQuasiNewton(const ValueAndGradient& f, std::vector<double
       scaled = false;
       ++result.restarts;
     }
+    // Creeping along a flat ridge (a parameter drifting off while the value
+    // no longer changes beyond rounding, e.g. a spend model without
+    // heterogeneity): no minimum this method can find.
+    flat_steps = result.value - value <= kFlatValue * scale ? flat_steps + 1 : 0;
     result.x = next;
     result.value = value;
     gradient = next_gradient;
+    if (flat_steps >= kMaxFlatSteps) break;
   }
   return result;
 }
@@ -149,6 +160,9 @@ MinimizeResult MinimizeWithSimplexFallback(const ValueAndGradient& f, std::vecto
   MinimizeOptions simplex;
   simplex.give_up_beyond = give_up_beyond;
   simplex.initial_step = 0.1;
+  // From near the optimum the simplex needs a few hundred evaluations; on a
+  // ridge it runs off (give_up_beyond) or stops here rather than crawl.
+  simplex.max_evaluations = kFallbackEvaluations;
   std::vector<double> unused(result.x.size());
   const MinimizeResult finished = MinimizeNelderMead(
       [&](const std::vector<double>& x) { return f(x, unused); }, result.x, simplex);

@@ -20,18 +20,20 @@ absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const Rfm
   }
   absl::StatusOr<CustomerRfmList> customers = engine.ScoreCustomers(query.filter, *result.as_of);
   if (!customers.ok()) return customers.status();
-  const CustomerRfmRecords& records = **customers;
+  result.customers = ClassifyCustomers(*std::move(customers), query.thresholds);
+  return result;
+}
+
+ScoredCustomerList ClassifyCustomers(CustomerRfmList records, const TierThresholds& thresholds) {
   std::vector<Tier> tiers;
   std::vector<RfmSegment> segments;
-  tiers.reserve(records.size());
-  segments.reserve(records.size());
-  for (const CustomerRfm& rfm : records) {
-    tiers.push_back(AssignTier(rfm.frequency, rfm.monetary, query.thresholds));
+  tiers.reserve(records->size());
+  segments.reserve(records->size());
+  for (const CustomerRfm& rfm : *records) {
+    tiers.push_back(AssignTier(rfm.frequency, rfm.monetary, thresholds));
     segments.push_back(AssignSegment(rfm.recency_score, rfm.frequency_score, rfm.monetary_score));
   }
-  result.customers =
-      ScoredCustomerList(std::move(*customers), std::move(tiers), std::move(segments));
-  return result;
+  return ScoredCustomerList(std::move(records), std::move(tiers), std::move(segments));
 }
 
 RfmSummary Summarize(const ScoredCustomers& scored) {
@@ -157,10 +159,7 @@ CustomerPage SelectCustomers(const ScoredCustomers& scored, const CustomerSelect
   matching.reserve(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
     const ScoredCustomerRef c = all[i];
-    if ((selection.tier && c.tier != *selection.tier) ||
-        (selection.segment && c.segment != *selection.segment)) {
-      continue;
-    }
+    if (!InTierAndSegment(c, selection.tier, selection.segment)) continue;
     matching.push_back({SortValue(c.rfm, order.key), static_cast<std::uint32_t>(i)});
   }
   // customer_id order is the list's order: compare positions, not text.

@@ -96,6 +96,17 @@ struct ScoredCustomers {
 
 absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const RfmQuery& query);
 
+// The engine's scored records with each one's tier and segment under
+// `thresholds` (ScoreAllCustomers after the engine's part).
+ScoredCustomerList ClassifyCustomers(CustomerRfmList records, const TierThresholds& thresholds);
+
+// Whether `customer` is in `tier` and `segment` (each only when set): the
+// selection of ListCustomers and of ListCustomerPredictions.
+inline bool InTierAndSegment(const ScoredCustomerRef& customer, const std::optional<Tier>& tier,
+                             const std::optional<RfmSegment>& segment) {
+  return (!tier || customer.tier == *tier) && (!segment || customer.segment == *segment);
+}
+
 struct RfmGroupSummary {
   std::int64_t customers = 0;
   Micros revenue = 0;  // sum of the customers' monetary values
