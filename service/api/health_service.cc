@@ -97,8 +97,7 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    response->set_status(serving_ ? HealthCheckResponse::SERVING
-                                  : HealthCheckResponse::NOT_SERVING);
+    response->set_status(Status());
   }
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -109,7 +108,7 @@ grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
   auto* watcher = new Watcher(*this, IsKnownService(request->service()));
   std::lock_guard<std::mutex> lock(mutex_);
   watchers_.insert(watcher);
-  watcher->Update(serving_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
+  watcher->Update(Status());
   if (shut_down_) watcher->End();
   return watcher;
 }
@@ -117,9 +116,14 @@ grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
 void HealthService::SetServing(bool serving) {
   std::lock_guard<std::mutex> lock(mutex_);
   serving_ = serving;
-  for (Watcher* watcher : watchers_) {
-    watcher->Update(serving ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
-  }
+  for (Watcher* watcher : watchers_) watcher->Update(Status());
+}
+
+void HealthService::SetReady(bool ready) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (ready_ == ready) return;
+  ready_ = ready;
+  for (Watcher* watcher : watchers_) watcher->Update(Status());
 }
 
 void HealthService::Shutdown() {

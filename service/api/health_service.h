@@ -30,6 +30,9 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
       const grpc::health::v1::HealthCheckRequest* request) override;
 
   void SetServing(bool serving);
+  // Readiness apart from shutdown (a replica too far behind its store):
+  // SERVING needs both. Watchers hear of a change only.
+  void SetReady(bool ready);
   // Ends all Watch streams (after a last NOT_SERVING update).
   void Shutdown();
 
@@ -41,6 +44,11 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
 
   std::mutex mutex_;
   bool serving_ = true;
+  bool ready_ = true;
+  ServingStatus Status() const {
+    return serving_ && ready_ ? grpc::health::v1::HealthCheckResponse::SERVING
+                              : grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  }
   bool shut_down_ = false;
   std::set<Watcher*> watchers_;
 };

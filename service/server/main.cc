@@ -20,6 +20,7 @@
 #include "metrics/http_server.h"
 #include "metrics/registry.h"
 #include "server/engine_setup.h"
+#include "server/lag_readiness.h"
 #include "server/logging.h"
 #include "server/memory_trimmer.h"
 #include "server/metrics_observer.h"
@@ -156,6 +157,15 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
       config.page_token_key.empty() ? api::PageTokenCodec::WithRandomKey()
                                     : api::PageTokenCodec(config.page_token_key));
   api::HealthService health_service;
+  // A PostgreSQL replica too far behind reports NOT_SERVING until it has
+  // caught up (readiness, not liveness: it keeps running).
+  std::unique_ptr<LagReadiness> lag_readiness;
+  if (auto* pg = dynamic_cast<const PgStore*>(store->get());
+      pg != nullptr && config.max_replica_lag_ms > 0) {
+    lag_readiness = std::make_unique<LagReadiness>(
+        [pg] { return pg->StalenessSeconds(); },
+        std::chrono::milliseconds(config.max_replica_lag_ms), health_service);
+  }
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -243,6 +253,7 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   spdlog::info("received signal {}; draining for up to {} s", signal_number,
                config.grace_period_seconds);
   health_service.Shutdown();
+  lag_readiness.reset();  // it reads the store, which closes below
   // Writes in flight stop and roll back now (a client retries them; a
   // half-written import is never kept); reads get the grace period.
   analytics_service.StopWrites();

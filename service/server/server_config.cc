@@ -243,6 +243,10 @@ const std::vector<Flag>& Flags() {
        "SQLite database file, created on first start (:memory: for tests), or a postgresql:// "
        "URI (PostgreSQL, shared by replicas)",
        Text(&C::db, NotEmpty)},
+      {"max-replica-lag", "ANALYTICS_MAX_REPLICA_LAG",
+       "PostgreSQL replicas: the health check says NOT_SERVING (readiness fails) while this "
+       "replica's copy lags the database by more (0: never)",
+       Duration(&C::max_replica_lag_ms, 0, 3600 * 1000)},
       {"store", "ANALYTICS_STORE",
        "sqlite or postgres; empty: from --db (a postgresql:// URI is PostgreSQL) or --pg-dsn",
        Choice(&C::store, {"sqlite", "postgres"})},

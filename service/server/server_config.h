@@ -25,6 +25,9 @@ struct ServerConfig {
   std::string log_format = "text";  // text | json
   bool seed_demo_if_empty = false;
   int grace_period_seconds = 10;
+  // PostgreSQL replicas: health NOT_SERVING while the copy is staler than
+  // this (server/lag_readiness.h); 0: lag never affects health.
+  std::int64_t max_replica_lag_ms = 5000;
   std::string metrics_listen = "0.0.0.0:9090";  // empty: no metrics endpoint
   // HTTP/JSON API and dashboard (service/http): empty, the default, serves none.
   std::string http_listen;

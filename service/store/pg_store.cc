@@ -405,6 +405,14 @@ c AS (
 
 }  // namespace
 
+double PgStore::StalenessSeconds() const {
+  const std::int64_t followed = followed_at_ns_.load(std::memory_order_relaxed);
+  if (followed == 0) return 0;
+  const auto since = std::chrono::steady_clock::now().time_since_epoch() -
+                     std::chrono::steady_clock::duration(followed);
+  return std::max(ReplicaLagSeconds(), std::chrono::duration<double>(since).count());
+}
+
 bool IsPostgresDsn(const std::string& db) {
   return db.starts_with("postgres://") || db.starts_with("postgresql://");
 }
@@ -882,6 +890,8 @@ absl::Status PgStore::FollowOnce(pg::Connection& connection) {
   if (absl::Status s = transaction->Commit(); !s.ok()) return s;
   lag_seconds_.store(std::strtod(std::string(lag->Text(0, 0)).c_str(), nullptr),
                      std::memory_order_relaxed);
+  followed_at_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                        std::memory_order_relaxed);
   if (to > from) {
     Publish(to);
     // Record the horizon and prune below every live replica's; a replica

@@ -104,6 +104,11 @@ class PgStore final : public Store {
   // Seconds the oldest change not yet applied here has waited (0 when
   // caught up or with no listener): the replica lag gauge.
   double ReplicaLagSeconds() const { return lag_seconds_.load(std::memory_order_relaxed); }
+  // How stale this replica's copy may be: the lag, or, when the follower
+  // has not finished a round for longer (PostgreSQL unreachable, a round
+  // stuck), the time since its last one: what readiness compares with
+  // --max-replica-lag. 0 before Subscribe.
+  double StalenessSeconds() const;
   // Changes applied by the follower since Subscribe.
   std::int64_t ChangesApplied() const { return changes_applied_.load(std::memory_order_relaxed); }
 
@@ -127,6 +132,9 @@ class PgStore final : public Store {
   std::atomic<std::int64_t> database_bytes_{0};
   std::atomic<std::int64_t> lines_written_{0};
   std::atomic<double> lag_seconds_{0};
+  // steady_clock nanoseconds at the end of the last successful follower
+  // round; 0: no follower.
+  std::atomic<std::int64_t> followed_at_ns_{0};
   std::atomic<std::int64_t> changes_applied_{0};
 
   // The follower's state.

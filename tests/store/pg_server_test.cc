@@ -19,6 +19,8 @@
 
 #include "customer_analytics/replicas.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "store/pg.h"
 #include "support/postgres.h"
 #include "support/process.h"
 
@@ -136,6 +138,46 @@ TEST(PgServers, StoreAndPgDsnFlagsOpenTheDatabaseAsDbDoes) {
   const v1::GetKpisResponse on_b = Kpis(*stub_b, token);
   EXPECT_GT(on_b.current().orders(), 0);
   EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_a), on_b));
+}
+
+// Readiness tied to lag (--max-replica-lag): while B cannot apply A's write
+// its health Watch turns NOT_SERVING (Kubernetes takes it out of the
+// Service), and SERVING again once it has caught up, with the write.
+TEST(PgServers, AReplicaTooFarBehindIsNotServingUntilItCatchesUp) {
+  const std::string dsn = Postgres::Shared().NewDatabase();
+  ServerProcess a(ServerArgs(dsn, "columnar"));
+  ServerProcess b({"--db", dsn, "--max-replica-lag", "1s"});
+  auto stub_a = Connect(a);
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(b.address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext watch_context;
+  watch_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  auto watch = health->Watch(&watch_context, grpc::health::v1::HealthCheckRequest());
+  grpc::health::v1::HealthCheckResponse update;
+  using Status = grpc::health::v1::HealthCheckResponse;
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), Status::SERVING);
+
+  // A transaction holding a transaction id keeps every snapshot's xmin
+  // below A's write, so no replica may apply that write until it ends.
+  absl::StatusOr<pg::Connection> holder = pg::Connection::Connect(dsn);
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  ASSERT_TRUE(holder->Execute("BEGIN").ok());
+  ASSERT_TRUE(holder->Query("SELECT pg_current_xact_id()").ok());
+  // A's reply waits for its own copy, which the held horizon holds back too.
+  std::string token;
+  std::thread writer([&] { token = Seed(*stub_a, 3, 300); });
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), Status::NOT_SERVING);
+
+  ASSERT_TRUE(holder->Execute("ROLLBACK").ok());
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), Status::SERVING);
+  writer.join();
+  auto stub_b = Connect(b);
+  EXPECT_GT(Kpis(*stub_b).current().orders(), 0);
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_b, token), Kpis(*stub_a)));
+  watch_context.TryCancel();
 }
 
 TEST(PgServers, AReplicaKilledAndStartedAgainCatchesUpExactly) {
