@@ -1,8 +1,10 @@
 #include "support/postgres.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -76,15 +78,60 @@ Postgres::Postgres() {
          absl::StrCat("-p ", port_, " -k ", dir_,
                       " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"),
          "start"}));
-    if (start.exit_code == 0) return;
+    if (start.exit_code == 0) {
+      StartWatchdog();
+      return;
+    }
     if (attempt == 4) Fail("pg_ctl start", start);
   }
+}
+
+void Postgres::StartWatchdog() {
+  // Everything is prepared before fork: between fork and exec the child of
+  // a threaded process may only make async-signal-safe calls.
+  std::string stop;
+  for (const std::string& arg : AsServerUser(
+           {absl::StrCat(kBin, "pg_ctl"), "-D", dir_ + "/data", "-w", "-m", "fast", "stop"})) {
+    absl::StrAppend(&stop, "'", arg, "' ");
+  }
+  // `cat` returns when every write end is closed: our exit, of any kind.
+  const std::string script =
+      absl::StrCat("cat >/dev/null; ", stop, ">/dev/null 2>&1; rm -rf '", dir_, "'");
+  const char* argv[] = {"/bin/sh", "-c", script.c_str(), nullptr};
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    std::cerr << "PostgreSQL for tests: pipe2 failed" << std::endl;
+    std::abort();
+  }
+  const int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  watchdog_ = fork();
+  if (watchdog_ == 0) {
+    // Its own session: a signal to the test's process group (a ctest
+    // timeout, Ctrl-C) must not take the watchdog with it.
+    setsid();
+    dup2(fds[0], STDIN_FILENO);
+    // Not the test's stdout/stderr: ctest waits for those to close.
+    dup2(null_fd, STDOUT_FILENO);
+    dup2(null_fd, STDERR_FILENO);
+    execv("/bin/sh", const_cast<char* const*>(argv));
+    _exit(127);
+  }
+  close(null_fd);
+  close(fds[0]);
+  if (watchdog_ < 0) {
+    std::cerr << "PostgreSQL for tests: fork failed" << std::endl;
+    std::abort();
+  }
+  watchdog_pipe_ = fds[1];
 }
 
 Postgres::~Postgres() {
   PgCtl("stop");
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
+  // The watchdog finds the server stopped and the directory gone.
+  if (watchdog_pipe_ >= 0) close(watchdog_pipe_);
+  if (watchdog_ > 0) waitpid(watchdog_, nullptr, 0);
 }
 
 std::string Postgres::PgCtl(const std::string& command) {

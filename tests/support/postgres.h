@@ -7,7 +7,15 @@
 // to it; otherwise as the current user. Binaries from Debian's
 // postgresql-15 (/usr/lib/postgresql/15/bin). Each call of NewDatabase
 // creates a fresh, empty database, so tests never see each other's lines.
+//
+// A test binary that dies without running its destructors (abort, a crash,
+// SIGKILL, a ctest timeout) must not leave the server running: a watchdog
+// process, started with it, holds the read end of a pipe whose write end
+// only this process has; when the pipe closes (at exit, however it comes)
+// the watchdog stops the server and removes the directory.
 #pragma once
+
+#include <sys/types.h>
 
 #include <memory>
 #include <string>
@@ -27,6 +35,7 @@ class Postgres {
   // pg_ctl restart -m fast: every connection is cut, the data stays.
   void Restart();
   int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
 
   ~Postgres();
   Postgres(const Postgres&) = delete;
@@ -35,6 +44,9 @@ class Postgres {
  private:
   Postgres();
   std::string PgCtl(const std::string& command);
+  void StartWatchdog();
+  int watchdog_pipe_ = -1;  // write end; closing it stops the server
+  pid_t watchdog_ = -1;
   std::string dir_;
   int port_ = 0;
   int databases_ = 0;
