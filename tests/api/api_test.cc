@@ -1,6 +1,9 @@
 // Every RPC through a real channel to the real server, on hand-computed data
 // (the sample of support/sample_lines.h, sent through IngestTransactions),
-// and the error codes of bad requests.
+// and the error codes of bad requests. ApiStoresTest runs a representative
+// subset (reads on the hand-computed sample, ingest rules and idempotence, a
+// cancelled write, seeding) on SQLite and on a real PostgreSQL 15
+// (support/postgres.h) as well; the rest is store-independent or SQLite's.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -14,6 +17,7 @@
 
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "support/postgres.h"
 #include "support/process.h"
 #include "support/raw_stream.h"
 
@@ -52,6 +56,9 @@ std::vector<v1::OrderLine> SampleLines() {
 
 class ApiTest : public ::testing::Test {
  protected:
+  ApiTest() = default;
+  explicit ApiTest(std::vector<std::string> server_args) : server_(std::move(server_args)) {}
+
   void SetUp() override {
     channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
     stub_ = v1::AnalyticsService::NewStub(channel_);
@@ -101,7 +108,23 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<v1::AnalyticsService::Stub> stub_;
 };
 
-TEST_F(ApiTest, KpisAreExactOnHandComputedData) {
+// The server on "sqlite" (in memory) or "postgres" (a fresh database).
+std::vector<std::string> StoreArgs(const std::string& kind) {
+  if (kind == "postgres") return {"--db", testing::Postgres::Shared().NewDatabase()};
+  return {};
+}
+
+class ApiStoresTest : public ApiTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  ApiStoresTest() : ApiTest(StoreArgs(GetParam())) {}
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, ApiStoresTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST_P(ApiStoresTest, KpisAreExactOnHandComputedData) {
   IngestSample();
   v1::GetKpisResponse kpis;
   ASSERT_EQ(Kpis({}, &kpis), grpc::StatusCode::OK);
@@ -134,7 +157,7 @@ TEST_F(ApiTest, KpisAreExactOnHandComputedData) {
   EXPECT_FALSE(kpis.change().has_revenue_pct());  // previous is 0 too
 }
 
-TEST_F(ApiTest, BreakdownTrendRfmCustomersAndProfile) {
+TEST_P(ApiStoresTest, BreakdownTrendRfmCustomersAndProfile) {
   IngestSample();
   v1::GetBreakdownRequest breakdown_request;
   breakdown_request.set_dimension(v1::DIMENSION_REGION);
@@ -203,7 +226,7 @@ TEST_F(ApiTest, BreakdownTrendRfmCustomersAndProfile) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(ApiTest, VipListIsGoldByMonetary) {
+TEST_P(ApiStoresTest, VipListIsGoldByMonetary) {
   IngestSample();
   v1::ListCustomersRequest request;
   request.set_tier(v1::TIER_GOLD);
@@ -216,7 +239,7 @@ TEST_F(ApiTest, VipListIsGoldByMonetary) {
   EXPECT_EQ(list.customers(1).customer_id(), "C2");
 }
 
-TEST_F(ApiTest, IngestRejectsBadLinesWithReasonsAndIsIdempotent) {
+TEST_P(ApiStoresTest, IngestRejectsBadLinesWithReasonsAndIsIdempotent) {
   std::vector<v1::OrderLine> lines = SampleLines();
   v1::OrderLine nan_sales = lines[0];
   nan_sales.set_line_id("bad1");
@@ -247,7 +270,7 @@ TEST_F(ApiTest, IngestRejectsBadLinesWithReasonsAndIsIdempotent) {
   EXPECT_EQ(kpis.current().revenue_micros(), 650'105'100);
 }
 
-TEST_F(ApiTest, IngestWithoutLineIdsUsesOrderProductOccurrenceKeys) {
+TEST_P(ApiStoresTest, IngestWithoutLineIdsUsesOrderProductOccurrenceKeys) {
   std::vector<v1::OrderLine> lines = SampleLines();
   for (v1::OrderLine& line : lines) {
     line.clear_line_id();
@@ -326,7 +349,7 @@ TEST_F(ApiTest, InvalidUtf8RejectsItsLineNamingTheField) {
   EXPECT_EQ(kpis.current().orders(), 4);  // O1 still has its other line
 }
 
-TEST_F(ApiTest, ACancelledIngestWritesNothing) {
+TEST_P(ApiStoresTest, ACancelledIngestWritesNothing) {
   {
     grpc::ClientContext context;
     v1::IngestTransactionsResponse response;
@@ -343,7 +366,7 @@ TEST_F(ApiTest, ACancelledIngestWritesNothing) {
   EXPECT_EQ(kpis.current().orders(), 0);
 }
 
-TEST_F(ApiTest, SeedIsDeterministicAndValidated) {
+TEST_P(ApiStoresTest, SeedIsDeterministicAndValidated) {
   v1::SeedDemoDataRequest seed;
   seed.set_seed(7);
   seed.set_end_date("2024-06-30");
