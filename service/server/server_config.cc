@@ -75,6 +75,12 @@ bool IsPostgresUri(const std::string& value) {
   return value.starts_with("postgres://") || value.starts_with("postgresql://");
 }
 
+// "" (inferred from --db / --pg-dsn), sqlite or postgres.
+absl::Status StoreKind(const std::string& value) {
+  if (value.empty() || value == "sqlite" || value == "postgres") return absl::OkStatus();
+  return absl::InvalidArgumentError("expected sqlite or postgres");
+}
+
 absl::Status PostgresUri(const std::string& value) {
   if (value.empty() || IsPostgresUri(value)) return absl::OkStatus();
   return absl::InvalidArgumentError(
@@ -86,10 +92,12 @@ absl::Status PostgresUri(const std::string& value) {
 // disagree. `db_given`: --db or ANALYTICS_DB was set (not the default).
 absl::Status ResolveStore(ServerConfig& config, bool db_given) {
   const bool db_is_postgres = IsPostgresUri(config.db);
-  if (config.store.empty()) {
-    config.store = !config.pg_dsn.empty() || db_is_postgres ? "postgres" : "sqlite";
+  // Inferred PostgreSQL is written down; inferred SQLite stays "" so that
+  // the defaults parse back to a default ServerConfig.
+  if (config.store.empty() && (!config.pg_dsn.empty() || db_is_postgres)) {
+    config.store = "postgres";
   }
-  if (config.store == "sqlite") {
+  if (config.store != "postgres") {
     if (!config.pg_dsn.empty()) {
       return absl::InvalidArgumentError(
           "--pg-dsn: only with --store postgres (the store is sqlite)");
@@ -249,7 +257,7 @@ const std::vector<Flag>& Flags() {
        Duration(&C::max_replica_lag_ms, 0, 3600 * 1000)},
       {"store", "ANALYTICS_STORE",
        "sqlite or postgres; empty: from --db (a postgresql:// URI is PostgreSQL) or --pg-dsn",
-       Choice(&C::store, {"sqlite", "postgres"})},
+       Text(&C::store, StoreKind)},
       {"pg-dsn", "ANALYTICS_PG_DSN",
        "PostgreSQL URI postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE[?sslmode=…] (implies "
        "--store postgres; the same as giving it as --db)",

@@ -17,8 +17,9 @@ struct ServerConfig {
   std::string listen = "0.0.0.0:50051";
   std::string db = "analytics.db";
   // --store sqlite|postgres and --pg-dsn, the explicit spelling of what
-  // --db infers from its value. After parsing, `store` is always set and a
-  // PostgreSQL store's URI is in both `pg_dsn` and `db` (what opens it).
+  // --db infers from its value. After parsing, `store` is "postgres" for a
+  // PostgreSQL store ("" or "sqlite" otherwise), and a PostgreSQL store's
+  // URI is in both `pg_dsn` and `db` (what opens it).
   std::string store;
   std::string pg_dsn;
   std::string log_level = "info";
