@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/line_fields.h"
+#include "query/columnar/base_scores.h"
 #include "query/columnar/breakdown.h"
 #include "query/columnar/customer_days.h"
 #include "query/columnar/pending_write.h"
@@ -216,7 +217,9 @@ absl::Status ColumnarEngine::Load(StoreSnapshot& snapshot, columnar::TableSnapsh
     }
     if (absl::Status s = table_->Apply(replay).status(); !s.ok()) return s;
   }
-  return Servable();
+  if (absl::Status s = Servable(); !s.ok()) return s;
+  BuildScoreBaseNow();
+  return absl::OkStatus();
 }
 
 std::unique_ptr<PendingWrite> ColumnarEngine::BeginWrite(bool replace) {
@@ -285,6 +288,11 @@ std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
       }
       MarkChanged(track ? &changes : nullptr);
       stopped_because = std::string(Servable().message());
+      // A bulk write dropped the per-customer partials: built again now,
+      // while the writer holds the lock anyway, so that the first RFM
+      // question after an import finds them (one pass over the rows on two
+      // threads, a few percent of the import's time).
+      if (!track && stopped_because.empty()) BuildScoreBaseNow();
     }
     ++generation_;
     // Called with the store's lock held: its position is this write's.
@@ -533,6 +541,19 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
   const std::uint32_t parallel_min_rows = options_.parallel_min_rows;
   CustomerRfmRecords records = records_pool_->Take();
   if (filter != Filter{}) {
+    // A filter on dimensions only reads the kept per-customer partials
+    // when they are as of the same day (base_scores.h); otherwise, and for
+    // dates that narrow the rows, the filtered rows are scanned.
+    if (columnar::BaseCanServe(table, filter)) {
+      columnar::MutexLock lock(&score_base_mutex_);
+      if (score_base_ != nullptr && score_base_->as_of == as_of) {
+        columnar::RefreshScoreBase(table, *score_base_, parallel_min_rows);
+        columnar::ScoreCustomerRecords(
+            table, columnar::AccumulateFromBase(table, *score_base_, filter, parallel_min_rows),
+            as_of, parallel_min_rows, records);
+        return records;
+      }
+    }
     columnar::ScoreCustomerRecords(
         table,
         columnar::AccumulateCustomers(table, RowFilter(table, filter), as_of, parallel_min_rows),
@@ -541,15 +562,30 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
   }
   columnar::MutexLock lock(&score_base_mutex_);
   if (score_base_ == nullptr || score_base_->as_of != as_of) {
-    score_base_ = std::make_unique<columnar::ScoreBase>(columnar::ScoreBase{
-        .as_of = as_of,
-        .acc = columnar::AccumulateCustomers(table, RowFilter(table, {}), as_of, parallel_min_rows),
-        .dirty = {}});
+    score_base_ = std::make_unique<columnar::ScoreBase>(
+        columnar::BuildScoreBase(table, as_of, parallel_min_rows));
   } else {
     columnar::RefreshScoreBase(table, *score_base_, parallel_min_rows);
   }
   columnar::ScoreCustomerRecords(table, score_base_->acc, as_of, parallel_min_rows, records);
   return records;
+}
+
+void ColumnarEngine::BuildScoreBaseNow() {
+  const auto& days = table_->columns().day;
+  columnar::MutexLock lock(&score_base_mutex_);
+  if (days.empty()) {
+    score_base_.reset();
+    return;
+  }
+  // As of the last day: the as-of an RFM question without one takes.
+  score_base_ = std::make_unique<columnar::ScoreBase>(
+      columnar::BuildScoreBase(*table_, days.back(), options_.parallel_min_rows));
+  // And room for a scored list of every customer, populated now: the first
+  // scoring then writes into memory already faulted in (RecordsPool).
+  CustomerRfmRecords spare = records_pool_->Take();
+  spare.reserve(score_base_->acc.size());
+  records_pool_->Give(std::move(spare));
 }
 
 void ColumnarEngine::MarkChanged(const columnar::WriteChanges* changes) {

@@ -168,10 +168,15 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   absl::StatusOr<CustomerDayList> CustomerDaysLocked(const Filter& filter) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
 
-  // Scores from the kept unfiltered accumulators when unfiltered (after a
-  // write, only the customers it touched are accumulated again).
+  // Scores from the kept per-customer partials when unfiltered, or
+  // filtered on dimensions only (base_scores.h); after a write, only the
+  // customers it touched are accumulated again.
   CustomerRfmRecords ComputeScores(const Filter& filter, Day as_of) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_) ABSL_LOCKS_EXCLUDED(score_base_mutex_);
+  // Builds the per-customer partials (score_base_) over the whole table, as
+  // of its last day: after the start-up load and after each bulk write.
+  void BuildScoreBaseNow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_)
+      ABSL_LOCKS_EXCLUDED(score_base_mutex_);
   // The unfiltered breakdown by a dimension of at most 32 values, from
   // (and into) its kept state (kept_breakdown.h).
   std::vector<GroupMeasures> BreakdownFromBase(Dimension dimension) const

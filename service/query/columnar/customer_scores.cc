@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "query/columnar/in_parallel.h"
 #include "query/columnar/rank_scoring.h"
 #include "query/columnar/scan.h"
 
@@ -154,6 +155,48 @@ std::vector<CustomerAcc> AccumulateCustomers(const LineTable& table, const RowFi
   return std::move(acc);
 }
 
+namespace {
+
+// Every customer's DimMasks over all rows; two halves OR-ed together when
+// there are many rows.
+std::vector<DimMasks> AccumulateMasks(const LineTable& table, std::uint32_t parallel_min_rows) {
+  const Columns& c = table.columns();
+  const std::uint32_t customers = table.dictionaries().customers.size();
+  const auto rows = static_cast<std::uint32_t>(c.size());
+  std::array<std::vector<DimMasks>, 2> parts;
+  const auto scan = [&](int index, std::uint32_t lo, std::uint32_t hi) {
+    std::vector<DimMasks>& masks = parts[static_cast<std::size_t>(index)];
+    masks.assign(customers, DimMasks{});
+    const std::uint32_t* const customer_of = c.customer.data();
+    for (std::uint32_t r = lo; r < hi; ++r) {
+      if (r + kPrefetchRows < hi) __builtin_prefetch(&masks[customer_of[r + kPrefetchRows]], 1);
+      masks[customer_of[r]].Add(c, r);
+    }
+  };
+  const bool two = rows >= std::max<std::uint32_t>(parallel_min_rows, 2);
+  InParallel(
+      two, [&] { scan(0, 0, two ? rows / 2 : rows); },
+      [&] {
+        if (two) scan(1, rows / 2, rows);
+      });
+  if (two) {
+    for (std::uint32_t i = 0; i < customers; ++i) {
+      for (std::size_t d = 0; d < kDimCount; ++d) parts[0][i].bits[d] |= parts[1][i].bits[d];
+    }
+  }
+  return std::move(parts[0]);
+}
+
+}  // namespace
+
+ScoreBase BuildScoreBase(const LineTable& table, Day as_of, std::uint32_t parallel_min_rows) {
+  ScoreBase base;
+  base.as_of = as_of;
+  base.acc = AccumulateCustomers(table, RowFilter(table, Filter{}), as_of, parallel_min_rows);
+  base.masks = AccumulateMasks(table, parallel_min_rows);
+  return base;
+}
+
 void NoteChanges(ScoreBase& base, const WriteChanges& changes) {
   for (const auto* rows : {&changes.removed, &changes.added}) {
     for (const ChangedRow& row : *rows) SetBitGrowing(base.dirty, row.customer);
@@ -166,6 +209,7 @@ void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t par
   // New customers came with the lines that marked them changed.
   base.dirty.resize((std::size_t{customers} + 63) / 64, 0);
   base.acc.resize(customers);
+  base.masks.resize(customers);
   std::size_t dirty = 0;
   for (const std::uint64_t word : base.dirty)
     dirty += static_cast<std::size_t>(std::popcount(word));
@@ -173,12 +217,14 @@ void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t par
   // Past a sixteenth of the customers (and a few hundred), picking out
   // their rows costs about what a pass over every row does.
   if (dirty > 256 && dirty > customers / 16) {
-    base.acc =
-        AccumulateCustomers(table, RowFilter(table, Filter{}), base.as_of, parallel_min_rows);
-    std::fill(base.dirty.begin(), base.dirty.end(), 0);
+    base = BuildScoreBase(table, base.as_of, parallel_min_rows);
+    base.dirty.assign((std::size_t{customers} + 63) / 64, 0);
     return;
   }
-  ForEachSetBit(base.dirty, [&](std::uint32_t customer) { base.acc[customer] = CustomerAcc{}; });
+  ForEachSetBit(base.dirty, [&](std::uint32_t customer) {
+    base.acc[customer] = CustomerAcc{};
+    base.masks[customer] = DimMasks{};
+  });
   const std::uint64_t* const dirty_words = base.dirty.data();
   // Their rows, in row order: a sequential pass over the customer column.
   // A compact order's rows are consecutive and all its customer's, so the
@@ -192,6 +238,7 @@ void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t par
     const std::uint32_t customer = customer_of[r];
     if (TestBit(dirty_words, customer)) [[unlikely]] {
       adder.Add(base.acc[customer], r, last, spread_rows);
+      base.masks[customer].Add(c, r);
     }
   }
   AddSpreadOrders(table, spread_rows, base.as_of, base.acc);

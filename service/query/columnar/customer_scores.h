@@ -8,6 +8,7 @@
 // accumulated again.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -39,12 +40,29 @@ struct CustomerAcc {
   bool scored = false;
 };
 
-// The unfiltered accumulators of a scoring as of `as_of`, and which
-// customers' lines changed since (bit per customer id; ids beyond acc's size
-// are new customers).
+// Per customer, per dimension: which of the dimension's values the
+// customer's lines carry, value id v as bit (v % 64). Exact for dimensions of
+// at most 64 values; beyond, bits are shared and only "no bit in common"
+// is conclusive. What lets a filtered scoring take a customer's
+// unfiltered accumulator as it is (every line passes) or skip the customer
+// (none does) without reading its lines (base_scores.h).
+struct DimMasks {
+  std::array<std::uint64_t, kDimCount> bits{};
+  void Add(const Columns& c, std::uint32_t row) {
+    for (std::size_t d = 0; d < kDimCount; ++d)
+      bits[d] |= std::uint64_t{1} << (c.dims[d][row] & 63);
+  }
+};
+
+// The per-customer partials kept across writes: the unfiltered
+// accumulators of a scoring as of `as_of`, each customer's DimMasks, and
+// which customers' lines changed since (bit per customer id; ids beyond
+// acc's size are new customers). acc and masks have one entry per customer
+// id once refreshed.
 struct ScoreBase {
   Day as_of = 0;
   std::vector<CustomerAcc> acc;
+  std::vector<DimMasks> masks;
   std::vector<std::uint64_t> dirty;
 };
 
@@ -52,6 +70,10 @@ struct ScoreBase {
 // rows. From `parallel_min_rows` rows on, in two halves on two threads.
 std::vector<CustomerAcc> AccumulateCustomers(const LineTable& table, const RowFilter& rows,
                                              Day as_of, std::uint32_t parallel_min_rows);
+
+// A fresh ScoreBase over every row: accumulators and masks, each pass in
+// two halves on two threads from `parallel_min_rows` rows on.
+ScoreBase BuildScoreBase(const LineTable& table, Day as_of, std::uint32_t parallel_min_rows);
 
 // Marks the customers whose rows a write removed or added.
 void NoteChanges(ScoreBase& base, const WriteChanges& changes);

@@ -22,6 +22,7 @@ bool PassTable(const StringDictionary& dictionary, const std::vector<std::string
 
 RowFilter::RowFilter(const LineTable& table, const Filter& filter) {
   const Columns& columns = table.columns();
+  customer_column_ = columns.customer.data();
   const auto& days = columns.day;
   begin_ = 0;
   end_ = static_cast<std::uint32_t>(days.size());
@@ -54,6 +55,12 @@ RowFilter::RowFilter(const LineTable& table, const Filter& filter) {
       end_ = begin_;
     }
   }
+}
+
+void RowFilter::RestrictCustomers(std::vector<std::uint8_t> customer_pass) {
+  COLUMNAR_EXPECT(customer_test_.column == nullptr);
+  customer_test_.column = customer_column_;
+  customer_test_.pass = std::move(customer_pass);
 }
 
 std::uint32_t RowFilter::Select(std::uint32_t block, std::uint32_t block_end,

@@ -29,6 +29,10 @@ class RowFilter {
   std::uint32_t begin() const { return begin_; }
   std::uint32_t end() const { return end_; }
 
+  // Also requires the row's customer id c to have customer_pass[c] != 0
+  // (one byte per customer id). Only for a filter without customer_ids.
+  void RestrictCustomers(std::vector<std::uint8_t> customer_pass);
+
   bool Matches(std::uint32_t row) const {
     for (const Test16& test : tests16_) {
       if (!test.pass[test.column[row]]) return false;
@@ -99,6 +103,7 @@ class RowFilter {
   std::uint32_t end_ = 0;
   std::vector<Test16> tests16_;
   Test32 customer_test_;
+  const std::uint32_t* customer_column_ = nullptr;
 };
 
 }  // namespace analytics::columnar
