@@ -217,9 +217,7 @@ absl::Status ColumnarEngine::Load(StoreSnapshot& snapshot, columnar::TableSnapsh
     }
     if (absl::Status s = table_->Apply(replay).status(); !s.ok()) return s;
   }
-  if (absl::Status s = Servable(); !s.ok()) return s;
-  BuildScoreBaseNow();
-  return absl::OkStatus();
+  return Servable();
 }
 
 std::unique_ptr<PendingWrite> ColumnarEngine::BeginWrite(bool replace) {
@@ -546,8 +544,17 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
     // dates that narrow the rows, the filtered rows are scanned.
     if (columnar::BaseCanServe(table, filter)) {
       columnar::MutexLock lock(&score_base_mutex_);
-      if (score_base_ != nullptr && score_base_->as_of == as_of) {
+      // None yet (start-up builds none: a snapshot start stays fast): built
+      // by the first question as of the last day, which then costs one pass
+      // over the rows, as a scan would.
+      if (score_base_ == nullptr && table.columns().size() > 0 &&
+          as_of == table.columns().day.back()) {
+        score_base_ = std::make_unique<columnar::ScoreBase>(
+            columnar::BuildScoreBase(table, as_of, parallel_min_rows));
+      } else if (score_base_ != nullptr && score_base_->as_of == as_of) {
         columnar::RefreshScoreBase(table, *score_base_, parallel_min_rows);
+      }
+      if (score_base_ != nullptr && score_base_->as_of == as_of) {
         columnar::ScoreCustomerRecords(
             table, columnar::AccumulateFromBase(table, *score_base_, filter, parallel_min_rows),
             as_of, parallel_min_rows, records);

@@ -174,7 +174,8 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   CustomerRfmRecords ComputeScores(const Filter& filter, Day as_of) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_) ABSL_LOCKS_EXCLUDED(score_base_mutex_);
   // Builds the per-customer partials (score_base_) over the whole table, as
-  // of its last day: after the start-up load and after each bulk write.
+  // of its last day, after each bulk write (start-up leaves them to the
+  // first RFM question).
   void BuildScoreBaseNow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_)
       ABSL_LOCKS_EXCLUDED(score_base_mutex_);
   // The unfiltered breakdown by a dimension of at most 32 values, from
