@@ -135,6 +135,8 @@ record rss_loaded_mib "$(rss_mib)"
 "$CLIENT" verify --server "$ADDR" >>"$RESULTS"
 log "latency, $REPEAT calls each"
 "$CLIENT" latency --server "$ADDR" --end-date "$END_DATE" --repeat "$REPEAT" >>"$RESULTS"
+log "predictions (issue 15): fit, cached pages, fit right after a write"
+"$CLIENT" predictions --server "$ADDR" --end-date "$END_DATE" --repeat "$REPEAT" >>"$RESULTS"
 log "cold: $COLD_REPEAT filters never asked before, per read RPC"
 "$CLIENT" cold --server "$ADDR" --end-date "$END_DATE" --repeat "$COLD_REPEAT" >>"$RESULTS"
 
