@@ -63,7 +63,7 @@ stop() {
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
 }
-said() { grep -o 'engine snapshot [^ ]* \(used: [0-9]* lines replayed\|not used ([^)]*)\|: none yet\)' "$WORK/$1.log" | sed 's/engine snapshot [^ ]* //' | head -1 || true; }
+said() { sed -n 's/.*engine snapshot [^ ]*[: ] *\(used: [0-9]* lines replayed[^;]*\|not used (.*)\|none yet\).*/\1/p' "$WORK/$1.log" | head -1; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ingest() { "$CLIENT" ingest --server "$ADDR" --lines "$1" --customers "$2" --seed "$3" --end-date 2025-06-30 >/dev/null; }
 

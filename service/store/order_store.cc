@@ -275,7 +275,11 @@ absl::StatusOr<OrderStore::Folded> OrderStore::FoldOldest(sqlite::Connection& co
        {"UPDATE store_meta SET folded_through = ?1", "DELETE FROM line_batches WHERE id = ?1"}) {
     // Undecided (no listener yet): kept, as the engine about to subscribe
     // may replay it over its snapshot.
-    if (log_policy_.load() != kDropLog && std::string_view(sql).starts_with("DELETE")) continue;
+    // Kept only while a snapshot may need it: not once one covers it.
+    if (log_policy_.load() != kDropLog && folded.batch_id > released_through_.load() &&
+        std::string_view(sql).starts_with("DELETE")) {
+      continue;
+    }
     absl::StatusOr<sqlite::Statement> statement = connection.Prepare(sql);
     if (!statement.ok()) return statement.status();
     if (absl::Status s = statement->Bind(1, folded.batch_id); !s.ok()) return s;
@@ -579,6 +583,12 @@ absl::Status OrderStore::ReleaseWriteLog(const StorePosition& through) {
   return Locked([&](sqlite::Connection& connection) -> absl::Status {
     if (through.database_id != database_id_) {
       return absl::InvalidArgumentError("a position of another database");
+    }
+    // Batches up to here are folded away from now on as the folder reaches
+    // them (FoldOldest), not only those folded already.
+    std::int64_t released = released_through_.load();
+    while (released < through.last_batch &&
+           !released_through_.compare_exchange_weak(released, through.last_batch)) {
     }
     absl::StatusOr<sqlite::Transaction> transaction = sqlite::Transaction::Begin(connection);
     if (!transaction.ok()) return transaction.status();

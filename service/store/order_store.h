@@ -195,6 +195,9 @@ class OrderStore final : public Store {
   static constexpr int kKeepLog = 1;
   static constexpr int kDropLog = 2;
   std::atomic<int> log_policy_{kUndecidedLog};
+  // The last batch a persisted copy covers (ReleaseWriteLog): the folder
+  // drops batches up to it.
+  std::atomic<std::int64_t> released_through_{0};
   mutable std::mutex position_mutex_;  // taken after mutex_, never before
   StorePosition committed_position_;   // guarded by position_mutex_
   std::atomic<std::int64_t> lines_{0};

@@ -144,8 +144,12 @@ absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
       startup.snapshot_ignored = "this store cannot replay from a snapshot; snapshots are off";
     } else {
       startup.snapshots = true;
+      const auto started = std::chrono::steady_clock::now();
       absl::StatusOr<columnar::TableSnapshot> read =
           columnar::ReadTableSnapshot(engine->options_.snapshot_path);
+      startup.read_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
       if (read.ok()) {
         persisted = *std::move(read);
       } else {
@@ -156,6 +160,8 @@ absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
   absl::Status status = store.Subscribe(*engine, [&](StoreSnapshot& snapshot) {
     return engine->Load(snapshot, persisted ? &*persisted : nullptr);
   });
+  const std::optional<StorePosition> read_at =
+      persisted ? std::optional<StorePosition>(persisted->position) : std::nullopt;
   persisted.reset();
   if (!status.ok()) {
     if (startup.snapshots) store.KeepWriteLog(false);
@@ -163,6 +169,11 @@ absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
   }
   engine->subscribed_ = true;
   malloc_trim(0);
+  if (startup.from_snapshot) {
+    // The log up to the snapshot read is not needed again: the folder may
+    // drop it. (A failure only keeps it until the next snapshot.)
+    (void)store.ReleaseWriteLog(*read_at);
+  }
   if (startup.snapshots) {
     engine->snapshot_thread_ = std::thread([e = engine.get()] { e->RunSnapshots(); });
   }
@@ -355,10 +366,16 @@ absl::Status ColumnarEngine::SaveSnapshot() {
     columnar::ReaderLock lock(&mutex_);
     if (table_ == nullptr) return Unavailable();
     if (!position_) return absl::FailedPreconditionError("the store gave no position");
-    if (saved_position_ == position_) return absl::OkStatus();
     position = *position_;
-    lines_at_snapshot_.store(lines_applied_.load());
-    temp = columnar::WriteTableSnapshotTemp(options_.snapshot_path, *table_, position);
+    if (saved_position_ != position_) {
+      lines_at_snapshot_.store(lines_applied_.load());
+      temp = columnar::WriteTableSnapshotTemp(options_.snapshot_path, *table_, position);
+    }
+  }
+  if (saved_position_ == position) {
+    // Nothing new to write; the log up to it may still be kept (the
+    // snapshot was read at start-up, or batches were folded since).
+    return store_.ReleaseWriteLog(position);
   }
   if (!temp.ok()) return temp.status();
   if (absl::Status s = columnar::PublishTableSnapshot(*temp, options_.snapshot_path); !s.ok()) {

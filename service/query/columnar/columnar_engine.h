@@ -88,6 +88,7 @@ struct EngineStartup {
   // Why the snapshot was not used (empty when it was, or without snapshots).
   std::string snapshot_ignored;
   std::int64_t replayed_lines = 0;  // lines replayed over the snapshot
+  std::int64_t read_ms = 0;         // reading and checking the file
 };
 
 class ColumnarEngine final : public QueryEngine, private WriteListener {
