@@ -54,9 +54,13 @@ absl::Status CheckCall(const CallGuards& guards, grpc::CallbackServerContext& co
   }
   // A call whose deadline passed while it was queued would only burn a
   // database scan for an answer nobody reads.
-  const auto deadline = context.deadline();
-  if (context.IsCancelled() || deadline <= std::chrono::system_clock::now()) {
+  // The deadline is checked first: gRPC also reports an expired deadline as
+  // IsCancelled(), and the client should learn which of the two happened.
+  if (context.deadline() <= std::chrono::system_clock::now()) {
     return absl::DeadlineExceededError("the deadline expired before the call started");
+  }
+  if (context.IsCancelled()) {
+    return absl::CancelledError("the call was cancelled before it started");
   }
   return absl::OkStatus();
 }
