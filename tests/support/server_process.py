@@ -80,3 +80,7 @@ class ServerProcess:
         self._reader.join(timeout=5)
         if self._process.stdout:
             self._process.stdout.close()
+        # The reader has seen EOF once the process ended; closing stderr then
+        # only releases the pipe (Python warns about it at exit otherwise).
+        if self._process.stderr and not self._reader.is_alive():
+            self._process.stderr.close()
