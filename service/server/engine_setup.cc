@@ -20,7 +20,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& db) {
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(*store));
   }
-  absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(db);
+  // The bound's sum runs beside the engine's load; the caller waits for it
+  // with OrderStore::BoundChecked before serving.
+  absl::StatusOr<std::unique_ptr<OrderStore>> store =
+      OrderStore::Open(db, {.bound_in_background = true});
   if (!store.ok()) return store.status();
   return std::unique_ptr<Store>(std::move(*store));
 }
@@ -32,21 +35,24 @@ std::string SnapshotPathFor(const std::string& db) {
 
 absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::StartFor(
     Store& store, const std::string& engine, std::int64_t memory_budget_mb,
-    const std::string& snapshot_path) {
+    const std::string& snapshot_path,
+    std::function<absl::StatusOr<columnar::TableSnapshot>()> read_snapshot) {
   if (auto* pg = dynamic_cast<PgStore*>(&store)) {
     return Start(store, SqlQueryEngine::Create(pg->MakeSqlBackend()), engine, memory_budget_mb);
   }
   if (auto* sqlite = dynamic_cast<OrderStore*>(&store)) {
     absl::StatusOr<std::unique_ptr<SqlQueryEngine>> sql = SqlQueryEngine::Create(*sqlite);
     if (!sql.ok()) return sql.status();
-    return Start(store, std::move(*sql), engine, memory_budget_mb, snapshot_path);
+    return Start(store, std::move(*sql), engine, memory_budget_mb, snapshot_path,
+                 std::move(read_snapshot));
   }
   return absl::InvalidArgumentError("unknown kind of store");
 }
 
 absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(
     Store& store, std::unique_ptr<SqlQueryEngine> sql, const std::string& engine,
-    std::int64_t memory_budget_mb, const std::string& snapshot_path) {
+    std::int64_t memory_budget_mb, const std::string& snapshot_path,
+    std::function<absl::StatusOr<columnar::TableSnapshot>()> read_snapshot) {
   std::unique_ptr<QueryEngines> engines(new QueryEngines());
   engines->sql_ = std::move(sql);
   if (engine == "sql") {
@@ -60,6 +66,7 @@ absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(
     spdlog::warn("columnar engine stopped: {}; answering from the SQL engine from now on", why);
   };
   options.snapshot_path = snapshot_path;
+  options.read_snapshot = std::move(read_snapshot);
   options.on_snapshot = [path = snapshot_path](const absl::Status& status, std::int64_t lines,
                                                std::int64_t millis) {
     if (status.ok()) {

@@ -24,7 +24,9 @@
 namespace analytics {
 
 // Opens the store --db names: PostgreSQL for a postgres:// or postgresql://
-// URI (PgStore), else the SQLite file (OrderStore).
+// URI (PgStore), else the SQLite file (OrderStore), whose bound on the
+// stored magnitudes is summed in the background: call
+// OrderStore::BoundChecked before serving.
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& db);
 
 // Where the columnar engine keeps its snapshot for the store `db` names:
@@ -43,16 +45,18 @@ class QueryEngines {
   // PostgreSQL's pool.
   // `snapshot_path`: the columnar engine's snapshot (empty: none; ignored
   // for PostgreSQL, whose store cannot replay from a position).
+  // `read_snapshot`: ColumnarEngineOptions::read_snapshot (empty: read the
+  // file when the engine starts).
   static absl::StatusOr<std::unique_ptr<QueryEngines>> StartFor(
       Store& store, const std::string& engine, std::int64_t memory_budget_mb,
-      const std::string& snapshot_path = "");
+      const std::string& snapshot_path = "",
+      std::function<absl::StatusOr<columnar::TableSnapshot>()> read_snapshot = {});
   // Any store, with the SQL engine over its backend (PostgreSQL: the
   // fallback reads by SQL on the shared database).
-  static absl::StatusOr<std::unique_ptr<QueryEngines>> Start(Store& store,
-                                                             std::unique_ptr<SqlQueryEngine> sql,
-                                                             const std::string& engine,
-                                                             std::int64_t memory_budget_mb,
-                                                             const std::string& snapshot_path = "");
+  static absl::StatusOr<std::unique_ptr<QueryEngines>> Start(
+      Store& store, std::unique_ptr<SqlQueryEngine> sql, const std::string& engine,
+      std::int64_t memory_budget_mb, const std::string& snapshot_path = "",
+      std::function<absl::StatusOr<columnar::TableSnapshot>()> read_snapshot = {});
   // Writes the columnar engine's snapshot if it changed (a clean stop, once
   // writes have stopped), logging the outcome.
   void SaveSnapshot();

@@ -125,7 +125,8 @@ absl::Status MigrateSchema(sqlite::Connection& connection) {
   return transaction->Commit();
 }
 
-absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& path,
+                                                             OrderStoreOptions options) {
   absl::StatusOr<sqlite::Connection> connection = sqlite::Connection::Open(path);
   if (!connection.ok()) return connection.status();
   const bool in_memory = path.empty() || path == ":memory:";
@@ -157,20 +158,31 @@ absl::StatusOr<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& 
   if (!position.ok()) return position.status();
   store->database_id_ = position->database_id;
   store->committed_position_ = *std::move(position);
-  absl::StatusOr<MagnitudeTotals> magnitudes = StoredMagnitudes(store->connection_);
-  if (!magnitudes.ok()) return magnitudes.status();
-  if (const std::optional<MagnitudeTotals::Field> field = magnitudes->Exceeded()) {
-    // Written before the bound existed: sums over these lines can overflow,
-    // and no read could be trusted.
-    return absl::FailedPreconditionError(absl::StrCat(
-        "database ", path, ": the stored lines' total of ",
-        *field == MagnitudeTotals::Field::kSales    ? "|sales|"
-        : *field == MagnitudeTotals::Field::kProfit ? "|profit|"
-                                                    : "quantity",
-        " exceeds 9,223,372,036,854.775807 (units: 9,223,372,036,854,775,807), so totals "
-        "cannot be exact; remove lines with sqlite3 or start from a new database"));
+  if (options.bound_in_background && !in_memory) {
+    // Its own connection and read transaction: one consistent state of
+    // rows and log, whatever the folder commits meanwhile. No write can
+    // commit before the sum is taken (they wait for it in AwaitBound).
+    store->bound_thread_ = std::thread([s = store.get()] {
+      absl::StatusOr<MagnitudeTotals> summed = [&]() -> absl::StatusOr<MagnitudeTotals> {
+        absl::StatusOr<sqlite::Connection> reader = sqlite::Connection::Open(s->path_);
+        if (!reader.ok()) return reader.status();
+        if (absl::Status s = reader->Execute("PRAGMA busy_timeout = 5000"); !s.ok()) return s;
+        if (absl::Status begun = reader->Execute("BEGIN"); !begun.ok()) return begun;
+        absl::StatusOr<MagnitudeTotals> totals = StoredMagnitudes(*reader);
+        (void)reader->Execute("COMMIT");  // read-only: nothing to keep
+        return totals;
+      }();
+      {
+        std::lock_guard lock(s->bound_mutex_);
+        s->bound_sum_ = std::move(summed);
+      }
+      s->bound_summed_.notify_all();
+    });
+  } else {
+    store->bound_sum_ = StoredMagnitudes(store->connection_);
+    std::lock_guard lock(store->mutex_);
+    if (absl::Status s = store->AwaitBound(); !s.ok()) return s;
   }
-  store->magnitudes_ = *magnitudes;
   // What a previous run logged and did not fold yet.
   if (store->counted_as_new_through_ > 0) store->WakeFolder();
   return store;
@@ -184,6 +196,7 @@ OrderStore::OrderStore(std::string path, sqlite::Connection connection,
       folder_([this] { RunFolder(); }) {}
 
 OrderStore::~OrderStore() {
+  if (bound_thread_.joinable()) bound_thread_.join();
   {
     std::lock_guard lock(fold_mutex_);
     stopping_ = true;
@@ -353,7 +366,43 @@ absl::Status OrderStore::RefreshStats(sqlite::Connection& connection) {
 
 MagnitudeTotals OrderStore::Magnitudes() {
   std::lock_guard lock(mutex_);
+  (void)AwaitBound();  // a failed sum leaves the bound at zero; writes are refused then
   return magnitudes_;
+}
+
+absl::Status OrderStore::BoundChecked() {
+  std::lock_guard lock(mutex_);
+  return AwaitBound();
+}
+
+absl::Status OrderStore::AwaitBound() {
+  if (bound_status_) return *bound_status_;
+  absl::StatusOr<MagnitudeTotals> summed = [&] {
+    std::unique_lock lock(bound_mutex_);
+    bound_summed_.wait(lock, [&] { return bound_sum_.has_value(); });
+    return *std::move(bound_sum_);
+  }();
+  absl::StatusOr<MagnitudeTotals> checked = CheckedBound(path_, std::move(summed));
+  if (checked.ok()) magnitudes_ = *checked;
+  bound_status_ = checked.status();
+  return *bound_status_;
+}
+
+absl::StatusOr<MagnitudeTotals> OrderStore::CheckedBound(const std::string& path,
+                                                         absl::StatusOr<MagnitudeTotals> summed) {
+  if (!summed.ok()) return summed.status();
+  if (const std::optional<MagnitudeTotals::Field> field = summed->Exceeded()) {
+    // Written before the bound existed: sums over these lines can overflow,
+    // and no read could be trusted.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database ", path, ": the stored lines' total of ",
+        *field == MagnitudeTotals::Field::kSales    ? "|sales|"
+        : *field == MagnitudeTotals::Field::kProfit ? "|profit|"
+                                                    : "quantity",
+        " exceeds 9,223,372,036,854.775807 (units: 9,223,372,036,854,775,807), so totals "
+        "cannot be exact; remove lines with sqlite3 or start from a new database"));
+  }
+  return summed;
 }
 
 OrderStore::Stats OrderStore::LastCommittedStats() const {
@@ -450,6 +499,7 @@ absl::StatusOr<WriteResult> OrderStore::Upsert(LineSource& source, bool replace)
   WriteResult result;
   bool logged = false;
   absl::Status status = Locked([&](sqlite::Connection& connection) -> absl::Status {
+    if (absl::Status s = AwaitBound(); !s.ok()) return s;
     // Told about each line as it is written, committed only after SQLite.
     std::unique_ptr<PendingWrite> pending =
         listener_ != nullptr ? listener_->BeginWrite(replace) : nullptr;
@@ -629,6 +679,7 @@ absl::StatusOr<WriteResult> OrderStore::Classify(LineSource& source) {
   absl::Status status = WithConnection([&](sqlite::Connection& connection) -> absl::Status {
     absl::StatusOr<RowStatements> rows = RowStatements::Prepare(connection);
     if (!rows.ok()) return rows.status();
+    if (absl::Status s = AwaitBound(); !s.ok()) return s;
     MagnitudeTotals magnitudes = magnitudes_;
     OrderLine line;
     while (source.Next(line)) {

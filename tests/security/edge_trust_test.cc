@@ -287,6 +287,38 @@ TEST_F(StartupIntegrityTest, AZeroedPageStopsTheServer) {
   ExpectRefusedToStart();
 }
 
+// The store sums its lines' magnitudes beside the engine's load
+// (OrderStoreOptions::bound_in_background); a database already past the
+// bound must still stop the server before it serves, naming the file.
+TEST(StartupBoundTest, ADatabasePastTheMagnitudeBoundStopsTheServer) {
+  TempDir dir;
+  const std::string db = dir.File("past-bound.db");
+  {
+    std::unique_ptr<OrderStore> store = *OrderStore::Open(db);
+    // Ten lines of 10^12 units each, as a version without the bound
+    // accepted them: |sales| totals 10^19 micro-units, past INT64_MAX.
+    ASSERT_TRUE(store
+                    ->WithConnection([](sqlite::Connection& c) {
+                      for (int i = 0; i < 10; ++i) {
+                        if (absl::Status s = c.Execute(absl::StrCat(
+                                "INSERT INTO order_lines (line_key, order_id, order_date, "
+                                "customer_id, sales) VALUES ('k",
+                                i, "', 'O', 19000, 'C', 1000000000000000000)"));
+                            !s.ok()) {
+                          return s;
+                        }
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  const StartOutcome outcome = TryStart(dir, {"--db", db});
+  EXPECT_FALSE(outcome.served) << "a database past the bound was served";
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.log;
+  EXPECT_NE(outcome.log.find(db), std::string::npos) << outcome.log;
+  EXPECT_NE(outcome.log.find("|sales|"), std::string::npos) << outcome.log;
+}
+
 // --- Page tokens ------------------------------------------------------------
 
 class PageTokenTest : public ::testing::Test {

@@ -180,8 +180,16 @@ INSTANTIATE_TEST_SUITE_P(RowByRowAndLogged, MagnitudeBound, ::testing::Bool(),
                            return info.param ? std::string("Logged") : std::string("RowByRow");
                          });
 
-TEST(MagnitudeBoundAtOpen, ReopeningRecomputesTheBoundFromRowsAndLog) {
-  TempDb db("magnitudes-reopen");
+// Open sums the bound itself, or on a thread of its own while Open returns
+// (OrderStoreOptions::bound_in_background, the server's way): the same
+// bound, the same refusal, only reported later.
+class MagnitudeBoundAtOpen : public ::testing::TestWithParam<bool> {
+ protected:
+  OrderStoreOptions Options() const { return {.bound_in_background = GetParam()}; }
+};
+
+TEST_P(MagnitudeBoundAtOpen, ReopeningRecomputesTheBoundFromRowsAndLog) {
+  TempDb db(GetParam() ? "magnitudes-reopen-bg" : "magnitudes-reopen");
   {
     std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
     ASSERT_TRUE(Write(*store, Lines("a", 5, kMaxAbsMicros, 7, 3)).ok());
@@ -195,7 +203,8 @@ TEST(MagnitudeBoundAtOpen, ReopeningRecomputesTheBoundFromRowsAndLog) {
                     })
                     .ok());
   }
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path(), Options());
+  EXPECT_TRUE(store->BoundChecked().ok());
   // ... the stored lines are recounted: five rows and the logged line.
   MagnitudeTotals expected;
   for (int i = 0; i < 5; ++i) expected.Add(kMaxAbsMicros, 7, 3);
@@ -204,10 +213,11 @@ TEST(MagnitudeBoundAtOpen, ReopeningRecomputesTheBoundFromRowsAndLog) {
   EXPECT_TRUE(Write(*store, Lines("b", 4, kMaxAbsMicros)).ok());
 }
 
-TEST(MagnitudeBoundAtOpen, ADatabaseAlreadyPastTheBoundIsRefusedNamingTheFile) {
+TEST_P(MagnitudeBoundAtOpen, ADatabaseAlreadyPastTheBoundIsRefusedNamingTheFile) {
   for (const bool in_log : {false, true}) {
     SCOPED_TRACE(in_log ? "in the write log" : "in rows");
-    TempDb db(in_log ? "magnitudes-past-log" : "magnitudes-past-rows");
+    TempDb db(absl::StrCat(in_log ? "magnitudes-past-log" : "magnitudes-past-rows",
+                           GetParam() ? "-bg" : ""));
     {
       std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
       ASSERT_TRUE(Write(*store, Lines("a", 9, kMaxAbsMicros)).ok());
@@ -222,12 +232,27 @@ TEST(MagnitudeBoundAtOpen, ADatabaseAlreadyPastTheBoundIsRefusedNamingTheFile) {
                       })
                       .ok());
     }
-    const absl::StatusOr<std::unique_ptr<OrderStore>> reopened = OrderStore::Open(db.path());
-    ASSERT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
-    EXPECT_NE(reopened.status().message().find(db.path()), std::string::npos) << reopened.status();
-    EXPECT_NE(reopened.status().message().find("|sales|"), std::string::npos) << reopened.status();
+    absl::StatusOr<std::unique_ptr<OrderStore>> reopened = OrderStore::Open(db.path(), Options());
+    absl::Status refused = reopened.status();
+    if (GetParam()) {
+      // Open returns at once; the check, and every write, say it instead.
+      ASSERT_TRUE(reopened.ok()) << reopened.status();
+      refused = (*reopened)->BoundChecked();
+      const std::int64_t before = StoredLines(**reopened);
+      const absl::StatusOr<WriteResult> write = Write(**reopened, Lines("b", 1, 1));
+      EXPECT_EQ(write.status(), refused);
+      EXPECT_EQ(StoredLines(**reopened), before);
+    }
+    ASSERT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.message().find(db.path()), std::string::npos) << refused;
+    EXPECT_NE(refused.message().find("|sales|"), std::string::npos) << refused;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(SummedInOpenOrInTheBackground, MagnitudeBoundAtOpen, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("Background") : std::string("InOpen");
+                         });
 
 }  // namespace
 }  // namespace analytics

@@ -146,7 +146,9 @@ absl::StatusOr<std::unique_ptr<ColumnarEngine>> ColumnarEngine::Create(
       startup.snapshots = true;
       const auto started = std::chrono::steady_clock::now();
       absl::StatusOr<columnar::TableSnapshot> read =
-          columnar::ReadTableSnapshot(engine->options_.snapshot_path);
+          engine->options_.read_snapshot
+              ? engine->options_.read_snapshot()
+              : columnar::ReadTableSnapshot(engine->options_.snapshot_path);
       startup.read_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count();

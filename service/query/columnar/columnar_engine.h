@@ -71,6 +71,11 @@ struct ColumnarEngineOptions {
   // Where the engine keeps its snapshot (snapshot.h); empty: no snapshot.
   // Only for stores that replay from a position (Store::KeepWriteLog).
   std::string snapshot_path = {};
+  // Reads the snapshot at snapshot_path; empty: ReadTableSnapshot, when
+  // Create runs. The server starts the read earlier, beside its check of
+  // the database file (a different file, read on the other core), and
+  // passes one that waits for it.
+  std::function<absl::StatusOr<columnar::TableSnapshot>()> read_snapshot = {};
   // A new snapshot is written in the background once this many lines (and
   // an eighth of the table) were written since the last one.
   std::int64_t snapshot_after_lines = 100'000;
