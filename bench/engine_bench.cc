@@ -150,6 +150,28 @@ int Main(int argc, char** argv) {
     return !SelectCustomers(std::move(*scored), selection).customers.empty();
   });
 
+  // Never asked before: a region and a category (bench-client cold's Gold
+  // row), each repetition another pair of the 4 x 3 (then cached).
+  {
+    const char* regions[] = {"Central", "East", "South", "West"};
+    const char* categories[] = {"Furniture", "Office Supplies", "Technology"};
+    int pair = 0;
+    Time("Gold list(region+category)", std::min(repetitions, 12), [&] {
+      Filter f;
+      f.regions = {regions[pair % 4]};
+      f.categories = {categories[pair / 4 % 3]};
+      RfmQuery query;
+      query.filter = f;
+      ++pair;
+      absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(e, query);
+      if (!scored.ok()) return false;
+      CustomerSelection selection;
+      selection.tier = Tier::kGold;
+      // May be empty: few customers are Gold on one category's lines.
+      return SelectCustomers(std::move(*scored), selection).customers.size() <= 50;
+    });
+  }
+
   // Right after a write of one line (on the last day, an existing
   // customer): what a dashboard sees when it asks after every write.
   OrderLine extra;
