@@ -2,7 +2,8 @@
 #   make run   installs what is missing, builds, serves on :50051 (gRPC) and
 #              :8080 (dashboard, HTTP/JSON API) with demo data
 #   make test  installs what is missing, builds, runs every test: the suite,
-#              the suite again under ASan + UBSan, every fuzz target
+#              the container image built and run as the dev pod (as root:
+#              buildah), the suite again under ASan + UBSan, every fuzz target
 #   make check the suite only (the quick loop while developing)
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -46,9 +47,11 @@ run: build
 	$(BUILD_DIR)/service/server/analytics-server --listen $(LISTEN) --db $(DB) \
 	  --metrics-listen $(METRICS_LISTEN) --http-listen $(HTTP_LISTEN) --seed-demo-if-empty
 
-# Every test: the suite, then the suite under the sanitizers, then the
-# fuzzers for a bounded time each (in that order: the quick verdict first).
-test: check test-sanitize fuzz
+# Every test: the suite, the image (right after the suite, whose compiler
+# cache entries its build stage reuses: seconds, not a second full compile),
+# then the suite under the sanitizers, then the fuzzers for a bounded time
+# each (in that order: the quick verdict first).
+test: check image-test test-sanitize fuzz
 
 check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600

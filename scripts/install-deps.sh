@@ -20,6 +20,9 @@ packages=(
   python3 python3-grpcio python3-protobuf python3-prometheus-client python3-h2
   # the dashboard's browser tests (driven by npm puppeteer-core, tests/web)
   chromium fonts-dejavu-core
+  # the container image, built and run by make test (make image-test; the same
+  # list as scripts/install-image-deps.sh)
+  buildah debootstrap jq
 )
 if [[ ${1:-} == --sanitizers ]]; then
   packages+=(clang-14 libclang-rt-14-dev)
