@@ -31,6 +31,7 @@ else
 fi
 
 start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 scripts/image-base.sh
 base_done=$(date +%s)
 
@@ -63,6 +64,7 @@ buildah bud --isolation chroot --pull=never --layers \
   exit 1
 }
 build_done=$(date +%s)
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "$ref" >"$out/image-ref"
 
 # The image as an OCI layout: its manifest digest is the one a registry keeps
@@ -133,6 +135,7 @@ date_utc=$(date -u +%Y-%m-%d)
   echo "| runtime packages (SBOM: sbom.tsv) | $debian_packages Debian packages + ${binaries[*]##*/} |"
   echo "| time: base images | $((base_done - start)) s |"
   echo "| time: seeding the build stage's compiler cache | $((seed_done - base_done)) s |"
+  echo "| load average (1, 5, 15 min) at start, after bud | $load_start; $load_end |"
   echo "| time: buildah bud | $((build_done - seed_done)) s (compiler cache: $(grep -m1 -E '^ *Hits:' "$out/build.log" | tr -s ' ' | sed 's/^ //') hits) |"
   echo
   echo "Packages added to debian:bookworm-slim: $added"
