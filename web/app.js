@@ -21,13 +21,12 @@ class ApiError extends Error {
 }
 
 // The page runs this script before the chart library (index.html), so that
-// its API calls go out while the browser is still compiling ECharts (about
-// half of a cold load's time on the 2-core test machine, bench/page_load.mjs);
-// replies wait for DOMContentLoaded, which follows the library's execution,
-// before anything draws. (Not document.readyState: it is already
-// "interactive" while deferred scripts run.)
+// its API calls go out while the browser is still compiling uPlot; replies
+// wait for DOMContentLoaded, which follows the library's execution, before
+// anything draws. (Not document.readyState: it is already "interactive"
+// while deferred scripts run.)
 const chartsReady = new Promise((resolve) => {
-  if (typeof echarts !== 'undefined' || document.readyState === 'complete') return resolve();
+  if (typeof uPlot !== 'undefined' || document.readyState === 'complete') return resolve();
   document.addEventListener('DOMContentLoaded', resolve, { once: true });
   window.addEventListener('load', resolve, { once: true });
 });
@@ -171,11 +170,64 @@ function viewFromControls() {
 }
 
 // --- Panels -------------------------------------------------------------------
-const charts = {};
-function chart(id) {
-  if (!charts[id]) charts[id] = echarts.init($(id), null, { renderer: 'canvas' });
-  return charts[id];
+// Charts are uPlot plots (web/README.md says why): x is the row index, its
+// label comes from `labels`; the legend under each plot reads out the values
+// under the cursor (uPlot's legend is its tooltip).
+const charts = {};  // element id -> { plot, labels, series, bars }
+
+const compactMoney = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
+const LEGEND_PX = 34;  // the legend's row under the plot
+
+function plotSize(el) {
+  return { width: Math.max(160, el.clientWidth), height: Math.max(120, el.clientHeight - LEGEND_PX) };
 }
+
+// Draws `series` ([{ name, color, values }]) over the category `labels`
+// (named `axis` in the legend) in the element `id`, as bars or lines.
+function drawChart(id, labels, series, { bars = false, axis = '' } = {}) {
+  const el = $(id);
+  const xs = labels.map((_, i) => i);
+  // Every label when they fit (about 70 px each), else every k-th.
+  const every = (u) => Math.max(1, Math.ceil(labels.length / Math.max(1, Math.floor(u.bbox.width / devicePixelRatio / 70))));
+  const opts = Object.assign(plotSize(el), {
+    cursor: { drag: { x: false, y: false }, points: { show: !bars } },
+    legend: { show: true, live: true },
+    scales: {
+      x: { time: false, range: () => [-0.5, Math.max(0.5, labels.length - 0.5)] },
+      y: { range: (u, min, max) => uPlot.rangeNum(Math.min(0, min), Math.max(0, max), 0.1, true) },
+    },
+    series: [
+      { label: axis, value: (u, i) => (i === null || i === undefined ? '—' : labels[i] || '') },
+      ...series.map((s) => ({
+        label: s.name,
+        stroke: s.color,
+        width: bars ? 0 : 2,
+        fill: bars ? s.color : undefined,
+        paths: bars ? uPlot.paths.bars({ size: [0.6, 96] }) : undefined,
+        points: { show: !bars && labels.length < 60 },
+        value: (u, v) => (v === null || v === undefined ? '—' : money.format(v)),
+      })),
+    ],
+    axes: [
+      {
+        grid: { show: false },
+        splits: (u) => xs.filter((i) => i % every(u) === 0),
+        values: (u, splits) => splits.map((i) => labels[i] || ''),
+      },
+      { size: 64, values: (u, splits) => splits.map((v) => compactMoney.format(v)) },
+    ],
+  });
+  if (charts[id]) charts[id].plot.destroy();
+  const data = [xs, ...series.map((s) => s.values)];
+  charts[id] = { plot: new uPlot(opts, data, el), labels, series: series.map((s) => s.values), bars };
+}
+
+// What a chart plots, for the browser tests: its category labels and the
+// series' values as handed to the plot.
+window.dashboardChart = (id) => {
+  const c = charts[id];
+  return c ? { labels: c.labels, series: c.plot.data.slice(1) } : null;
+};
 
 const KPI_CARDS = [
   ['revenue', 'Revenue', (m) => money.format(num(m.revenue)), 'revenuePct'],
@@ -221,40 +273,21 @@ function renderKpis(reply) {
   }));
 }
 
-function barOption(rows, measure, color) {
-  return {
-    animation: false,
-    color: [color],
-    grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-    tooltip: { trigger: 'axis', valueFormatter: (v) => money.format(v) },
-    xAxis: { type: 'category', data: rows.map((r) => r.label || r.key), axisLabel: { interval: 0, rotate: rows.length > 5 ? 30 : 0 } },
-    yAxis: { type: 'value', axisLabel: { formatter: (v) => money.format(v) } },
-    series: [{ type: 'bar', name: measure, data: rows.map((r) => num((r.measures || {})[measure])) }],
-  };
-}
-
-function renderBreakdown(id, reply, measure, color, label) {
+function renderBreakdown(id, reply, measure, color, label, axis) {
   const rows = reply.rows || [];
-  chart(id).setOption(barOption(rows, measure, color), true);
+  drawChart(id, rows.map((r) => r.label || r.key),
+    [{ name: measure === 'profit' ? 'Profit' : 'Revenue', color, values: rows.map((r) => num((r.measures || {})[measure])) }],
+    { bars: true, axis });
   $(id).setAttribute('aria-label', label + ': ' + rows.map((r) =>
     `${r.label || r.key} ${money.format(num((r.measures || {})[measure]))}`).join(', '));
 }
 
 function renderTrend(reply) {
   const buckets = reply.buckets || [];
-  chart('chart-trend').setOption({
-    animation: false,
-    color: ['#2457c5', '#17803d'],
-    grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
-    legend: { top: 0 },
-    tooltip: { trigger: 'axis', valueFormatter: (v) => money.format(v) },
-    xAxis: { type: 'category', data: buckets.map((b) => b.label) },
-    yAxis: { type: 'value', axisLabel: { formatter: (v) => money.format(v) } },
-    series: [
-      { type: 'line', name: 'Revenue', data: buckets.map((b) => num(b.revenue)), showSymbol: buckets.length < 60 },
-      { type: 'line', name: 'Profit', data: buckets.map((b) => num(b.profit)), showSymbol: buckets.length < 60 },
-    ],
-  }, true);
+  drawChart('chart-trend', buckets.map((b) => b.label), [
+    { name: 'Revenue', color: '#2457c5', values: buckets.map((b) => num(b.revenue)) },
+    { name: 'Profit', color: '#17803d', values: buckets.map((b) => num(b.profit)) },
+  ], { axis: 'Period' });
   $('chart-trend').setAttribute('aria-label', `Revenue and profit in ${buckets.length} buckets`);
 }
 
@@ -461,8 +494,8 @@ async function refresh() {
     ]);
     if (gen !== generation) return;
     renderKpis(kpis);
-    renderBreakdown('chart-region', regions, 'profit', '#2457c5', 'Profit by region');
-    renderBreakdown('chart-category', categories, 'revenue', '#8a4fbf', 'Sales by category');
+    renderBreakdown('chart-region', regions, 'profit', '#2457c5', 'Profit by region', 'Region');
+    renderBreakdown('chart-category', categories, 'revenue', '#8a4fbf', 'Sales by category', 'Category');
     renderTrend(trend);
     renderRfm(rfm);
     say('');
@@ -605,7 +638,13 @@ function wire() {
     afterWrite();
   });
   window.addEventListener('popstate', () => { view = readView(); syncControls(); refresh(); });
-  window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));
+  let resizing = 0;
+  window.addEventListener('resize', () => {
+    cancelAnimationFrame(resizing);
+    resizing = requestAnimationFrame(() => {
+      for (const [id, c] of Object.entries(charts)) c.plot.setSize(plotSize($(id)));
+    });
+  });
 }
 
 async function start() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The vendored chart library (web/vendor/) against its pinned source, npm
-# echarts (package.json + package-lock.json, with its integrity).
+# uplot (package.json + package-lock.json, with its integrity).
 #   sync.sh --check WORK_DIR   fails when a copy differs from the pinned package
 #   sync.sh --update WORK_DIR  rewrites the copies from the pinned package
 # WORK_DIR receives the npm install (a build-tree folder; kept between runs).
@@ -10,10 +10,9 @@ work=${2:?usage: sync.sh --check|--update WORK_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 # vendored copy <- file in node_modules
 copies=(
-  "vendor/echarts.common.min.js echarts/dist/echarts.common.min.js"
-  "vendor/echarts.LICENSE echarts/LICENSE"
-  "vendor/echarts.NOTICE echarts/NOTICE"
-  "vendor/zrender.LICENSE zrender/LICENSE"
+  "vendor/uPlot.iife.min.js uplot/dist/uPlot.iife.min.js"
+  "vendor/uPlot.min.css uplot/dist/uPlot.min.css"
+  "vendor/uPlot.LICENSE uplot/LICENSE"
 )
 
 mkdir -p "$work"
@@ -36,5 +35,5 @@ for pair in "${copies[@]}"; do
     *) echo "unknown mode $mode" >&2; exit 2 ;;
   esac
 done
-[[ $status -eq 0 ]] && echo "web/vendor matches echarts $(node -p "require('$work/node_modules/echarts/package.json').version")"
+[[ $status -eq 0 ]] && echo "web/vendor matches uplot $(node -p "require('$work/node_modules/uplot/package.json').version")"
 exit $status

@@ -1,7 +1,7 @@
 // The dashboard in a real browser: Debian's chromium, headless, driven by
 // puppeteer-core, against real analytics-server processes on ephemeral
 // ports. Every panel renders with no console error; the numbers shown (DOM
-// and chart options) equal the API's for the same filter; a filter change
+// and the charts' data) equal the API's for the same filter; a filter change
 // updates every panel and the URL; a shared URL restores the view; the
 // Superstore upload shows its totals; a reader token cannot load demo data.
 // Screenshots go to ARTIFACT_DIR. No sleeps: every wait is for a state the
@@ -89,13 +89,11 @@ async function waitReady(page, query) {
     (q === null || document.body.dataset.view === q), { timeout: 30000 }, query);
 }
 
-// What the page shows, read from the DOM and the charts' option objects.
+// What the page shows, read from the DOM and the charts' data.
 async function shown(page) {
   return page.evaluate(() => {
-    const chartData = (id) => {
-      const option = echarts.getInstanceByDom(document.getElementById(id)).getOption();
-      return { labels: option.xAxis[0].data, series: option.series.map((s) => s.data) };
-    };
+    // The plot's own data (uPlot keeps the arrays it draws) and its labels.
+    const chartData = (id) => window.dashboardChart(id);
     const groups = (id) => [...document.querySelectorAll(`#${id} tbody tr`)].map((tr) => ({
       group: tr.dataset.group, customers: Number(tr.cells[1].dataset.value), share: Number(tr.cells[2].dataset.value),
     }));
