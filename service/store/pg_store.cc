@@ -732,6 +732,9 @@ void PgStore::Unsubscribe(const WriteListener& listener) {
   if (follower_.joinable()) follower_.join();
   std::lock_guard lock(mutex_);
   listener_ = nullptr;
+  // A later Subscribe starts a follower again: left set, that follower
+  // would stop at once and the new listener would miss every write.
+  stopping_ = false;
 }
 
 absl::Status PgStore::AwaitVisible(std::string_view token, std::chrono::milliseconds max_wait) {

@@ -5,6 +5,9 @@
 // the view's first call. Within every view the breakdown's groups and the
 // scored customers' lifetime revenue must add up to the totals, and the
 // totals must not move between two calls; across views they only grow.
+// Each on both stores (support/both_stores.h): SQLite, and a real PostgreSQL
+// 15, where the SQL engine's view is one REPEATABLE READ transaction and the
+// columnar copy follows the writes through the store's change log.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -13,12 +16,14 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "query/columnar/columnar_engine.h"
 #include "query/fallback_engine.h"
 #include "query/sql_query_engine.h"
+#include "support/both_stores.h"
 #include "support/sample_lines.h"
 
 namespace analytics {
@@ -31,18 +36,22 @@ constexpr int kWrites = 200;
 
 enum class Kind { kSql, kColumnar, kFallbackToColumnar, kFallbackToSql };
 
-std::string KindName(const ::testing::TestParamInfo<Kind>& info) {
-  switch (info.param) {
+// A store kind (support/both_stores.h) and an engine over it.
+using Param = std::tuple<std::string, Kind>;
+
+std::string ParamName(const ::testing::TestParamInfo<Param>& info) {
+  const std::string& store = std::get<0>(info.param);
+  switch (std::get<1>(info.param)) {
     case Kind::kSql:
-      return "Sql";
+      return store + "_Sql";
     case Kind::kColumnar:
-      return "Columnar";
+      return store + "_Columnar";
     case Kind::kFallbackToColumnar:
-      return "FallbackServing";
+      return store + "_FallbackServing";
     case Kind::kFallbackToSql:
-      return "FallbackStopped";
+      return store + "_FallbackStopped";
   }
-  return "Unknown";
+  return store + "_Unknown";
 }
 
 // Write `index` adds two lines of one order in different regions, so a read
@@ -57,15 +66,17 @@ std::vector<OrderLine> Write(int index) {
                      "Furniture", "3.5", "-1", 2)};
 }
 
-class ConsistentReadTest : public ::testing::TestWithParam<Kind> {
+class ConsistentReadTest : public ::testing::TestWithParam<Param> {
  protected:
   void SetUp() override {
-    store_ = *OrderStore::Open(":memory:");
+    stores_ = testing::OpenStoreWithSql(std::get<0>(GetParam()));
+    ASSERT_NE(stores_.store, nullptr);
+    store_ = stores_.store.get();
+    sql_ = stores_.sql.get();
     VectorSource first(Write(0));
     ASSERT_TRUE(store_->Upsert(first).ok());
-    sql_ = *SqlQueryEngine::Create(*store_);
     ColumnarEngineOptions options;
-    if (GetParam() == Kind::kFallbackToSql) {
+    if (kind() == Kind::kFallbackToSql) {
       // A budget of one byte over the loaded size stops the columnar engine
       // at the first write that grows it.
       options.memory_budget_bytes = (*ColumnarEngine::Create(*store_))->MemoryBytes() + 1;
@@ -76,8 +87,10 @@ class ConsistentReadTest : public ::testing::TestWithParam<Kind> {
     fallback_ = std::make_unique<FallbackQueryEngine>(*columnar_, *sql_);
   }
 
+  static Kind kind() { return std::get<1>(GetParam()); }
+
   QueryEngine& engine() {
-    switch (GetParam()) {
+    switch (kind()) {
       case Kind::kSql:
         return *sql_;
       case Kind::kColumnar:
@@ -89,8 +102,9 @@ class ConsistentReadTest : public ::testing::TestWithParam<Kind> {
     return *sql_;
   }
 
-  std::unique_ptr<OrderStore> store_;
-  std::unique_ptr<SqlQueryEngine> sql_;
+  testing::StoreWithSql stores_;  // destroyed after the engines that follow it
+  Store* store_ = nullptr;
+  SqlQueryEngine* sql_ = nullptr;
   std::unique_ptr<ColumnarEngine> columnar_;
   std::unique_ptr<FallbackQueryEngine> fallback_;
 };
@@ -169,10 +183,10 @@ TEST_P(ConsistentReadTest, EveryViewSeesOneCommittedState) {
   }
   writer.join();
   EXPECT_EQ(torn, 0) << "of " << kWrites << " views; first: " << first_failure;
-  if (GetParam() == Kind::kFallbackToSql) {
+  if (kind() == Kind::kFallbackToSql) {
     EXPECT_FALSE(columnar_->serving());
   }
-  if (GetParam() == Kind::kFallbackToColumnar) {
+  if (kind() == Kind::kFallbackToColumnar) {
     EXPECT_TRUE(columnar_->serving());
   }
   // The last view after the writes sees all of them.
@@ -198,9 +212,11 @@ TEST_P(ConsistentReadTest, TheReadsStatusIsReturned) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ConsistentReadTest,
-                         ::testing::Values(Kind::kSql, Kind::kColumnar, Kind::kFallbackToColumnar,
-                                           Kind::kFallbackToSql),
-                         KindName);
+                         ::testing::Combine(testing::kStoreKinds,
+                                            ::testing::Values(Kind::kSql, Kind::kColumnar,
+                                                              Kind::kFallbackToColumnar,
+                                                              Kind::kFallbackToSql)),
+                         ParamName);
 
 }  // namespace
 }  // namespace analytics
