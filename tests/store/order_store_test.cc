@@ -1,10 +1,15 @@
 // The store: migrations, upsert semantics, atomicity and the line queue.
+// The tests that are not about SQLite (StoreTest) run on both stores:
+// OrderStore on a temporary file and PgStore on a fresh database of a real
+// PostgreSQL 15 (support/postgres.h); OrderStore's own (schema version
+// pragma, WAL, reading rows on its connection) stay SQLite only.
 #include "store/order_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <condition_variable>
 #include <filesystem>
@@ -16,6 +21,8 @@
 #include "common/line_fields.h"
 #include "common/line_queue.h"
 #include "store/line_rows.h"
+#include "store/pg_store.h"
+#include "support/postgres.h"
 #include "support/sample_lines.h"
 
 namespace analytics {
@@ -29,6 +36,65 @@ std::string TempDbPath(const std::string& name) {
   return (std::filesystem::temp_directory_path() / (name + "-" + std::to_string(getpid()) + ".db"))
       .string();
 }
+
+// A store of the test's kind ("sqlite" or "postgres") at a location of its
+// own that can be opened again, and SQL run on that database beside it.
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (sqlite()) {
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      std::replace(name.begin(), name.end(), '/', '-');
+      location_ = TempDbPath(name);
+      RemoveSqliteFiles();
+    } else {
+      location_ = testing::Postgres::Shared().NewDatabase();
+    }
+  }
+  void TearDown() override {
+    if (sqlite()) RemoveSqliteFiles();
+  }
+
+  static bool sqlite() { return GetParam() == "sqlite"; }
+
+  absl::StatusOr<std::unique_ptr<Store>> Open() {
+    if (sqlite()) {
+      absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(location_);
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<Store>(std::move(*store));
+    }
+    absl::StatusOr<std::unique_ptr<PgStore>> store = PgStore::Open(PgStoreOptions::For(location_));
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+  std::unique_ptr<Store> OpenOrFail() {
+    absl::StatusOr<std::unique_ptr<Store>> store = Open();
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  // One statement on the store's database, from a connection of its own.
+  void Execute(const std::string& sql) {
+    if (sqlite()) {
+      absl::StatusOr<sqlite::Connection> connection = sqlite::Connection::Open(location_);
+      ASSERT_TRUE(connection.ok()) << connection.status();
+      ASSERT_TRUE(connection->Execute(sql).ok()) << sql;
+    } else {
+      testing::Postgres::Shared().Psql(location_.substr(location_.rfind('/') + 1), sql);
+    }
+  }
+
+ private:
+  void RemoveSqliteFiles() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(location_ + suffix);
+  }
+  std::string location_;  // the SQLite file or the PostgreSQL URI
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 int UserVersion(sqlite::Connection& connection) {
   sqlite::Statement statement = *connection.Prepare("PRAGMA user_version");
@@ -45,10 +111,24 @@ TEST(OrderStore, MigratesAFreshDatabaseToTheCurrentVersion) {
   EXPECT_EQ(UserVersion(connection), kSchemaVersion);
 }
 
-// Rows read back as lines: every field, or only the ones asked for (the
-// rest keep their defaults), a missing ship date as none.
-TEST(OrderStore, ReadsStoredRowsBackAsLines) {
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+// A listener that takes the snapshot and drops every later write.
+class DroppingListener final : public WriteListener {
+ public:
+  std::unique_ptr<PendingWrite> BeginWrite(bool) override { return std::make_unique<Dropped>(); }
+
+ private:
+  class Dropped final : public PendingWrite {
+   public:
+    void Add(OrderLine&&) override {}
+    std::optional<WriteResult> Commit() override { return std::nullopt; }
+  };
+};
+
+// The snapshot a listener loads at Subscribe hands back every stored field
+// as written, or only the fields asked for (the rest keep their defaults).
+TEST_P(StoreTest, TheSnapshotReadsStoredRowsBackAsLines) {
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_NE(store, nullptr);
   std::vector<OrderLine> lines = SampleLines();
   lines[0].ship_date = lines[0].order_date + 3;
   lines[0].country = "United States";
@@ -57,33 +137,32 @@ TEST(OrderStore, ReadsStoredRowsBackAsLines) {
   lines[0].product_id = "P-1";
   lines[0].product_name = "Chair";
   lines[0].discount = 200'000;
+  lines[1].customer_name = "Zoë Ünicode";
   VectorSource source(lines);
   ASSERT_TRUE(store->Upsert(source).ok());
   std::vector<LineField> all;
   for (const LineFieldSpec& spec : kLineFields) all.push_back(spec.field);
   std::vector<OrderLine> read;
-  std::int64_t count = 0;
-  ASSERT_TRUE(store
-                  ->WithConnection([&](sqlite::Connection& connection) {
-                    absl::StatusOr<std::int64_t> stored = StoredLineCount(connection);
-                    if (!stored.ok()) return stored.status();
-                    count = *stored;
-                    return ReadStoredLines(connection, all,
-                                           [&](const OrderLine& line) { read.push_back(line); });
-                  })
-                  .ok());
+  std::vector<OrderLine> keys_and_sales;
+  std::int64_t count = -1;
+  DroppingListener listener;
+  const absl::Status loaded = store->Subscribe(listener, [&](StoreSnapshot& snapshot) {
+    absl::StatusOr<std::int64_t> stored = snapshot.StoredLineCount();
+    if (!stored.ok()) return stored.status();
+    count = *stored;
+    if (absl::Status s =
+            snapshot.ReadStoredLines(all, [&](const OrderLine& line) { read.push_back(line); });
+        !s.ok()) {
+      return s;
+    }
+    const std::array<LineField, 2> fields = {LineField::kSales, LineField::kLineKey};
+    return snapshot.ReadStoredLines(fields,
+                                    [&](const OrderLine& line) { keys_and_sales.push_back(line); });
+  });
+  ASSERT_TRUE(loaded.ok()) << loaded;
+  store->Unsubscribe(listener);
   EXPECT_EQ(count, static_cast<std::int64_t>(lines.size()));
   EXPECT_THAT(read, ::testing::UnorderedElementsAreArray(lines));
-
-  std::vector<OrderLine> keys_and_sales;
-  ASSERT_TRUE(
-      store
-          ->WithConnection([&](sqlite::Connection& connection) {
-            const std::array<LineField, 2> fields = {LineField::kSales, LineField::kLineKey};
-            return ReadStoredLines(connection, fields,
-                                   [&](const OrderLine& line) { keys_and_sales.push_back(line); });
-          })
-          .ok());
   std::vector<OrderLine> expected;
   for (const OrderLine& line : lines) {
     OrderLine only;
@@ -94,26 +173,30 @@ TEST(OrderStore, ReadsStoredRowsBackAsLines) {
   EXPECT_THAT(keys_and_sales, ::testing::UnorderedElementsAreArray(expected));
 }
 
-TEST(OrderStore, RefusesADatabaseFromANewerVersion) {
-  const std::string path = TempDbPath("newer");
-  {
-    sqlite::Connection connection = *sqlite::Connection::Open(path);
-    ASSERT_TRUE(connection.Execute("PRAGMA user_version = 999").ok());
-  }
-  absl::StatusOr<std::unique_ptr<OrderStore>> store = OrderStore::Open(path);
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
-  std::filesystem::remove(path);
+// A database whose schema is newer than this build is refused, untouched.
+TEST_P(StoreTest, RefusesADatabaseFromANewerVersion) {
+  OpenOrFail().reset();  // creates the schema
+  Execute(sqlite() ? "PRAGMA user_version = 999" : "UPDATE analytics_schema SET version = 999");
+  absl::StatusOr<std::unique_ptr<Store>> store = Open();
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
 }
 
-TEST(OrderStore, KeepsDataAcrossReopenAndUsesWal) {
-  const std::string path = TempDbPath("reopen");
+TEST_P(StoreTest, KeepsDataAcrossReopen) {
   {
-    std::unique_ptr<OrderStore> store = *OrderStore::Open(path);
+    std::unique_ptr<Store> store = OpenOrFail();
+    ASSERT_NE(store, nullptr);
     VectorSource source(SampleLines());
     ASSERT_TRUE(store->Upsert(source).ok());
   }
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(path);
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_NE(store, nullptr);
   EXPECT_EQ(*store->CountLines(), 5);
+  EXPECT_EQ(store->LastCommittedStats().lines, 5);
+}
+
+TEST(OrderStore, UsesWal) {
+  const std::string path = TempDbPath("wal");
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(path);
   std::string mode;
   ASSERT_TRUE(store
                   ->WithConnection([&](sqlite::Connection& c) {
@@ -128,8 +211,9 @@ TEST(OrderStore, KeepsDataAcrossReopenAndUsesWal) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 }
 
-TEST(OrderStore, UpsertCountsInsertsAndUpdatesByLineKey) {
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+TEST_P(StoreTest, UpsertCountsInsertsAndUpdatesByLineKey) {
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_NE(store, nullptr);
   VectorSource first(SampleLines());
   const WriteResult initial = *store->Upsert(first);
   EXPECT_EQ(initial.inserted, 5);
@@ -144,8 +228,9 @@ TEST(OrderStore, UpsertCountsInsertsAndUpdatesByLineKey) {
   EXPECT_EQ(store->Classify(classify)->updated, 5);
 }
 
-TEST(OrderStore, ReplaceDeletesEverythingFirstInTheSameTransaction) {
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+TEST_P(StoreTest, ReplaceDeletesEverythingFirstInTheSameTransaction) {
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_NE(store, nullptr);
   VectorSource first(SampleLines());
   ASSERT_TRUE(store->Upsert(first).ok());
   VectorSource one({SampleLines()[0]});
@@ -168,30 +253,46 @@ class FailingSource final : public LineSource {
   int served_ = 0;
 };
 
-TEST(OrderStore, AFailedWriteLeavesNothingBehind) {
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
-  ASSERT_TRUE(store
-                  ->WithConnection([](sqlite::Connection& c) {
-                    // Make the third line's write fail inside the transaction.
-                    return c.Execute(
-                        "CREATE TRIGGER no_empty_customer BEFORE INSERT ON order_lines "
-                        "WHEN NEW.customer_id = '' BEGIN SELECT RAISE(ABORT, 'empty'); END");
-                  })
-                  .ok());
+// The database itself refuses the third line, inside the write's
+// transaction: nothing is written, and no SQL reaches the caller.
+TEST_P(StoreTest, AFailedWriteLeavesNothingBehind) {
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_NE(store, nullptr);
+  if (sqlite()) {
+    Execute(
+        "CREATE TRIGGER no_empty_customer BEFORE INSERT ON order_lines "
+        "WHEN NEW.customer_id = '' BEGIN SELECT RAISE(ABORT, 'empty'); END");
+  } else {
+    Execute(
+        "CREATE FUNCTION no_empty_customer() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN IF NEW.customer_id = '' THEN RAISE EXCEPTION 'empty'; END IF; "
+        "RETURN NEW; END $$; "
+        "CREATE TRIGGER no_empty_customer BEFORE INSERT ON order_lines "
+        "FOR EACH ROW EXECUTE FUNCTION no_empty_customer()");
+  }
   FailingSource source;
-  EXPECT_FALSE(store->Upsert(source).ok());
+  const absl::StatusOr<WriteResult> written = store->Upsert(source);
+  EXPECT_FALSE(written.ok());
+  for (const char* internal : {"INSERT", "order_lines", "trigger", "SELECT"}) {
+    EXPECT_THAT(std::string(written.status().message()),
+                ::testing::Not(::testing::HasSubstr(internal)));
+  }
   EXPECT_EQ(*store->CountLines(), 0);
+  EXPECT_EQ(store->LastCommittedStats().lines, 0);
 }
 
-TEST(OrderStore, LastCommittedStatsFollowEveryKindOfWrite) {
-  const std::string path = TempDbPath("stats");
+TEST_P(StoreTest, LastCommittedStatsFollowEveryKindOfWrite) {
   {
-    std::unique_ptr<OrderStore> store = *OrderStore::Open(path);
+    std::unique_ptr<Store> store = OpenOrFail();
+    ASSERT_NE(store, nullptr);
     EXPECT_EQ(store->LastCommittedStats().lines, 0);
     VectorSource first(SampleLines());
     ASSERT_TRUE(store->Upsert(first).ok());
     EXPECT_EQ(store->LastCommittedStats().lines, 5);
-    EXPECT_EQ(store->LastCommittedStats().database_bytes, *store->DatabaseSizeBytes());
+    if (auto* sqlite_store = dynamic_cast<OrderStore*>(store.get())) {
+      EXPECT_EQ(store->LastCommittedStats().database_bytes, *sqlite_store->DatabaseSizeBytes());
+    }
+    EXPECT_GT(store->LastCommittedStats().database_bytes, 0);
     VectorSource again(SampleLines());  // updates only
     ASSERT_TRUE(store->Upsert(again).ok());
     EXPECT_EQ(store->LastCommittedStats().lines, 5);
@@ -202,16 +303,16 @@ TEST(OrderStore, LastCommittedStatsFollowEveryKindOfWrite) {
     ASSERT_TRUE(store->Upsert(one, /*replace=*/true).ok());
     EXPECT_EQ(store->LastCommittedStats().lines, 1);
   }
-  // Counted afresh when the file is opened again.
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(path);
+  // Counted afresh when the database is opened again.
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->LastCommittedStats().lines, 1);
   EXPECT_GT(store->LastCommittedStats().database_bytes, 0);
-  store.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 }
 
-TEST(OrderStore, ASourceThatFailsAfterSomeLinesWritesNothing) {
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+TEST_P(StoreTest, ASourceThatFailsAfterSomeLinesWritesNothing) {
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_NE(store, nullptr);
   VectorSource existing(SampleLines());
   ASSERT_TRUE(store->Upsert(existing).ok());
 
@@ -247,8 +348,9 @@ bool Push(LineQueue& queue, const std::vector<OrderLine>& lines) {
 // A writer thread upserts while this thread pushes, as IngestTransactions
 // does: every line arrives once and in order, the queue pauses the pusher at
 // its capacity and resumes it from the writer's side.
-TEST(LineQueue, FeedsAConcurrentUpsertInOrderWithBackpressure) {
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+TEST_P(StoreTest, ALineQueueFeedsAConcurrentUpsertInOrderWithBackpressure) {
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_NE(store, nullptr);
   std::mutex mutex;
   std::condition_variable resumed_cv;
   int resumed = 0;
@@ -277,8 +379,9 @@ TEST(LineQueue, FeedsAConcurrentUpsertInOrderWithBackpressure) {
   EXPECT_EQ(*store->CountLines(), 200);
 }
 
-TEST(LineQueue, AStreamClosedWithAnErrorWritesNothing) {
-  std::unique_ptr<OrderStore> store = *OrderStore::Open(":memory:");
+TEST_P(StoreTest, ALineQueueClosedWithAnErrorWritesNothing) {
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_NE(store, nullptr);
   LineQueue queue(1000, [] {});
   absl::StatusOr<WriteResult> written;
   std::thread writer([&] { written = store->Upsert(queue); });
