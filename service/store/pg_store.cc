@@ -763,6 +763,8 @@ void PgStore::Publish(std::uint64_t horizon) {
 void PgStore::RunFollower() {
   std::optional<pg::Connection> connection;
   std::chrono::milliseconds backoff(100);
+  // After a round that saw changes it could not apply yet: 1, 2, 4 ... ms.
+  std::chrono::milliseconds recheck(0);
   for (;;) {
     {
       std::lock_guard lock(mutex_);
@@ -777,9 +779,10 @@ void PgStore::RunFollower() {
       }
     }
     bool failed = !connection.has_value();
+    bool held_back = false;
     if (connection) {
       // Catch-up after a reconnect is the same round: from the horizon on.
-      if (absl::Status s = FollowOnce(*connection); !s.ok()) {
+      if (absl::Status s = FollowOnce(*connection, held_back); !s.ok()) {
         spdlog::warn("replica follower: {}; retrying", std::string(s.message()));
         failed = true;
       }
@@ -801,7 +804,10 @@ void PgStore::RunFollower() {
         pollfd{.fd = wake_fd_, .events = POLLIN, .revents = 0},
         pollfd{
             .fd = connection ? PQsocket(connection->get()) : -1, .events = POLLIN, .revents = 0}};
-    const auto wait = failed ? backoff : options_.poll_interval;
+    recheck = held_back && !failed ? std::min(std::max(recheck * 2, std::chrono::milliseconds(1)),
+                                              options_.poll_interval)
+                                   : std::chrono::milliseconds(0);
+    const auto wait = failed ? backoff : held_back ? recheck : options_.poll_interval;
     if (failed) backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
     poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
     std::uint64_t drained = 0;
@@ -814,7 +820,8 @@ void PgStore::RunFollower() {
   }
 }
 
-absl::Status PgStore::FollowOnce(pg::Connection& connection) {
+absl::Status PgStore::FollowOnce(pg::Connection& connection, bool& held_back) {
+  held_back = false;
   WriteListener* listener = nullptr;
   std::uint64_t from = 0;
   {
@@ -883,13 +890,17 @@ absl::Status PgStore::FollowOnce(pg::Connection& connection) {
       changes_applied_.fetch_add(changes->rows(), std::memory_order_relaxed);
     }
   }
-  // How far behind: the oldest change this replica has not applied.
+  // How far behind: the oldest change this replica has not applied. One
+  // this snapshot sees but may not apply yet is held back by an older
+  // transaction still running (often another replica's horizon update):
+  // it commits without a notification, so look again soon, not at the poll.
   const std::array<pg::Param, 1> horizon = {std::to_string(std::max(from, to))};
   absl::StatusOr<pg::Result> lag = connection.Query(
-      "SELECT COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - MIN(written_at)), 0)::TEXT"
-      " FROM change_log WHERE xid >= $1::TEXT::XID8",
+      "SELECT COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - MIN(written_at)), 0)::TEXT,"
+      " (COUNT(*) > 0)::TEXT FROM change_log WHERE xid >= $1::TEXT::XID8",
       horizon);
   if (!lag.ok()) return lag.status();
+  held_back = lag->Text(0, 1) == "true";
   if (absl::Status s = transaction->Commit(); !s.ok()) return s;
   lag_seconds_.store(std::strtod(std::string(lag->Text(0, 0)).c_str(), nullptr),
                      std::memory_order_relaxed);

@@ -122,7 +122,9 @@ class PgStore final : public Store {
   absl::Status RefreshStats();
   void RunFollower();
   // One round on `connection`: applies what is below the new horizon.
-  absl::Status FollowOnce(pg::Connection& connection);
+  // `held_back`: the snapshot saw a change above it (an older transaction
+  // still running kept it from being applied), so another round is due soon.
+  absl::Status FollowOnce(pg::Connection& connection, bool& held_back);
   void Publish(std::uint64_t horizon);
   void Wake();
 
