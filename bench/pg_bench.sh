@@ -10,7 +10,11 @@
 #     over BENCH_LAG_REPEAT rounds (bench-replica-lag);
 #   - reads on each replica: h2load GetKpis, 16 concurrent streams;
 #   - B's start-up on the loaded database (snapshot load into its copy).
-# Prints a table and writes it to bench/results/<date>-<host>-postgres.md.
+# Prints a table and writes it to bench/results/<date>-<host>-postgres.md,
+# with the machine, the commit and the load average at start and end.
+# Run by bench/run.sh, BENCH_SQLITE_RESULTS names that run's results, and
+# the table puts the SQLite server's ingest and 16-stream GetKpis from the
+# same run beside PostgreSQL's (with the ratio); alone, those cells say so.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +32,8 @@ RESULTS=$WORK/results.env
 PIDS=()
 OUT=${BENCH_PG_RESULTS:-$ROOT/bench/results/$(date +%Y-%m-%d)-$(hostname)-postgres.md}
 
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+LOAD_START=$(loadavg)
 log() { echo "[pg-bench $(date +%H:%M:%S)] $*" >&2; }
 record() { echo "$1=$2" >>"$RESULTS"; }
 value() { sed -n "s/^$1=//p" "$RESULTS" | tail -1; }
@@ -102,23 +108,40 @@ if command -v h2load >/dev/null; then
   done
 fi
 
+LOAD_END=$(loadavg)
+SQLITE_RESULTS=${BENCH_SQLITE_RESULTS:-}
+sqlite_value() {
+  [[ -n "$SQLITE_RESULTS" && -f "$SQLITE_RESULTS" ]] && sed -n "s/^$1=//p" "$SQLITE_RESULTS" | tail -1
+  return 0
+}
+# $2 (SQLite) in unit $3 with the ratio $1 / $2, or a note when SQLite did not run here.
+ratio() {
+  if [[ -z "$2" || -z "$1" ]]; then echo "n/a (alone: make bench fills it)"; return; fi
+  awk -v p="$1" -v s="$2" -v u="$3" 'BEGIN { printf "%s %s (PostgreSQL %.2fx)", s, u, p / s }'
+}
+SQLITE_INGEST=$(sqlite_value ingest_lines_per_s)
+SQLITE_READS=$(sqlite_value h2_16_rps)
+
 table=$(cat <<TABLE
-| PostgreSQL 15, two replicas ($LINES lines) | measured |
-| --- | --- |
-| ingest through A (IngestTransactions, one transaction) | $(value ingest_lines_per_s) lines/s ($(value ingest_seconds) s) |
-| B start-up on the loaded database (snapshot into its copy) | $(value startup_b_s) s |
-| replica lag, write acknowledged on A -> answered on B, p50 / p99 | $(value lag_p50_ms) / $(value lag_p99_ms) ms |
-| GetKpis, GetRfmSummary, ListCustomers: A and B identical to the SQL engine (C) | $( [[ $(value identical) == 1 ]] && echo yes || echo NO) |
-| GetKpis on A, 16 streams (h2load, 20,000 calls) | $(value reads_A_rps) req/s ($(value reads_A_ok) ok) |
-| GetKpis on B, 16 streams (h2load, 20,000 calls) | $(value reads_B_rps) req/s ($(value reads_B_ok) ok) |
+| PostgreSQL 15, two replicas ($LINES lines) | measured | SQLite, same make bench run |
+| --- | --- | --- |
+| ingest through A (IngestTransactions, one transaction) | $(value ingest_lines_per_s) lines/s ($(value ingest_seconds) s) | $(ratio "$(value ingest_lines_per_s)" "$SQLITE_INGEST" lines/s) |
+| B start-up on the loaded database (snapshot into its copy) | $(value startup_b_s) s | |
+| replica lag, write acknowledged on A -> answered on B, p50 / p99 ($LAG_REPEAT writes) | $(value lag_p50_ms) / $(value lag_p99_ms) ms | |
+| GetKpis, GetRfmSummary, ListCustomers: A and B identical to the SQL engine (C) | $( [[ $(value identical) == 1 ]] && echo yes || echo NO) | |
+| GetKpis on A, 16 streams (h2load, 20,000 calls) | $(value reads_A_rps) req/s ($(value reads_A_ok) ok) | $(ratio "$(value reads_A_rps)" "$SQLITE_READS" req/s) |
+| GetKpis on B, 16 streams (h2load, 20,000 calls) | $(value reads_B_rps) req/s ($(value reads_B_ok) ok) | $(ratio "$(value reads_B_rps)" "$SQLITE_READS" req/s) |
 TABLE
 )
 echo "$table"
+echo "load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end"
 mkdir -p "$(dirname "$OUT")"
 {
   echo "# make bench, PostgreSQL column, $(date -u +%Y-%m-%dT%H:%MZ) on $(hostname)"
   echo
   echo "CPU: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); commit $(git -C "$ROOT" describe --always --dirty)"
+  echo
+  echo "Load average (1/5/15 min): $LOAD_START at start, $LOAD_END at end (the machine is shared)."
   echo
   echo "$table"
 } >"$OUT"

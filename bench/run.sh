@@ -225,5 +225,6 @@ fi
 
 # --- PostgreSQL: two replicas on one database (README "Scaling out") -------
 if [[ "${BENCH_SKIP_PG:-}" != 1 ]]; then
-  BUILD_DIR=$BUILD_DIR BENCH_LINES=$LINES BENCH_CUSTOMERS=$CUSTOMERS "$ROOT/bench/pg_bench.sh"
+  BUILD_DIR=$BUILD_DIR BENCH_LINES=$LINES BENCH_CUSTOMERS=$CUSTOMERS BENCH_SQLITE_RESULTS=$RESULTS \
+    "$ROOT/bench/pg_bench.sh"
 fi
