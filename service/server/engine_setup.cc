@@ -89,7 +89,7 @@ absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(
       std::chrono::steady_clock::now() - started);
   const EngineStartup& startup = engines->columnar_->startup();
   if (startup.from_snapshot) {
-    spdlog::info("engine snapshot {} used: {} lines replayed after it (file read in {} ms)",
+    spdlog::info("engine snapshot {} used: {} lines replayed after it (waited {} ms for the file)",
                  snapshot_path, startup.replayed_lines, startup.read_ms);
   } else if (!snapshot_path.empty() && startup.snapshot_ignored == "there is no snapshot file") {
     spdlog::info("engine snapshot {}: none yet; the engine was built from the store",

@@ -77,8 +77,15 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
       config.engine_snapshot && config.engine != "sql" ? SnapshotPathFor(config.db) : std::string();
   std::future<absl::StatusOr<columnar::TableSnapshot>> snapshot_read;
   if (!snapshot_path.empty()) {
-    snapshot_read = std::async(
-        std::launch::async, [snapshot_path] { return columnar::ReadTableSnapshot(snapshot_path); });
+    snapshot_read = std::async(std::launch::async, [snapshot_path] {
+      const auto started = std::chrono::steady_clock::now();
+      absl::StatusOr<columnar::TableSnapshot> read = columnar::ReadTableSnapshot(snapshot_path);
+      spdlog::info("engine snapshot {} read in {} ms, beside the integrity check", snapshot_path,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - started)
+                       .count());
+      return read;
+    });
   }
   const auto check_started = std::chrono::steady_clock::now();
   if (absl::Status s = CheckDatabaseFile(config.db); !s.ok()) {

@@ -313,6 +313,15 @@ std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
     } else {
       ClearAnswers();
       rows_after = static_cast<std::int64_t>(table_->columns().size());
+      // After a bulk write, the unfiltered scoring as of the last day (what
+      // an RFM summary or a customer list without filters asks first) is
+      // made now from the partials just rebuilt, while the writer holds the
+      // lock anyway. Asked first, it cost 40-150 ms at 1M lines: writing
+      // 100k fresh records into memory the write had just freed and the
+      // system had not backed again (stores stalling, seen with perf).
+      if (!track && rows_after > 0) {
+        (void)ScoreCustomersLocked(Filter{}, table_->columns().day.back());
+      }
     }
   }
   if (staged.size() >= kTrimAfterRows || !stopped_because.empty()) malloc_trim(0);

@@ -93,7 +93,7 @@ struct EngineStartup {
   // Why the snapshot was not used (empty when it was, or without snapshots).
   std::string snapshot_ignored;
   std::int64_t replayed_lines = 0;  // lines replayed over the snapshot
-  std::int64_t read_ms = 0;         // reading and checking the file
+  std::int64_t read_ms = 0;         // reading and checking the file, or waiting for read_snapshot
 };
 
 class ColumnarEngine final : public QueryEngine, private WriteListener {
