@@ -1,6 +1,9 @@
 // Test support: a real PostgreSQL 15 for the tests, in a temporary directory
 // on a free loopback port, started before the first test that asks for it
 // and stopped (fast shutdown, directory removed) when the test binary exits.
+// The cluster is a copy of a template that the build's first test binary
+// made with initdb and left in the build tree (pg-template/), since every
+// test runs as a binary of its own and initdb costs seconds each time.
 //
 // As root (the CI container), initdb and postgres refuse to run, so the
 // server runs as the `postgres` user (runuser), with its directory chowned
@@ -43,6 +46,9 @@ class Postgres {
 
  private:
   Postgres();
+  // dir_/data: a copy of the build's template cluster, or initdb (which
+  // then leaves its result as the template).
+  void CreateDataDirectory();
   std::string PgCtl(const std::string& command);
   void StartWatchdog();
   int watchdog_pipe_ = -1;  // write end; closing it stops the server
