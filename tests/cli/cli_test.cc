@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_split.h"
+#include "cli_fixture.h"
 #include "common/money.h"
 #include "customer_analytics/v1/analytics_service.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -21,6 +22,7 @@ namespace {
 namespace v1 = ::customer_analytics::v1;
 using ::analytics::testing::CliBinary;
 using ::analytics::testing::CommandResult;
+using ::analytics::testing::Lines;
 using ::analytics::testing::RunCommand;
 using ::analytics::testing::ServerBinary;
 using ::analytics::testing::ServerProcess;
@@ -28,50 +30,15 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-class CliTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (ServerBinary().empty() || CliBinary().empty()) return;
-    server_ = std::make_unique<ServerProcess>();
+class CliTest : public analytics::testing::CliServerTest<CliTest> {
+ public:
+  static void Load() {
     const CommandResult seed = Cli({"seed", "--seed", "42", "--lines", "2000", "--customers", "120",
                                     "--end-date", "2024-06-30", "--span-days", "730"});
     ASSERT_EQ(seed.exit_code, 0) << seed.err;
     ASSERT_THAT(seed.out, HasSubstr("Total lines      2,000"));
   }
-  static void TearDownTestSuite() { server_.reset(); }
-
-  void SetUp() override {
-    if (ServerBinary().empty() || CliBinary().empty()) {
-      GTEST_SKIP() << "analytics-server or analytics-cli is not built in this tree";
-    }
-  }
-
-  // Runs analytics-cli against the test server.
-  static CommandResult Cli(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), {CliBinary(), "--server", server_->address()});
-    return RunCommand(args, {}, input);
-  }
-
-  // Runs a command with --json and parses the output into `Message`.
-  template <typename Message>
-  static Message Json(std::vector<std::string> args) {
-    args.push_back("--json");
-    const CommandResult result = Cli(args);
-    EXPECT_EQ(result.exit_code, 0) << result.err;
-    Message message;
-    const auto status = google::protobuf::util::JsonStringToMessage(result.out, &message);
-    EXPECT_TRUE(status.ok()) << status.message() << "\n" << result.out;
-    return message;
-  }
-
-  static std::unique_ptr<ServerProcess> server_;
 };
-
-std::unique_ptr<ServerProcess> CliTest::server_;
-
-std::vector<std::string> Lines(const std::string& text) {
-  return absl::StrSplit(text, '\n', absl::SkipEmpty());
-}
 
 // The whitespace-separated fields of the first table line starting with
 // `label` followed by two spaces.

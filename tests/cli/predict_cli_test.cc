@@ -4,67 +4,29 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <memory>
-
 #include "../fixtures/cdnow.h"
 #include "absl/strings/str_split.h"
+#include "cli_fixture.h"
 #include "customer_analytics/v1/analytics_service.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "support/process.h"
 
 namespace {
 
 namespace v1 = ::customer_analytics::v1;
 using ::analytics::testing::CdnowFigures;
-using ::analytics::testing::CliBinary;
 using ::analytics::testing::CommandResult;
-using ::analytics::testing::RunCommand;
-using ::analytics::testing::ServerBinary;
-using ::analytics::testing::ServerProcess;
+using ::analytics::testing::Lines;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class PredictCliTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (ServerBinary().empty() || CliBinary().empty()) return;
-    server_ = std::make_unique<ServerProcess>();
+class PredictCliTest : public analytics::testing::CliServerTest<PredictCliTest> {
+ public:
+  static void Load() {
     const CommandResult imported =
         Cli({"import", analytics::testing::CdnowSamplePath(), "--quiet"});
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
   }
-  static void TearDownTestSuite() { server_.reset(); }
-
-  void SetUp() override {
-    if (ServerBinary().empty() || CliBinary().empty()) {
-      GTEST_SKIP() << "analytics-server or analytics-cli is not built in this tree";
-    }
-  }
-
-  static CommandResult Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {CliBinary(), "--server", server_->address()});
-    return RunCommand(args, {}, "");
-  }
-
-  template <typename Message>
-  static Message Json(std::vector<std::string> args) {
-    args.push_back("--json");
-    const CommandResult result = Cli(args);
-    EXPECT_EQ(result.exit_code, 0) << result.err;
-    Message message;
-    const auto status = google::protobuf::util::JsonStringToMessage(result.out, &message);
-    EXPECT_TRUE(status.ok()) << status.message() << "\n" << result.out;
-    return message;
-  }
-
-  static std::unique_ptr<ServerProcess> server_;
 };
-
-std::unique_ptr<ServerProcess> PredictCliTest::server_;
-
-std::vector<std::string> Lines(const std::string& text) {
-  return absl::StrSplit(text, '\n', absl::SkipEmpty());
-}
 
 TEST_F(PredictCliTest, ClvFitShowsThePublishedParameters) {
   const auto fit = Json<v1::GetPredictionFitResponse>(
