@@ -26,6 +26,9 @@ struct QuasiNewtonOptions {
   // figures' digits.
   double gradient_tolerance = 1e-10;
   int max_iterations = 500;
+  // Evaluations of `f` over all iterations and line searches: the bound on
+  // a fit's time whatever the data (an iteration may try up to 60 steps).
+  int max_evaluations = 100'000;
   // No step moves a coordinate by more than this (log-parameters: a factor
   // e^2), so a first step cannot overflow the likelihood.
   double max_step = 2.0;

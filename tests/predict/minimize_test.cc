@@ -52,6 +52,28 @@ TEST(QuasiNewtonTest, FollowsRosenbrocksValley) {
   EXPECT_NEAR(r.x[1], 1, 1e-6);
 }
 
+TEST(QuasiNewtonTest, StopsAtItsEvaluationBudget) {
+  // Rosenbrock from (-1.2, 1) needs more than 20 evaluations (the test
+  // above): with a budget of 20 the search stops there, not converged.
+  int calls = 0;
+  const auto rosenbrock = [&calls](const std::vector<double>& x, std::vector<double>& g) {
+    ++calls;
+    const double a = 1 - x[0], b = x[1] - x[0] * x[0];
+    g = {-2 * a - 400 * x[0] * b, 200 * b};
+    return a * a + 100 * b * b;
+  };
+  const MinimizeResult unbounded = MinimizeQuasiNewton(rosenbrock, {-1.2, 1});
+  ASSERT_GT(unbounded.evaluations, 20);
+  calls = 0;
+  QuasiNewtonOptions options;
+  options.max_evaluations = 20;
+  const MinimizeResult r = MinimizeQuasiNewton(rosenbrock, {-1.2, 1}, options);
+  EXPECT_FALSE(r.converged);
+  EXPECT_EQ(calls, r.evaluations);
+  EXPECT_LE(r.evaluations, 20);
+  EXPECT_LT(r.value, 24.2);  // it still went downhill from f(-1.2, 1) = 24.2
+}
+
 TEST(QuasiNewtonTest, GivesUpWhenACoordinateRunsOff) {
   // Decreasing without bound along x: no minimum to find.
   const auto slope = [](const std::vector<double>& x, std::vector<double>& g) {
