@@ -2,19 +2,18 @@
 
 namespace analytics::api {
 
-std::string_view ContiguousBytes(grpc::ByteBuffer& buffer, std::vector<grpc::Slice>& slices,
-                                 std::string& joined, bool& ok) {
-  slices.clear();
-  ok = buffer.Dump(&slices).ok();
-  if (!ok) return {};
-  if (slices.size() == 1) {
-    return std::string_view(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size());
+MessageBytes::MessageBytes(const grpc::ByteBuffer& buffer, std::string& joined) {
+  ok_ = buffer.Dump(&slices_).ok();
+  if (!ok_) return;
+  if (slices_.size() == 1) {
+    bytes_ = std::string_view(reinterpret_cast<const char*>(slices_[0].begin()), slices_[0].size());
+    return;
   }
   joined.clear();
-  for (const grpc::Slice& slice : slices) {
+  for (const grpc::Slice& slice : slices_) {
     joined.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
-  return joined;
+  bytes_ = joined;
 }
 
 void SetResponse(const google::protobuf::MessageLite& message, grpc::ByteBuffer& out) {

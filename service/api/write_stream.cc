@@ -175,16 +175,26 @@ void WriteStreamReactor::OnReadDone(bool ok) {
       status = CheckReceived(request_.Length());
     }
     if (status.ok()) {
-      bool readable = false;
-      const std::string_view bytes = ContiguousBytes(request_, slices_, joined_, readable);
-      if (!readable) {
+      // Its slice references end with this block: before Fail or Forward,
+      // either of which can lead to the next read refilling request_ (and
+      // freeing the message with our references the last): raw_message.h.
+      const MessageBytes message(request_, joined_);
+      if (!message.ok()) {
         status = absl::InternalError("cannot read a received message; nothing was written");
-      } else if (status = CheckReceived(bytes.size()); status.ok()) {
+      } else if (status = CheckReceived(message.bytes().size()); status.ok()) {
         bool last = false;
-        status = TakeMessage(bytes, last);
+        status = TakeMessage(message.bytes(), last);
         last_seen_ = last;
       }
     }
+    // The message is taken (its hooks copy what they keep): its memory goes
+    // back to gRPC now, not when the next message arrives. A stream paused
+    // on a full queue or waiting for the write gate would otherwise pin a
+    // message's worth of gRPC's memory quota, and enough of them push gRPC
+    // into reclaiming by cancelling streams (RST_STREAM ENHANCE_YOUR_CALM,
+    // RESOURCE_EXHAUSTED at the client). Freed through the buffer, which
+    // gives gRPC the ExecCtx it needs (raw_message.h).
+    request_.Clear();
     if (!status.ok()) {
       Fail(status);
       return;

@@ -148,7 +148,6 @@ class WriteStreamReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   // Touched by OnReadDone only (reads never overlap).
   grpc::ByteBuffer request_;
-  std::vector<grpc::Slice> slices_;
   std::string joined_;  // a message that arrived in several slices, joined
 
   std::mutex complete_mutex_;
