@@ -51,8 +51,19 @@ absl::StatusOr<WriteGate::Lease> WriteGate::Acquire(std::chrono::system_clock::t
   const auto until_deadline =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::max(deadline, now) - now);
   const auto wait = std::min(options_.max_wait, until_deadline);
+  // When the call's own deadline is what bounds the wait, running out of it
+  // is DEADLINE_EXCEEDED, the answer the client's deadline produces anyway;
+  // ABORTED ("retry later") is for the server's bound, which a retry can beat.
+  const bool deadline_bounds = until_deadline < options_.max_wait;
+  const auto out_of_time = [&](std::string_view detail) {
+    return deadline_bounds
+               ? absl::DeadlineExceededError(absl::StrCat(
+                     "the deadline expired while the call waited for another write; ",
+                     std::string(detail)))
+               : busy(detail);
+  };
   // A caller that cannot wait does not take a waiter's place.
-  if (wait.count() <= 0) return busy("the call cannot wait.");
+  if (wait.count() <= 0) return out_of_time("the call cannot wait.");
   ++waiters_;
   bool gave_up = false;
   const bool freed = freed_.wait_for(lock, wait, [&] {
@@ -64,7 +75,7 @@ absl::StatusOr<WriteGate::Lease> WriteGate::Acquire(std::chrono::system_clock::t
     return absl::CancelledError("the call ended while it waited for the write gate");
   }
   if (!freed) {
-    return busy(absl::StrCat("waited ", wait.count(), " ms."));
+    return out_of_time(absl::StrCat("waited ", wait.count(), " ms."));
   }
   held_ = true;
   return Lease(this);

@@ -150,12 +150,18 @@ TEST(WriteGateTest, SecondWriterWaitsThenIsAborted) {
   ASSERT_EQ(second.status().code(), absl::StatusCode::kAborted);
   EXPECT_NE(second.status().message().find("another write is in progress"),
             absl::string_view::npos);
-  // An expired deadline does not wait at all, even with a long bound.
+  // An expired deadline does not wait at all, even with a long bound, and
+  // says the deadline is what ran out.
   api::WriteGate patient({.max_wait = std::chrono::hours(1), .max_waiters = 1});
   absl::StatusOr<api::WriteGate::Lease> held = patient.Acquire(far);
   ASSERT_TRUE(held.ok());
   EXPECT_EQ(patient.Acquire(std::chrono::system_clock::now()).status().code(),
-            absl::StatusCode::kAborted);
+            absl::StatusCode::kDeadlineExceeded);
+  // A deadline nearer than the server's bound: the wait ends with it.
+  const absl::Status expired =
+      patient.Acquire(std::chrono::system_clock::now() + std::chrono::milliseconds(30)).status();
+  EXPECT_EQ(expired.code(), absl::StatusCode::kDeadlineExceeded) << expired;
+  EXPECT_NE(expired.message().find("waited"), absl::string_view::npos) << expired;
 }
 
 TEST(WriteGateTest, AWaiterGetsTheGateWhenItIsReleased) {
