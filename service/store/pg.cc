@@ -1,5 +1,6 @@
 #include "store/pg.h"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -186,16 +187,28 @@ Pool::Lease::~Lease() {
   pool_->idle_.push_back(std::move(*connection_));
 }
 
+namespace {
+// An idle connection (no statement running, not listening) has nothing to
+// read unless the server ended the session: a restart or
+// pg_terminate_backend sends a FATAL message, then closes the socket.
+// libpq notices neither until the next statement, which would then fail
+// (PQconsumeInput only buffers the message; the end of file comes on a
+// later read), so a readable socket means "closed". Dropping a connection
+// that merely got a stray message costs one reconnect.
+bool StillOpen(const Connection& connection) {
+  if (!connection.healthy()) return false;
+  pollfd socket{.fd = PQsocket(connection.get()), .events = POLLIN, .revents = 0};
+  return poll(&socket, 1, 0) == 0;
+}
+}  // namespace
+
 absl::StatusOr<Pool::Lease> Pool::Acquire() {
   {
     std::lock_guard lock(mutex_);
     while (!idle_.empty()) {
       Connection connection = std::move(idle_.front());
       idle_.pop_front();
-      // A server that ended the session (restart, pg_terminate_backend)
-      // said so on the socket: reading it marks the connection bad.
-      PQconsumeInput(connection.get());
-      if (connection.healthy()) return Lease(*this, std::move(connection));
+      if (StillOpen(connection)) return Lease(*this, std::move(connection));
     }
   }
   absl::StatusOr<Connection> connection = Connection::Connect(dsn_);

@@ -504,10 +504,29 @@ absl::StatusOr<bool> PgStore::IsEmpty() {
   return any->Text(0, 0) == "t";
 }
 
+// A lost connection is told to the client as what it means for the write,
+// not as the statement that met it ("copy: ..."): before COMMIT the
+// transaction died with the connection, so nothing was stored; at COMMIT the
+// outcome is unknown, as for any database client. The source's own errors
+// (a stream that failed, a server shutting down) pass through unchanged.
+absl::Status PgStore::WriteFailure(const absl::Status& status, FailedAt failed_at) {
+  if (status.code() != absl::StatusCode::kUnavailable || failed_at == FailedAt::kSource) {
+    return status;
+  }
+  if (failed_at == FailedAt::kCommit) {
+    return absl::UnavailableError(
+        "PostgreSQL stopped answering at the commit: this write may or may not be stored; read "
+        "before retrying");
+  }
+  return absl::UnavailableError(
+      "PostgreSQL is not reachable: nothing of this write was stored; retry");
+}
+
 absl::StatusOr<WriteResult> PgStore::Upsert(LineSource& source, bool replace) {
   std::string xid;
-  absl::StatusOr<WriteResult> result = Write(source, replace, /*commit=*/true, &xid);
-  if (!result.ok()) return result;
+  FailedAt failed_at = FailedAt::kDatabase;
+  absl::StatusOr<WriteResult> result = Write(source, replace, /*commit=*/true, &xid, failed_at);
+  if (!result.ok()) return WriteFailure(result.status(), failed_at);
   lines_written_.fetch_add(result->inserted + result->updated, std::memory_order_relaxed);
   result->consistency_token = xid;
   // Read-your-writes here as on SQLite: the reply waits for this replica's
@@ -520,11 +539,15 @@ absl::StatusOr<WriteResult> PgStore::Upsert(LineSource& source, bool replace) {
 }
 
 absl::StatusOr<WriteResult> PgStore::Classify(LineSource& source) {
-  return Write(source, /*replace=*/false, /*commit=*/false, nullptr);
+  FailedAt failed_at = FailedAt::kDatabase;
+  absl::StatusOr<WriteResult> result =
+      Write(source, /*replace=*/false, /*commit=*/false, nullptr, failed_at);
+  if (!result.ok()) return WriteFailure(result.status(), failed_at);
+  return result;
 }
 
 absl::StatusOr<WriteResult> PgStore::Write(LineSource& source, bool replace, bool commit,
-                                           std::string* xid) {
+                                           std::string* xid, FailedAt& failed_at) {
   absl::StatusOr<pg::Pool::Lease> lease = pool_.Acquire();
   if (!lease.ok()) return lease.status();
   pg::Connection& connection = **lease;
@@ -546,6 +569,7 @@ absl::StatusOr<WriteResult> PgStore::Write(LineSource& source, bool replace, boo
   LineBatch batch;
   OrderLineView line;
   absl::Status copy = absl::OkStatus();
+  bool copy_refused = false;  // `copy` is PostgreSQL's error, not the lines'
   while (copy.ok() && source.NextBatch(batch)) {
     staged.Add(batch.magnitudes());
     if (const std::optional<MagnitudeTotals::Field> field = staged.Exceeded()) {
@@ -556,13 +580,20 @@ absl::StatusOr<WriteResult> PgStore::Write(LineSource& source, bool replace, boo
     while (reader.Next(line)) AppendCopyLine(buffer, seq++, line);
     if (!reader.status().ok()) copy = reader.status();
     if (buffer.size() >= (1u << 20)) {
-      if (copy.ok()) copy = connection.PutCopyData(buffer);
+      if (copy.ok()) {
+        copy = connection.PutCopyData(buffer);
+        copy_refused = !copy.ok();
+      }
       buffer.clear();
     }
   }
   if (copy.ok()) copy = source.status();
-  if (copy.ok() && !buffer.empty()) copy = connection.PutCopyData(buffer);
+  if (copy.ok() && !buffer.empty()) {
+    copy = connection.PutCopyData(buffer);
+    copy_refused = !copy.ok();
+  }
   if (!copy.ok()) {
+    if (!copy_refused) failed_at = FailedAt::kSource;
     // Abort the COPY; the transaction rolls back with `transaction`.
     absl::Status ignored = connection.EndCopy("write abandoned");
     (void)ignored;
@@ -676,6 +707,7 @@ UPDATE store_bound SET (sales, profit, quantity) = (
   if (absl::Status s = connection.Execute(kNotifyChanges); !s.ok()) {
     return s;
   }
+  failed_at = FailedAt::kCommit;
   if (absl::Status s = transaction->Commit(); !s.ok()) return s;
   *xid = std::string(change->Text(0, 1));
   lines_.store(lines_after, std::memory_order_relaxed);

@@ -14,8 +14,9 @@
 // SQL, upserts them, appends one change_log row (kind, lines) in the same
 // transaction and NOTIFYs the followers. COMMIT with synchronous_commit on:
 // durable when Upsert returns OK. A failure anywhere (PostgreSQL restarted,
-// the connection killed) rolls the whole write back and returns Unavailable;
-// the pool reconnects on the next call. A failure of COMMIT itself leaves
+// the connection killed) rolls the whole write back and returns Unavailable
+// ("nothing of this write was stored"); the pool drops connections the
+// server closed and reconnects on the next call. A failure of COMMIT itself leaves
 // the outcome unknown, as for any database client.
 //
 // Replicas: each one's write listener (the columnar engine) loads a REPEATABLE
@@ -117,8 +118,13 @@ class PgStore final : public Store {
 
  private:
   explicit PgStore(PgStoreOptions options);
-  absl::StatusOr<WriteResult> Write(LineSource& source, bool replace, bool commit,
-                                    std::string* xid);
+  // Where a failed Write stopped, which decides what the client is told.
+  enum class FailedAt { kDatabase, kSource, kCommit };
+  // `failed_at`: set when the write fails in its source (the lines) or once
+  // COMMIT has been sent (after which the outcome is unknown).
+  absl::StatusOr<WriteResult> Write(LineSource& source, bool replace, bool commit, std::string* xid,
+                                    FailedAt& failed_at);
+  static absl::Status WriteFailure(const absl::Status& status, FailedAt failed_at);
   absl::Status RefreshStats();
   void RunFollower();
   // One round on `connection`: applies what is below the new horizon.

@@ -3,14 +3,17 @@
 // reference). A client that writes on A and reads on B with the write's
 // consistency token always sees its write; all three answer GetKpis,
 // GetRfmSummary and ListCustomers identically; a replica SIGKILLed and
-// started again catches up exactly.
+// started again catches up exactly; PostgreSQL restarted under an import in
+// flight fails that import cleanly and the same servers serve again.
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -23,6 +26,7 @@
 #include "store/pg.h"
 #include "support/postgres.h"
 #include "support/process.h"
+#include "support/raw_stream.h"
 
 namespace analytics {
 namespace {
@@ -204,6 +208,143 @@ TEST(PgServers, AReplicaKilledAndStartedAgainCatchesUpExactly) {
   EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_b, token), Kpis(*stub_c)));
   ExpectSameAnswers(*stub_b, *stub_c);
   ExpectSameAnswers(*stub_a, *stub_c);
+}
+
+// "Restart PostgreSQL mid ingest" against a running server process: an
+// ImportCsv stream is half sent, and its lines are already inside the
+// server's open transaction (pg_stat_progress_copy counts them), when
+// PostgreSQL restarts (pg_ctl restart -m fast, same port). The call ends
+// UNAVAILABLE with a message that names no SQL and quotes no libpq text;
+// nothing of it is visible, neither in the replica's columnar copy (A) nor
+// in PostgreSQL (C answers by SQL); both servers, never restarted, then
+// answer reads, take a new write that both see, and are SERVING.
+TEST(PgServers, PostgresRestartedMidImportFailsItCleanlyAndTheServersReconnect) {
+  const std::string dsn = Postgres::Shared().NewDatabase();
+  const std::string database = dsn.substr(dsn.rfind('/') + 1);
+  ServerProcess a(ServerArgs(dsn, "columnar"));
+  ServerProcess c(ServerArgs(dsn, "sql"));
+  auto stub_a = Connect(a);
+  auto stub_c = Connect(c);
+  const std::string seeded = Seed(*stub_a, 5, 500);
+  const v1::GetKpisResponse before = Kpis(*stub_a);
+  ASSERT_GT(before.current().revenue_micros(), 0);
+  ASSERT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, seeded), before));
+
+  // 60,000 new lines (keys r0..), each of revenue 1: the first 40,000 go
+  // before the restart, the rest and the stream's end after it, so the
+  // write cannot have committed before PostgreSQL went down.
+  const auto csv_lines = [](int from, int to) {
+    std::string csv;
+    for (int i = from; i < to; ++i) {
+      csv += "r" + std::to_string(i) + ",O" + std::to_string(i) + ",2026-11-0" +
+             std::to_string(1 + i % 9) + ",X" + std::to_string(i % 700) + ",1,0\n";
+    }
+    return csv;
+  };
+  const auto send = [](grpc::ClientWriter<v1::ImportCsvRequest>& writer, const std::string& csv) {
+    for (std::size_t pos = 0; pos < csv.size(); pos += 65536) {
+      v1::ImportCsvRequest chunk;
+      chunk.set_chunk(csv.substr(pos, 65536));
+      if (!writer.Write(chunk)) return false;
+    }
+    return true;
+  };
+  grpc::ClientContext context;
+  Prepare(context);
+  v1::ImportCsvResponse response;
+  auto writer = stub_a->ImportCsv(&context, &response);
+  v1::ImportCsvRequest options;
+  options.mutable_options()->set_encoding(v1::ENCODING_UTF8);  // streamed into the transaction
+  options.mutable_options()->set_date_order(v1::DATE_ORDER_YMD);
+  ASSERT_TRUE(writer->Write(options));
+  ASSERT_TRUE(send(*writer,
+                   "Row ID,Order ID,Order Date,Customer ID,Sales,Profit\n" + csv_lines(0, 40'000)));
+
+  {
+    // Wait (for observable state, with a deadline) until the server's COPY
+    // has taken lines of this stream inside its transaction.
+    absl::StatusOr<pg::Connection> watcher = pg::Connection::Connect(dsn);
+    ASSERT_TRUE(watcher.ok()) << watcher.status();
+    const std::array<pg::Param, 1> name = {database};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::int64_t copied = 0;
+    while (copied == 0) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no COPY in progress";
+      absl::StatusOr<pg::Result> progress = watcher->Query(
+          "SELECT COALESCE(MAX(tuples_processed), 0) FROM pg_stat_progress_copy"
+          " WHERE datname = $1",
+          name);
+      ASSERT_TRUE(progress.ok()) << progress.status();
+      copied = progress->Int(0, 0);
+    }
+    std::cout << "restarting PostgreSQL with " << copied << " lines in the open COPY" << std::endl;
+  }
+  Postgres::Shared().Restart();
+
+  // The rest of the file and its end: the server fails the call instead of
+  // committing (a Write may already find the call ended).
+  if (send(*writer, csv_lines(40'000, 60'000))) testing::EndStream(*writer);
+  const grpc::Status failed = writer->Finish();
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE) << failed.error_message();
+  EXPECT_FALSE(response.committed());
+  EXPECT_NE(failed.error_message().find("nothing of this write was stored"), std::string::npos)
+      << failed.error_message();
+  for (const char* internal :
+       {"COPY", "staged_lines", "INSERT", "SELECT", "SQLSTATE", "57P01", "terminating",
+        "server closed", "connection to server", "PQ", "postgresql://", "127.0.0.1"}) {
+    EXPECT_EQ(failed.error_message().find(internal), std::string::npos)
+        << internal << " in: " << failed.error_message();
+  }
+  std::cout << "the import ended " << failed.error_code() << ": " << failed.error_message()
+            << std::endl;
+
+  // Nothing of it anywhere, exactly: the same answers as before, from the
+  // replica's copy and from SQL on PostgreSQL.
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_a), before));
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c), before));
+
+  // The same processes take a new write, and both see it.
+  v1::IngestTransactionsResponse ingested;
+  {
+    grpc::ClientContext ingest_context;
+    Prepare(ingest_context);
+    auto ingest = stub_a->IngestTransactions(&ingest_context, &ingested);
+    v1::IngestTransactionsRequest request;
+    v1::OrderLine* line = request.add_lines();
+    line->set_line_id("after-restart");
+    line->set_order_id("O-after");
+    line->set_order_date("2026-11-20");
+    line->set_customer_id("X-after");
+    line->set_sales(12.5);
+    line->set_quantity(1);
+    ASSERT_TRUE(ingest->Write(request));
+    testing::EndStream(*ingest);
+    const grpc::Status status = ingest->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+    EXPECT_EQ(ingested.inserted(), 1);
+  }
+  const v1::GetKpisResponse after = Kpis(*stub_a);
+  EXPECT_EQ(after.current().revenue_micros(), before.current().revenue_micros() + 12'500'000);
+  EXPECT_EQ(after.current().orders(), before.current().orders() + 1);
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, ingested.consistency_token()), after));
+
+  // Both SERVING (A's readiness follows its staleness, which the outage
+  // raised: watched until it reports SERVING, within the deadline).
+  for (const ServerProcess* server : {&a, &c}) {
+    auto health = grpc::health::v1::Health::NewStub(
+        grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext watch_context;
+    Prepare(watch_context);
+    auto watch = health->Watch(&watch_context, grpc::health::v1::HealthCheckRequest());
+    grpc::health::v1::HealthCheckResponse update;
+    bool serving = false;
+    while (!serving && watch->Read(&update)) {
+      serving = update.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+    }
+    EXPECT_TRUE(serving) << server->address();
+    watch_context.TryCancel();
+    watch->Finish().IgnoreError();
+  }
 }
 
 // A rolling restart of one replica under read load: a client balancing over
