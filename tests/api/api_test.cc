@@ -1,9 +1,16 @@
 // Every RPC through a real channel to the real server, on hand-computed data
 // (the sample of support/sample_lines.h, sent through IngestTransactions),
-// and the error codes of bad requests. ApiStoresTest runs a representative
-// subset (reads on the hand-computed sample, ingest rules and idempotence, a
-// cancelled write, seeding) on SQLite and on a real PostgreSQL 15
-// (support/postgres.h) as well; the rest is store-independent or SQLite's.
+// and the error codes of bad requests.
+//
+// ApiStoresTest runs on SQLite and on a real PostgreSQL 15
+// (support/postgres.h): every case that writes or checks what was stored
+// (reads on the hand-computed sample, ingest rules and idempotence, seeding,
+// and the write streams that must leave nothing written: oversized,
+// unreadable or cancelled; invalid UTF-8 rejecting only its line).
+// SQLite-only, on purpose (ApiTest, ServerLifecycle): the bad read requests
+// (validated by the API layer before any store call: the same code whatever
+// the store), health, and the process's flags, signals and port; they would
+// add a PostgreSQL and a server process each and test nothing of the store.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -108,15 +115,9 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<v1::AnalyticsService::Stub> stub_;
 };
 
-// The server on "sqlite" (in memory) or "postgres" (a fresh database).
-std::vector<std::string> StoreArgs(const std::string& kind) {
-  if (kind == "postgres") return {"--db", testing::Postgres::Shared().NewDatabase()};
-  return {};
-}
-
 class ApiStoresTest : public ApiTest, public ::testing::WithParamInterface<std::string> {
  protected:
-  ApiStoresTest() : ApiTest(StoreArgs(GetParam())) {}
+  ApiStoresTest() : ApiTest(testing::ServerStoreArgs(GetParam())) {}
 };
 
 INSTANTIATE_TEST_SUITE_P(Stores, ApiStoresTest, ::testing::Values("sqlite", "postgres"),
@@ -281,7 +282,7 @@ TEST_P(ApiStoresTest, IngestWithoutLineIdsUsesOrderProductOccurrenceKeys) {
   EXPECT_EQ(Ingest({lines}).inserted(), 0);  // the same stream again: same keys
 }
 
-TEST_F(ApiTest, AnOversizedIngestMessageFailsTheWholeStream) {
+TEST_P(ApiStoresTest, AnOversizedIngestMessageFailsTheWholeStream) {
   std::vector<v1::OrderLine> many(10'001, SampleLines()[0]);
   for (std::size_t i = 0; i < many.size(); ++i) many[i].set_line_id("k" + std::to_string(i));
   grpc::Status status;
@@ -315,7 +316,7 @@ std::string Serialized(const std::vector<v1::OrderLine>& lines) {
 
 // With a typed method, gRPC hands a message it cannot parse to the server
 // as an ordinary end of stream, and the lines before it would commit.
-TEST_F(ApiTest, AnUnreadableIngestMessageFailsTheWholeStream) {
+TEST_P(ApiStoresTest, AnUnreadableIngestMessageFailsTheWholeStream) {
   const std::vector<v1::OrderLine> lines = SampleLines();
   std::string cut = Serialized({lines[2], lines[3]});
   cut.pop_back();  // the last field now runs past the message's end
@@ -331,7 +332,7 @@ TEST_F(ApiTest, AnUnreadableIngestMessageFailsTheWholeStream) {
 
 // Invalid UTF-8 rejects its line, naming the field; the message's other
 // lines are written.
-TEST_F(ApiTest, InvalidUtf8RejectsItsLineNamingTheField) {
+TEST_P(ApiStoresTest, InvalidUtf8RejectsItsLineNamingTheField) {
   std::vector<v1::OrderLine> lines = SampleLines();
   lines[1].set_customer_name("MARKER");
   std::string bytes = Serialized(lines);

@@ -179,6 +179,11 @@ std::string Postgres::PgCtl(const std::string& command) {
 
 void Postgres::Restart() { PgCtl("restart"); }
 
+std::vector<std::string> ServerStoreArgs(const std::string& kind) {
+  if (kind == "postgres") return {"--db", Postgres::Shared().NewDatabase()};
+  return {};
+}
+
 std::string Postgres::NewDatabase() {
   const std::string name = absl::StrCat("test_", getpid(), "_", ++databases_);
   Psql("postgres", absl::StrCat("CREATE DATABASE ", name));

@@ -22,6 +22,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace analytics::testing {
 
@@ -57,5 +58,10 @@ class Postgres {
   int port_ = 0;
   int databases_ = 0;
 };
+
+// analytics-server flags for a store kind of a both-stores suite: none for
+// "sqlite" (ServerProcess's in-memory default), for "postgres" `--db` and a
+// fresh database of the shared PostgreSQL.
+std::vector<std::string> ServerStoreArgs(const std::string& kind);
 
 }  // namespace analytics::testing
