@@ -658,16 +658,19 @@ TEST(ColumnarEngine, RescoringAfterSmallWritesAnswersExactlyAsSql) {
 
 // Filtered RFM from the per-customer partials (query/columnar/base_scores.h):
 // a filter on dimensions only takes a customer's kept accumulator whole when
-// every one of its lines passes, skips it when none does, and scans only the
-// rest. Here most customers keep one region, segment and state (as real
-// customers do, so that the shortcut is taken) and some do not (so that the
-// scan is taken too); random writes insert lines, replace lines by key
-// (moving them to another customer, region or day), import in bulk (more
-// lines than the engine tracks one by one: the partials are built again) or
-// replace everything. After each, dimension-only filters as of the table's
-// last day (what the partials are kept for) and as of the filter's own last
-// day (the reports' default) answer exactly as SQL: scores, the summary and
-// the Gold list's pages.
+// every one of its lines passes, skips it when none does, takes its kept
+// accumulator of one category value when its passing lines are exactly that
+// value's, and scans only the rest. Here most customers keep one region,
+// segment and state (as real customers do, so that the shortcut is taken)
+// and some do not (so that the scan is taken too); random writes insert
+// lines, replace lines by key (moving them to another customer, region or
+// day), import in bulk (more lines than the engine tracks one by one: the
+// partials are built again), bring new category values (growing, then past
+// eight values dropping, the per-category partials) or replace everything.
+// After each, dimension-only filters as of the table's last day (what the
+// partials are kept for) and as of the filter's own last day (the reports'
+// default) answer exactly as SQL: scores, the summary and the Gold list's
+// pages.
 TEST(ColumnarEngine, FilteredScoresFromPerCustomerPartialsAnswerExactlyAsSql) {
   for (int seed = 0; seed < 6; ++seed) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
@@ -700,7 +703,12 @@ TEST(ColumnarEngine, FilteredScoresFromPerCustomerPartialsAnswerExactlyAsSql) {
       if (Chance(rng, 60)) filter.regions = RandomSubset(rng, kRegions);
       if (Chance(rng, 40)) filter.segments = RandomSubset(rng, kSegments);
       if (Chance(rng, 30)) filter.states = RandomSubset(rng, kStates);
-      if (Chance(rng, 25)) filter.categories = RandomSubset(rng, kCategories);
+      // One category (the per-category partials serve it) or any subset.
+      if (Chance(rng, 30)) {
+        filter.categories = {Pick(rng, kCategories)};
+      } else if (Chance(rng, 25)) {
+        filter.categories = RandomSubset(rng, kCategories);
+      }
       if (Chance(rng, 15)) filter.sub_categories = RandomSubset(rng, kSubCategories);
       if (Chance(rng, 10)) filter.start = kBaseDay - 10;  // dates that keep every row
       return filter;
@@ -741,6 +749,9 @@ TEST(ColumnarEngine, FilteredScoresFromPerCustomerPartialsAnswerExactlyAsSql) {
         lines = RandomWrite(rng, shape, static_cast<int>(Uniform(rng, 1, 4)));
         if (Chance(rng, 70)) lines = settle(std::move(lines));
         if (Chance(rng, 20) && !lines.empty()) lines.front().customer_id = absl::StrCat("N", write);
+        // A category never seen: the per-category partials grow a value,
+        // and past kMaxSplitValues values are given up.
+        if (Chance(rng, 30) && !lines.empty()) lines.back().category = absl::StrCat("K", write);
       }
       VectorSource source(std::move(lines));
       ASSERT_TRUE(store->Upsert(source, /*replace=*/kind == 1 && Chance(rng, 50)).ok());

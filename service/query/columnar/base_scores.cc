@@ -1,5 +1,6 @@
 #include "query/columnar/base_scores.h"
 
+#include <bit>
 #include <utility>
 
 #include "query/columnar/row_filter.h"
@@ -49,43 +50,63 @@ bool BaseCanServe(const LineTable& table, const Filter& filter) {
          (!filter.end || *filter.end >= days.back());
 }
 
-std::vector<CustomerAcc> AccumulateFromBase(const LineTable& table, const ScoreBase& base,
-                                            const Filter& filter, std::uint32_t parallel_min_rows) {
+BaseScored AccumulateFromBase(const LineTable& table, const ScoreBase& base, const Filter& filter,
+                              std::uint32_t parallel_min_rows) {
   const std::vector<DimTest> tests = DimTests(table, filter);
   const std::uint32_t customers = table.dictionaries().customers.size();
-  enum : std::uint8_t { kOut = 0, kPartial = 1, kWhole = 2 };
+  const std::size_t split_dim = DimIndex(kSplitDimension);
+  // Per customer id, where its accumulator comes from: kOut, kWhole,
+  // kPartial, or kSplit + v for by_value[v].
+  enum : std::uint8_t { kOut = 0, kWhole = 1, kPartial = 2, kSplit = 3 };
+  static_assert(kSplit + kMaxSplitValues <= 255);
   std::vector<std::uint8_t> kind(customers, kOut);
-  std::size_t partial = 0;
+  std::vector<std::uint8_t> scan_customer;  // kPartial ones, when there are any
   for (std::uint32_t c = 0; c < customers; ++c) {
-    if (!base.acc[c].seen) continue;
     const DimMasks& masks = base.masks[c];
     std::uint8_t k = kWhole;
     for (const DimTest& test : tests) {
       const std::uint64_t bits = masks.bits[test.dim];
-      if ((bits & test.pass) == 0) {
+      const std::uint64_t hit = bits & test.pass;
+      if (hit == 0) {
         k = kOut;
         break;
       }
-      if (!test.exact || (bits & ~test.pass) != 0) k = kPartial;
+      if (test.exact && (bits & ~test.pass) == 0) continue;  // all its lines pass
+      // Exact masks: the bit is the value id. One passing value of the
+      // split dimension: that value's lines are the matching ones.
+      const auto value = static_cast<std::uint32_t>(std::countr_zero(hit));
+      if (test.dim == split_dim && test.exact && std::has_single_bit(hit) &&
+          value < base.by_value.size() && k != kPartial) {
+        k = static_cast<std::uint8_t>(kSplit + value);
+      } else {
+        k = kPartial;
+      }
     }
     kind[c] = k;
-    partial += k == kPartial;
+    if (k == kPartial) {
+      if (scan_customer.empty()) scan_customer.assign(customers, 0);
+      scan_customer[c] = 1;
+    }
   }
-  std::vector<CustomerAcc> acc;
-  if (partial > 0) {
+  BaseScored result;
+  if (!scan_customer.empty()) {
     // The partially kept customers' matching rows, scanned as any filter's.
     RowFilter rows(table, filter);
-    std::vector<std::uint8_t> scan_customer(customers, 0);
-    for (std::uint32_t c = 0; c < customers; ++c) scan_customer[c] = kind[c] == kPartial;
     rows.RestrictCustomers(std::move(scan_customer));
-    acc = AccumulateCustomers(table, rows, base.as_of, parallel_min_rows);
-  } else {
-    acc.resize(customers);
+    result.scanned = AccumulateCustomers(table, rows, base.as_of, parallel_min_rows);
   }
-  for (std::uint32_t c = 0; c < customers; ++c) {
-    if (kind[c] == kWhole) acc[c] = base.acc[c];
+  ScoredAccs& scored = result.scored;
+  for (const std::uint32_t c : table.customers_by_id()) {
+    const std::uint8_t k = kind[c];
+    if (k == kOut) continue;
+    const CustomerAcc* acc = k == kWhole     ? &base.acc[c]
+                             : k == kPartial ? &result.scanned[c]
+                                             : &base.by_value[k - kSplit][c];
+    if (!acc->scored) continue;
+    scored.customers.push_back(c);
+    scored.acc.push_back(acc);
   }
-  return acc;
+  return result;
 }
 
 }  // namespace analytics::columnar

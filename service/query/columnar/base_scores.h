@@ -10,8 +10,12 @@
 // DimMasks tell the three apart without reading lines. Customers whose
 // region, segment or state never changes (the usual case) are never of the
 // third kind for filters on those dimensions; a category filter makes most
-// customers partial, and their matching lines are then scanned as before,
-// for those customers only.
+// customers partial, but for one category value the base keeps each
+// customer's accumulator of that value's lines (ScoreBase::by_value), so
+// only customers partial on another dimension, or on several listed
+// category values, have their matching lines scanned, those customers only.
+// The work is then one byte-sized test per customer and one record per
+// matching customer, not a pass over the lines.
 #pragma once
 
 #include <cstdint>
@@ -28,11 +32,21 @@ namespace analytics::columnar {
 // list, and its dates (if any) keep every row.
 bool BaseCanServe(const LineTable& table, const Filter& filter);
 
-// The accumulators (indexed by customer id) of the rows `filter` keeps, as
+// The scored customers of the rows `filter` keeps, with accumulators as
 // AccumulateCustomers would give them, from `base` (up to date with `table`,
-// as of `as_of`) and a scan of the partially kept customers' rows only.
+// as of `as_of`): a customer whose lines all pass reads its unfiltered
+// accumulator, one whose passing lines are exactly those of one category
+// value (the other restricted dimensions keeping all or none of its lines)
+// reads that value's accumulator, and only the remaining partially kept
+// customers' rows are scanned. `scanned` holds those scanned accumulators
+// (indexed by customer id; empty when none was needed); `scored` points
+// into it and into `base`, and is valid while both are.
 // Requires BaseCanServe(table, filter).
-std::vector<CustomerAcc> AccumulateFromBase(const LineTable& table, const ScoreBase& base,
-                                            const Filter& filter, std::uint32_t parallel_min_rows);
+struct BaseScored {
+  std::vector<CustomerAcc> scanned;
+  ScoredAccs scored;
+};
+BaseScored AccumulateFromBase(const LineTable& table, const ScoreBase& base, const Filter& filter,
+                              std::uint32_t parallel_min_rows);
 
 }  // namespace analytics::columnar

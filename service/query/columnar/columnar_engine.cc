@@ -583,9 +583,14 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
         columnar::RefreshScoreBase(table, *score_base_, parallel_min_rows);
       }
       if (score_base_ != nullptr && score_base_->as_of == as_of) {
-        columnar::ScoreCustomerRecords(
-            table, columnar::AccumulateFromBase(table, *score_base_, filter, parallel_min_rows),
-            as_of, parallel_min_rows, records);
+        // Category filters read the per-category partials, built by the
+        // first of them.
+        if (!filter.categories.empty()) {
+          columnar::KeepByValue(table, *score_base_, parallel_min_rows);
+        }
+        const columnar::BaseScored scored =
+            columnar::AccumulateFromBase(table, *score_base_, filter, parallel_min_rows);
+        columnar::ScoreCustomerRecords(table, scored.scored, as_of, parallel_min_rows, records);
         return records;
       }
     }
@@ -613,7 +618,8 @@ void ColumnarEngine::BuildScoreBaseNow() {
     score_base_.reset();
     return;
   }
-  // As of the last day: the as-of an RFM question without one takes.
+  // As of the last day: the as-of an RFM question without one takes. (The
+  // per-category partials are left to the first category question.)
   score_base_ = std::make_unique<columnar::ScoreBase>(
       columnar::BuildScoreBase(*table_, days.back(), options_.parallel_min_rows));
   // And room for a scored list of every customer, populated now: the first

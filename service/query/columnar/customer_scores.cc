@@ -189,12 +189,42 @@ std::vector<DimMasks> AccumulateMasks(const LineTable& table, std::uint32_t para
 
 }  // namespace
 
-ScoreBase BuildScoreBase(const LineTable& table, Day as_of, std::uint32_t parallel_min_rows) {
+namespace {
+
+// by_value of a fresh base: one filtered scan per value (the scan any
+// one-value filter would make, so the partials are what it would find).
+std::vector<std::vector<CustomerAcc>> AccumulateByValue(const LineTable& table, Day as_of,
+                                                        std::uint32_t parallel_min_rows) {
+  const StringDictionary& values = table.dictionaries().dims[DimIndex(kSplitDimension)];
+  std::vector<std::vector<CustomerAcc>> by_value;
+  if (values.size() > kMaxSplitValues) return by_value;
+  for (std::uint32_t v = 0; v < values.size(); ++v) {
+    Filter filter;
+    filter.categories = {std::string(values.Get(v))};
+    by_value.push_back(
+        AccumulateCustomers(table, RowFilter(table, filter), as_of, parallel_min_rows));
+  }
+  return by_value;
+}
+
+}  // namespace
+
+ScoreBase BuildScoreBase(const LineTable& table, Day as_of, std::uint32_t parallel_min_rows,
+                         bool by_value) {
   ScoreBase base;
   base.as_of = as_of;
   base.acc = AccumulateCustomers(table, RowFilter(table, Filter{}), as_of, parallel_min_rows);
   base.masks = AccumulateMasks(table, parallel_min_rows);
+  if (by_value) KeepByValue(table, base, parallel_min_rows);
   return base;
+}
+
+void KeepByValue(const LineTable& table, ScoreBase& base, std::uint32_t parallel_min_rows) {
+  static_assert(kSplitDimension == Dimension::kCategory, "AccumulateByValue filters categories");
+  if (base.by_value_kept) return;
+  if (table.dictionaries().dims[DimIndex(kSplitDimension)].size() > kMaxSplitValues) return;
+  base.by_value = AccumulateByValue(table, base.as_of, parallel_min_rows);
+  base.by_value_kept = true;
 }
 
 void NoteChanges(ScoreBase& base, const WriteChanges& changes) {
@@ -210,6 +240,16 @@ void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t par
   base.dirty.resize((std::size_t{customers} + 63) / 64, 0);
   base.acc.resize(customers);
   base.masks.resize(customers);
+  // A new value's lines are all the marked customers': zero elsewhere.
+  const std::size_t split_dim = DimIndex(kSplitDimension);
+  const std::uint32_t split_values = table.dictionaries().dims[split_dim].size();
+  if (split_values > kMaxSplitValues) {
+    base.by_value.clear();
+    base.by_value_kept = false;
+  } else if (base.by_value_kept) {
+    base.by_value.resize(split_values);
+    for (std::vector<CustomerAcc>& acc : base.by_value) acc.resize(customers);
+  }
   std::size_t dirty = 0;
   for (const std::uint64_t word : base.dirty)
     dirty += static_cast<std::size_t>(std::popcount(word));
@@ -217,13 +257,14 @@ void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t par
   // Past a sixteenth of the customers (and a few hundred), picking out
   // their rows costs about what a pass over every row does.
   if (dirty > 256 && dirty > customers / 16) {
-    base = BuildScoreBase(table, base.as_of, parallel_min_rows);
+    base = BuildScoreBase(table, base.as_of, parallel_min_rows, base.by_value_kept);
     base.dirty.assign((std::size_t{customers} + 63) / 64, 0);
     return;
   }
   ForEachSetBit(base.dirty, [&](std::uint32_t customer) {
     base.acc[customer] = CustomerAcc{};
     base.masks[customer] = DimMasks{};
+    for (std::vector<CustomerAcc>& acc : base.by_value) acc[customer] = CustomerAcc{};
   });
   const std::uint64_t* const dirty_words = base.dirty.data();
   // Their rows, in row order: a sequential pass over the customer column.
@@ -233,32 +274,56 @@ void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t par
   const std::uint32_t* const customer_of = c.customer.data();
   std::vector<std::uint32_t> spread_rows;
   std::uint32_t last = kNoRow;
+  // Per value of the split dimension, the same over that value's rows.
+  const std::uint16_t* const value_of = c.dims[split_dim].data();
+  std::vector<std::vector<std::uint32_t>> value_spread_rows(base.by_value.size());
+  std::vector<std::uint32_t> value_last(base.by_value.size(), kNoRow);
+  const bool split = base.by_value_kept;
   const auto rows = static_cast<std::uint32_t>(c.size());
   for (std::uint32_t r = 0; r < rows; ++r) {
     const std::uint32_t customer = customer_of[r];
     if (TestBit(dirty_words, customer)) [[unlikely]] {
       adder.Add(base.acc[customer], r, last, spread_rows);
       base.masks[customer].Add(c, r);
+      if (split) {
+        const std::uint16_t v = value_of[r];
+        adder.Add(base.by_value[v][customer], r, value_last[v], value_spread_rows[v]);
+      }
     }
   }
   AddSpreadOrders(table, spread_rows, base.as_of, base.acc);
+  for (std::size_t v = 0; v < base.by_value.size(); ++v) {
+    AddSpreadOrders(table, value_spread_rows[v], base.as_of, base.by_value[v]);
+  }
   std::fill(base.dirty.begin(), base.dirty.end(), 0);
+}
+
+ScoredAccs ScoredInIdOrder(const LineTable& table, const std::vector<CustomerAcc>& acc) {
+  ScoredAccs scored;
+  for (const std::uint32_t customer : table.customers_by_id()) {
+    if (!acc[customer].scored) continue;
+    scored.customers.push_back(customer);
+    scored.acc.push_back(&acc[customer]);
+  }
+  return scored;
 }
 
 void ScoreCustomerRecords(const LineTable& table, const std::vector<CustomerAcc>& acc, Day as_of,
                           std::uint32_t parallel_min_rows, CustomerRfmRecords& result) {
+  ScoreCustomerRecords(table, ScoredInIdOrder(table, acc), as_of, parallel_min_rows, result);
+}
+
+void ScoreCustomerRecords(const LineTable& table, const ScoredAccs& scored_accs, Day as_of,
+                          std::uint32_t parallel_min_rows, CustomerRfmRecords& result) {
   const Dictionaries& d = table.dictionaries();
   const std::size_t region_dim = DimIndex(Dimension::kRegion);
   const std::size_t segment_dim = DimIndex(Dimension::kSegment);
-  std::vector<std::uint32_t> scored;  // in customer_id order
-  for (const std::uint32_t customer : table.customers_by_id()) {
-    if (acc[customer].scored) scored.push_back(customer);
-  }
+  const std::vector<std::uint32_t>& scored = scored_accs.customers;  // in customer_id order
   std::vector<std::int64_t> recency(scored.size());
   std::vector<std::int64_t> frequency(scored.size());
   std::vector<std::int64_t> monetary(scored.size());
   for (std::size_t i = 0; i < scored.size(); ++i) {
-    const CustomerAcc& a = acc[scored[i]];
+    const CustomerAcc& a = *scored_accs.acc[i];
     recency[i] = std::int64_t{as_of} - a.last_scored;
     frequency[i] = a.frequency;
     monetary[i] = a.monetary;
@@ -282,7 +347,7 @@ void ScoreCustomerRecords(const LineTable& table, const std::vector<CustomerAcc>
   // The texts are views into the dictionaries (the list keeps them).
   const auto fill = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      const CustomerAcc& a = acc[scored[i]];
+      const CustomerAcc& a = *scored_accs.acc[i];
       result[i] = CustomerRfm{
           .customer_id = d.customers.Get(scored[i]),
           .customer_name = d.names.Get(a.name),
