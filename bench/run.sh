@@ -170,7 +170,8 @@ start_server "$WORK/import.db" import
 "$CLIENT" first-rfm --server "$ADDR" >>"$RESULTS"
 log "ImportCsv of the same lines again (a bulk upsert into the loaded store), then RFM"
 "$CLIENT" import --server "$ADDR" "$WORK/lines.csv" | sed 's/^import_/reimport_/' >>"$RESULTS"
-"$CLIENT" first-rfm --server "$ADDR" | sed 's/^first_rfm_after_import/first_rfm_after_reimport/' >>"$RESULTS"
+"$CLIENT" first-rfm --server "$ADDR" |
+  sed -e 's/^first_rfm_after_import/first_rfm_after_reimport/' -e 's/^first_rfm_connect/first_rfm_reimport_connect/' >>"$RESULTS"
 stop_server TERM
 
 # --- peers -------------------------------------------------------------------
