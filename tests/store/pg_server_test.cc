@@ -11,9 +11,11 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -210,15 +212,115 @@ TEST(PgServers, AReplicaKilledAndStartedAgainCatchesUpExactly) {
   ExpectSameAnswers(*stub_a, *stub_c);
 }
 
-// "Restart PostgreSQL mid ingest" against a running server process: an
-// ImportCsv stream is half sent, and its lines are already inside the
-// server's open transaction (pg_stat_progress_copy counts them), when
-// PostgreSQL restarts (pg_ctl restart -m fast, same port). The call ends
-// UNAVAILABLE with a message that names no SQL and quotes no libpq text;
-// nothing of it is visible, neither in the replica's columnar copy (A) nor
-// in PostgreSQL (C answers by SQL); both servers, never restarted, then
-// answer reads, take a new write that both see, and are SERVING.
-TEST(PgServers, PostgresRestartedMidImportFailsItCleanlyAndTheServersReconnect) {
+// One long write stream of 60,000 new lines (keys r0.., each of revenue 1)
+// on a real channel: the first 40,000 go out, then the rest with the
+// stream's end, so the write cannot commit before the second part.
+class LongWrite {
+ public:
+  virtual ~LongWrite() = default;
+  // False when the server already ended the call.
+  virtual bool SendFirstPart() = 0;
+  // Sends the rest and the end (unless the call already ended); the status.
+  virtual grpc::Status SendRestAndFinish() = 0;
+  virtual bool Committed() const = 0;
+
+ protected:
+  static constexpr int kFirst = 40'000;
+  static constexpr int kAll = 60'000;
+  // Line i's fields: order Oi on one of nine November days, customer Xi%700.
+  static std::string Day(int i) { return "2026-11-0" + std::to_string(1 + i % 9); }
+  static std::string Customer(int i) { return "X" + std::to_string(i % 700); }
+};
+
+// ImportCsv, told the encoding and date order so lines are written while
+// the file arrives, in 64 KiB chunks.
+class ImportCsvWrite final : public LongWrite {
+ public:
+  explicit ImportCsvWrite(v1::AnalyticsService::Stub& stub) {
+    Prepare(context_);
+    writer_ = stub.ImportCsv(&context_, &response_);
+  }
+  bool SendFirstPart() override {
+    v1::ImportCsvRequest options;
+    options.mutable_options()->set_encoding(v1::ENCODING_UTF8);
+    options.mutable_options()->set_date_order(v1::DATE_ORDER_YMD);
+    return writer_->Write(options) &&
+           Send("Row ID,Order ID,Order Date,Customer ID,Sales,Profit\n" + Csv(0, kFirst));
+  }
+  grpc::Status SendRestAndFinish() override {
+    if (Send(Csv(kFirst, kAll))) testing::EndStream(*writer_);
+    return writer_->Finish();
+  }
+  bool Committed() const override { return response_.committed(); }
+
+ private:
+  static std::string Csv(int from, int to) {
+    std::string csv;
+    for (int i = from; i < to; ++i) {
+      csv += "r" + std::to_string(i) + ",O" + std::to_string(i) + "," + Day(i) + "," + Customer(i) +
+             ",1,0\n";
+    }
+    return csv;
+  }
+  bool Send(const std::string& csv) {
+    for (std::size_t pos = 0; pos < csv.size(); pos += 65536) {
+      v1::ImportCsvRequest chunk;
+      chunk.set_chunk(csv.substr(pos, 65536));
+      if (!writer_->Write(chunk)) return false;
+    }
+    return true;
+  }
+  grpc::ClientContext context_;
+  v1::ImportCsvResponse response_;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportCsvRequest>> writer_;
+};
+
+// IngestTransactions, in messages of 5,000 lines.
+class IngestWrite final : public LongWrite {
+ public:
+  explicit IngestWrite(v1::AnalyticsService::Stub& stub) {
+    Prepare(context_);
+    writer_ = stub.IngestTransactions(&context_, &response_);
+  }
+  bool SendFirstPart() override { return Send(0, kFirst); }
+  grpc::Status SendRestAndFinish() override {
+    if (Send(kFirst, kAll)) testing::EndStream(*writer_);
+    return writer_->Finish();
+  }
+  bool Committed() const override { return response_.inserted() > 0; }
+
+ private:
+  bool Send(int from, int to) {
+    for (int message = from; message < to; message += 5000) {
+      v1::IngestTransactionsRequest request;
+      for (int i = message; i < std::min(message + 5000, to); ++i) {
+        v1::OrderLine* line = request.add_lines();
+        line->set_line_id("r" + std::to_string(i));
+        line->set_order_id("O" + std::to_string(i));
+        line->set_order_date(Day(i));
+        line->set_customer_id(Customer(i));
+        line->set_sales(1);
+        line->set_quantity(1);
+      }
+      if (!writer_->Write(request)) return false;
+    }
+    return true;
+  }
+  grpc::ClientContext context_;
+  v1::IngestTransactionsResponse response_;
+  std::unique_ptr<grpc::ClientWriter<v1::IngestTransactionsRequest>> writer_;
+};
+
+// "Restart PostgreSQL mid ingest" against running server processes: a long
+// write is half sent, and its lines are already inside the server's open
+// transaction (pg_stat_progress_copy counts them), when PostgreSQL restarts
+// (pg_ctl restart -m fast, same port). The call ends UNAVAILABLE with a
+// message that names no SQL and quotes no libpq text; nothing of it is
+// visible, neither in the replica's columnar copy (A) nor in PostgreSQL (C
+// answers by SQL); both servers, never restarted, then answer reads, take a
+// new write that both see, and are SERVING.
+void ExpectRestartMidWriteFailsItCleanly(
+    const std::function<std::unique_ptr<LongWrite>(v1::AnalyticsService::Stub&)>& start) {
   const std::string dsn = Postgres::Shared().NewDatabase();
   const std::string database = dsn.substr(dsn.rfind('/') + 1);
   ServerProcess a(ServerArgs(dsn, "columnar"));
@@ -230,36 +332,8 @@ TEST(PgServers, PostgresRestartedMidImportFailsItCleanlyAndTheServersReconnect) 
   ASSERT_GT(before.current().revenue_micros(), 0);
   ASSERT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, seeded), before));
 
-  // 60,000 new lines (keys r0..), each of revenue 1: the first 40,000 go
-  // before the restart, the rest and the stream's end after it, so the
-  // write cannot have committed before PostgreSQL went down.
-  const auto csv_lines = [](int from, int to) {
-    std::string csv;
-    for (int i = from; i < to; ++i) {
-      csv += "r" + std::to_string(i) + ",O" + std::to_string(i) + ",2026-11-0" +
-             std::to_string(1 + i % 9) + ",X" + std::to_string(i % 700) + ",1,0\n";
-    }
-    return csv;
-  };
-  const auto send = [](grpc::ClientWriter<v1::ImportCsvRequest>& writer, const std::string& csv) {
-    for (std::size_t pos = 0; pos < csv.size(); pos += 65536) {
-      v1::ImportCsvRequest chunk;
-      chunk.set_chunk(csv.substr(pos, 65536));
-      if (!writer.Write(chunk)) return false;
-    }
-    return true;
-  };
-  grpc::ClientContext context;
-  Prepare(context);
-  v1::ImportCsvResponse response;
-  auto writer = stub_a->ImportCsv(&context, &response);
-  v1::ImportCsvRequest options;
-  options.mutable_options()->set_encoding(v1::ENCODING_UTF8);  // streamed into the transaction
-  options.mutable_options()->set_date_order(v1::DATE_ORDER_YMD);
-  ASSERT_TRUE(writer->Write(options));
-  ASSERT_TRUE(send(*writer,
-                   "Row ID,Order ID,Order Date,Customer ID,Sales,Profit\n" + csv_lines(0, 40'000)));
-
+  std::unique_ptr<LongWrite> write = start(*stub_a);
+  ASSERT_TRUE(write->SendFirstPart());
   {
     // Wait (for observable state, with a deadline) until the server's COPY
     // has taken lines of this stream inside its transaction.
@@ -281,21 +355,19 @@ TEST(PgServers, PostgresRestartedMidImportFailsItCleanlyAndTheServersReconnect) 
   }
   Postgres::Shared().Restart();
 
-  // The rest of the file and its end: the server fails the call instead of
-  // committing (a Write may already find the call ended).
-  if (send(*writer, csv_lines(40'000, 60'000))) testing::EndStream(*writer);
-  const grpc::Status failed = writer->Finish();
+  // The rest and the end: the server fails the call instead of committing.
+  const grpc::Status failed = write->SendRestAndFinish();
   EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE) << failed.error_message();
-  EXPECT_FALSE(response.committed());
+  EXPECT_FALSE(write->Committed());
   EXPECT_NE(failed.error_message().find("nothing of this write was stored"), std::string::npos)
       << failed.error_message();
   for (const char* internal :
-       {"COPY", "staged_lines", "INSERT", "SELECT", "SQLSTATE", "57P01", "terminating",
+       {"COPY", "copy", "staged_lines", "INSERT", "SELECT", "SQLSTATE", "57P01", "terminating",
         "server closed", "connection to server", "PQ", "postgresql://", "127.0.0.1"}) {
     EXPECT_EQ(failed.error_message().find(internal), std::string::npos)
         << internal << " in: " << failed.error_message();
   }
-  std::cout << "the import ended " << failed.error_code() << ": " << failed.error_message()
+  std::cout << "the write ended " << failed.error_code() << ": " << failed.error_message()
             << std::endl;
 
   // Nothing of it anywhere, exactly: the same answers as before, from the
@@ -345,6 +417,16 @@ TEST(PgServers, PostgresRestartedMidImportFailsItCleanlyAndTheServersReconnect) 
     watch_context.TryCancel();
     watch->Finish().IgnoreError();
   }
+}
+
+TEST(PgServers, PostgresRestartedMidImportFailsItCleanlyAndTheServersReconnect) {
+  ExpectRestartMidWriteFailsItCleanly(
+      [](v1::AnalyticsService::Stub& stub) { return std::make_unique<ImportCsvWrite>(stub); });
+}
+
+TEST(PgServers, PostgresRestartedMidIngestFailsItCleanlyAndTheServersReconnect) {
+  ExpectRestartMidWriteFailsItCleanly(
+      [](v1::AnalyticsService::Stub& stub) { return std::make_unique<IngestWrite>(stub); });
 }
 
 // A rolling restart of one replica under read load: a client balancing over
