@@ -1,5 +1,6 @@
 #include "query/columnar/base_scores.h"
 
+#include <algorithm>
 #include <bit>
 #include <utility>
 
@@ -60,7 +61,7 @@ BaseScored AccumulateFromBase(const LineTable& table, const ScoreBase& base, con
   enum : std::uint8_t { kOut = 0, kWhole = 1, kPartial = 2, kSplit = 3 };
   static_assert(kSplit + kMaxSplitValues <= 255);
   std::vector<std::uint8_t> kind(customers, kOut);
-  std::vector<std::uint8_t> scan_customer;  // kPartial ones, when there are any
+  std::vector<std::uint32_t> partial_ids;  // ascending
   for (std::uint32_t c = 0; c < customers; ++c) {
     const DimMasks& masks = base.masks[c];
     std::uint8_t k = kWhole;
@@ -83,24 +84,32 @@ BaseScored AccumulateFromBase(const LineTable& table, const ScoreBase& base, con
       }
     }
     kind[c] = k;
-    if (k == kPartial) {
-      if (scan_customer.empty()) scan_customer.assign(customers, 0);
-      scan_customer[c] = 1;
-    }
+    if (k == kPartial) partial_ids.push_back(c);
   }
   BaseScored result;
-  if (!scan_customer.empty()) {
+  if (!partial_ids.empty() && partial_ids.size() * 16 <= customers) {
+    // A few: their rows picked out of the customer column.
+    result.few = AccumulateFewCustomers(table, RowFilter(table, filter), partial_ids, base.as_of);
+    result.few_ids = std::move(partial_ids);
+  } else if (!partial_ids.empty()) {
     // The partially kept customers' matching rows, scanned as any filter's.
+    std::vector<std::uint8_t> scan_customer(customers, 0);
+    for (const std::uint32_t c : partial_ids) scan_customer[c] = 1;
     RowFilter rows(table, filter);
     rows.RestrictCustomers(std::move(scan_customer));
     result.scanned = AccumulateCustomers(table, rows, base.as_of, parallel_min_rows);
   }
+  const auto partial_acc = [&](std::uint32_t c) -> const CustomerAcc* {
+    if (!result.scanned.empty()) return &result.scanned[c];
+    const auto slot = std::lower_bound(result.few_ids.begin(), result.few_ids.end(), c);
+    return &result.few[static_cast<std::size_t>(slot - result.few_ids.begin())];
+  };
   ScoredAccs& scored = result.scored;
   for (const std::uint32_t c : table.customers_by_id()) {
     const std::uint8_t k = kind[c];
     if (k == kOut) continue;
     const CustomerAcc* acc = k == kWhole     ? &base.acc[c]
-                             : k == kPartial ? &result.scanned[c]
+                             : k == kPartial ? partial_acc(c)
                                              : &base.by_value[k - kSplit][c];
     if (!acc->scored) continue;
     scored.customers.push_back(c);

@@ -39,11 +39,17 @@ bool BaseCanServe(const LineTable& table, const Filter& filter);
 // value (the other restricted dimensions keeping all or none of its lines)
 // reads that value's accumulator, and only the remaining partially kept
 // customers' rows are scanned. `scanned` holds those scanned accumulators
-// (indexed by customer id; empty when none was needed); `scored` points
-// into it and into `base`, and is valid while both are.
+// (indexed by customer id; empty when none was needed, or when they were
+// few: see `few`); `scored` points into them and into `base`, and is valid
+// while both are.
 // Requires BaseCanServe(table, filter).
 struct BaseScored {
   std::vector<CustomerAcc> scanned;
+  // When the partially kept customers are few (at most one in 16):
+  // their ids, ascending, and their accumulators, found without a scan
+  // of every row (AccumulateFewCustomers); `scanned` is then empty.
+  std::vector<std::uint32_t> few_ids;
+  std::vector<CustomerAcc> few;
   ScoredAccs scored;
 };
 BaseScored AccumulateFromBase(const LineTable& table, const ScoreBase& base, const Filter& filter,

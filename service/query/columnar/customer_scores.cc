@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "query/columnar/dense_bitset.h"
 #include "query/columnar/in_parallel.h"
 #include "query/columnar/rank_scoring.h"
 #include "query/columnar/scan.h"
@@ -70,9 +71,9 @@ struct RowAdder {
 };
 
 // Counts the spread orders of `spread_rows` (in row order) into `acc`.
-template <typename Acc>
+template <typename Accs>
 void AddSpreadOrders(const LineTable& table, const std::vector<std::uint32_t>& spread_rows,
-                     Day as_of, std::vector<Acc>& acc) {
+                     Day as_of, Accs& acc) {
   if (spread_rows.empty()) return;
   const Columns& c = table.columns();
   CustomerOrders life_spread(table);
@@ -80,7 +81,7 @@ void AddSpreadOrders(const LineTable& table, const std::vector<std::uint32_t>& s
   for (const std::uint32_t r : spread_rows) {
     const std::uint32_t customer = c.customer[r];
     const std::uint32_t id = c.order[r] & kOrderIdMask;
-    Acc& a = acc[customer];
+    auto& a = acc[customer];
     a.life_orders += life_spread.FirstTime(customer, id) ? 1 : 0;
     if (c.day[r] <= as_of) a.frequency += scored_spread.FirstTime(customer, id) ? 1 : 0;
   }
@@ -153,6 +154,42 @@ std::vector<CustomerAcc> AccumulateCustomers(const LineTable& table, const RowFi
   }
   AddSpreadOrders(table, parts[0]->spread_rows, as_of, acc);
   return std::move(acc);
+}
+
+std::vector<CustomerAcc> AccumulateFewCustomers(const LineTable& table, const RowFilter& rows,
+                                                const std::vector<std::uint32_t>& customers,
+                                                Day as_of) {
+  const Columns& c = table.columns();
+  const std::uint32_t count = table.dictionaries().customers.size();
+  std::vector<std::uint64_t> wanted((std::size_t{count} + 63) / 64, 0);
+  for (const std::uint32_t id : customers) wanted[id / 64] |= std::uint64_t{1} << (id % 64);
+  std::vector<CustomerAcc> acc(customers.size());
+  // acc indexed by customer id, for the RowAdder and AddSpreadOrders.
+  struct Slots {
+    const std::vector<std::uint32_t>& ids;
+    std::vector<CustomerAcc>& acc;
+    CustomerAcc& operator[](std::uint32_t customer) const {
+      return acc[static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), customer) -
+                                          ids.begin())];
+    }
+  };
+  Slots slots{customers, acc};
+  // Their rows, in row order: a sequential pass over the customer column
+  // (as RefreshScoreBase picks the changed customers' rows), the filter's
+  // tests only on theirs.
+  const RowAdder adder(c, as_of);
+  const std::uint32_t* const customer_of = c.customer.data();
+  const std::uint64_t* const wanted_words = wanted.data();
+  std::vector<std::uint32_t> spread_rows;
+  std::uint32_t last = kNoRow;
+  for (std::uint32_t r = rows.begin(); r < rows.end(); ++r) {
+    const std::uint32_t customer = customer_of[r];
+    if (TestBit(wanted_words, customer) && rows.Matches(r)) [[unlikely]] {
+      adder.Add(slots[customer], r, last, spread_rows);
+    }
+  }
+  AddSpreadOrders(table, spread_rows, as_of, slots);
+  return acc;
 }
 
 namespace {
