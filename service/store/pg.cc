@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
@@ -39,8 +40,12 @@ std::int64_t Result::Int(int row, int column) const {
   return value;
 }
 
-absl::StatusOr<Connection> Connection::Connect(const std::string& dsn) {
-  Connection connection(PQconnectdb(dsn.c_str()));
+absl::StatusOr<Connection> Connection::Connect(const std::string& dsn,
+                                               const char* application_name) {
+  // expand_dbname: "dbname" holds the whole DSN, URI or key=value.
+  const std::array<const char*, 3> keywords = {"dbname", "fallback_application_name", nullptr};
+  const std::array<const char*, 3> values = {dsn.c_str(), application_name, nullptr};
+  Connection connection(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1));
   if (connection.get() == nullptr) return absl::ResourceExhaustedError("out of memory");
   if (PQstatus(connection.get()) != CONNECTION_OK) {
     // The message can name hosts and users: the log's, not a client's.
@@ -211,7 +216,7 @@ absl::StatusOr<Pool::Lease> Pool::Acquire() {
       if (StillOpen(connection)) return Lease(*this, std::move(connection));
     }
   }
-  absl::StatusOr<Connection> connection = Connection::Connect(dsn_);
+  absl::StatusOr<Connection> connection = Connection::Connect(dsn_, application_name_.c_str());
   if (!connection.ok()) return connection.status();
   return Lease(*this, std::move(*connection));
 }

@@ -56,7 +56,11 @@ using Param = std::optional<std::string>;
 class Connection {
  public:
   // Connects to `dsn` (a postgres:// URI or key=value string).
-  static absl::StatusOr<Connection> Connect(const std::string& dsn);
+  // `application_name`, when given, names the session in pg_stat_activity
+  // unless the DSN names it itself (libpq's fallback_application_name), so
+  // an operator can tell the service's sessions, and which are whose.
+  static absl::StatusOr<Connection> Connect(const std::string& dsn,
+                                            const char* application_name = nullptr);
 
   // Runs a statement without parameters (BEGIN, COMMIT, DDL).
   absl::Status Execute(const char* sql);
@@ -111,7 +115,9 @@ class Transaction {
 // A few connections to one database, handed out one caller at a time.
 class Pool {
  public:
-  explicit Pool(std::string dsn) : dsn_(std::move(dsn)) {}
+  // Connections are named `application_name` (see Connection::Connect).
+  Pool(std::string dsn, std::string application_name)
+      : dsn_(std::move(dsn)), application_name_(std::move(application_name)) {}
 
   // A connection for the caller's exclusive use, returned to the pool when
   // the lease ends unless it broke (a broken one is closed; the next
@@ -135,6 +141,7 @@ class Pool {
 
  private:
   const std::string dsn_;
+  const std::string application_name_;
   std::mutex mutex_;
   std::deque<Connection> idle_;  // guarded by mutex_
 };

@@ -25,6 +25,10 @@ constexpr char kMigrationUnlock[] = "SELECT pg_advisory_unlock(7210, 13)";
 // listens (a wake-up only; followers poll as well).
 constexpr char kNotifyChanges[] = "SELECT pg_notify('analytics_changes', '')";
 constexpr char kListenChanges[] = "LISTEN analytics_changes";
+// Session names in pg_stat_activity (unless the DSN sets application_name):
+// the pool's (reads and writes) and the follower's (LISTEN, change log).
+constexpr char kPoolSessionName[] = "analytics-server";
+constexpr char kFollowerSessionName[] = "analytics-server follower";
 
 // Migration i brings the schema from version i to i + 1. Append only.
 constexpr std::array<std::string_view, kPgSchemaVersion> kMigrations = {
@@ -426,7 +430,8 @@ std::string RedactedDb(const std::string& db) {
   return absl::StrCat(db.substr(0, colon + 1), "***", db.substr(at));
 }
 
-PgStore::PgStore(PgStoreOptions options) : options_(std::move(options)), pool_(options_.dsn) {}
+PgStore::PgStore(PgStoreOptions options)
+    : options_(std::move(options)), pool_(options_.dsn, kPoolSessionName) {}
 
 absl::StatusOr<std::unique_ptr<PgStore>> PgStore::Open(PgStoreOptions options) {
   if (options.replica_name.empty()) {
@@ -518,8 +523,11 @@ absl::Status PgStore::WriteFailure(const absl::Status& status, FailedAt failed_a
         "PostgreSQL stopped answering at the commit: this write may or may not be stored; read "
         "before retrying");
   }
+  // Not "not reachable" only: a session ended by pg_terminate_backend (an
+  // operator, a pooler) lands here too while PostgreSQL itself is up.
   return absl::UnavailableError(
-      "PostgreSQL is not reachable: nothing of this write was stored; retry");
+      "PostgreSQL was not reachable or ended the session: nothing of this write was stored; "
+      "retry");
 }
 
 absl::StatusOr<WriteResult> PgStore::Upsert(LineSource& source, bool replace) {
@@ -804,7 +812,8 @@ void PgStore::RunFollower() {
     }
     if (!connection || !connection->healthy()) {
       connection.reset();
-      absl::StatusOr<pg::Connection> connected = pg::Connection::Connect(pool_.dsn());
+      absl::StatusOr<pg::Connection> connected =
+          pg::Connection::Connect(pool_.dsn(), kFollowerSessionName);
       if (connected.ok() && connected->Execute(kListenChanges).ok()) {
         connection = std::move(*connected);
         backoff = std::chrono::milliseconds(100);

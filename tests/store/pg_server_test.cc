@@ -3,8 +3,10 @@
 // reference). A client that writes on A and reads on B with the write's
 // consistency token always sees its write; all three answer GetKpis,
 // GetRfmSummary and ListCustomers identically; a replica SIGKILLed and
-// started again catches up exactly; PostgreSQL restarted under an import in
-// flight fails that import cleanly and the same servers serve again.
+// started again catches up exactly; PostgreSQL restarted, or the servers'
+// sessions terminated (pg_terminate_backend), under a write in flight fails
+// that write cleanly and the same servers serve again; sessions terminated
+// while idle cost no read at all.
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -16,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -311,16 +314,98 @@ class IngestWrite final : public LongWrite {
   std::unique_ptr<grpc::ClientWriter<v1::IngestTransactionsRequest>> writer_;
 };
 
-// "Restart PostgreSQL mid ingest" against running server processes: a long
-// write is half sent, and its lines are already inside the server's open
-// transaction (pg_stat_progress_copy counts them), when PostgreSQL restarts
-// (pg_ctl restart -m fast, same port). The call ends UNAVAILABLE with a
-// message that names no SQL and quotes no libpq text; nothing of it is
-// visible, neither in the replica's columnar copy (A) nor in PostgreSQL (C
-// answers by SQL); both servers, never restarted, then answer reads, take a
-// new write that both see, and are SERVING.
-void ExpectRestartMidWriteFailsItCleanly(
-    const std::function<std::unique_ptr<LongWrite>(v1::AnalyticsService::Stub&)>& start) {
+// One new line (revenue 12.5, its own order) written through `stub`; the
+// reply's consistency token.
+std::string IngestOne(v1::AnalyticsService::Stub& stub, const std::string& key) {
+  grpc::ClientContext context;
+  Prepare(context);
+  v1::IngestTransactionsResponse ingested;
+  auto ingest = stub.IngestTransactions(&context, &ingested);
+  v1::IngestTransactionsRequest request;
+  v1::OrderLine* line = request.add_lines();
+  line->set_line_id(key);
+  line->set_order_id("O-" + key);
+  line->set_order_date("2026-11-20");
+  line->set_customer_id("X-" + key);
+  line->set_sales(12.5);
+  line->set_quantity(1);
+  EXPECT_TRUE(ingest->Write(request));
+  testing::EndStream(*ingest);
+  const grpc::Status status = ingest->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_EQ(ingested.inserted(), 1);
+  return ingested.consistency_token();
+}
+
+// `after` is `before` plus exactly one IngestOne line.
+void ExpectOneMoreLine(const v1::GetKpisResponse& before, const v1::GetKpisResponse& after) {
+  EXPECT_EQ(after.current().revenue_micros(), before.current().revenue_micros() + 12'500'000);
+  EXPECT_EQ(after.current().orders(), before.current().orders() + 1);
+}
+
+// Each server's health Watch reaches SERVING within the deadline (a
+// replica's readiness follows its staleness, which an outage raises).
+void ExpectServing(std::initializer_list<const ServerProcess*> servers) {
+  for (const ServerProcess* server : servers) {
+    auto health = grpc::health::v1::Health::NewStub(
+        grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext watch_context;
+    Prepare(watch_context);
+    auto watch = health->Watch(&watch_context, grpc::health::v1::HealthCheckRequest());
+    grpc::health::v1::HealthCheckResponse update;
+    bool serving = false;
+    while (!serving && watch->Read(&update)) {
+      serving = update.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+    }
+    EXPECT_TRUE(serving) << server->address();
+    watch_context.TryCancel();
+    watch->Finish().IgnoreError();
+  }
+}
+
+// pg_terminate_backend on every session the servers hold on `database`,
+// told by the name the service gives its sessions (pg::Connection). The
+// timeout makes each call wait until that backend has exited, so its FATAL
+// message and end of file are on the server's socket when this returns.
+// Asserts it ended each server's follower (LISTEN) session, `followers` in
+// all, and at least `pool_sessions` pooled ones.
+void TerminateServiceSessions(pg::Connection& connection, const std::string& database,
+                              int followers, int pool_sessions) {
+  const std::array<pg::Param, 1> name = {database};
+  absl::StatusOr<pg::Result> ended = connection.Query(
+      "SELECT application_name, pg_terminate_backend(pid, 20000) FROM pg_stat_activity"
+      " WHERE datname = $1 AND application_name LIKE 'analytics-server%'"
+      " AND pid <> pg_backend_pid()",
+      name);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  int follower_count = 0;
+  int pool_count = 0;
+  for (int row = 0; row < ended->rows(); ++row) {
+    EXPECT_EQ(ended->Text(row, 1), "t") << "backend still running";
+    (ended->Text(row, 0) == "analytics-server follower" ? follower_count : pool_count) += 1;
+  }
+  EXPECT_EQ(follower_count, followers);
+  EXPECT_GE(pool_count, pool_sessions);
+  std::cout << "terminated " << follower_count << " follower and " << pool_count
+            << " pooled sessions" << std::endl;
+}
+
+// A fault against PostgreSQL while a long write is half sent: `watcher` is
+// the test's own session on `database` (it may be lost by the fault).
+using MidWriteFault = std::function<void(pg::Connection& watcher, const std::string& database)>;
+
+// A fault under a write in flight, against running server processes: a
+// long write is half sent, and its lines are already inside the server's
+// open transaction (pg_stat_progress_copy counts them), when `fault`
+// strikes (PostgreSQL restarted, or the service's sessions terminated).
+// The call ends UNAVAILABLE with a message that names no SQL and quotes no
+// libpq text; nothing of it is visible, neither in the replica's columnar
+// copy (A) nor in PostgreSQL (C answers by SQL); both servers, never
+// restarted, then answer reads, take a new write that both see, and are
+// SERVING.
+void ExpectFaultMidWriteFailsItCleanly(
+    const std::function<std::unique_ptr<LongWrite>(v1::AnalyticsService::Stub&)>& start,
+    const MidWriteFault& fault) {
   const std::string dsn = Postgres::Shared().NewDatabase();
   const std::string database = dsn.substr(dsn.rfind('/') + 1);
   ServerProcess a(ServerArgs(dsn, "columnar"));
@@ -351,9 +436,10 @@ void ExpectRestartMidWriteFailsItCleanly(
       ASSERT_TRUE(progress.ok()) << progress.status();
       copied = progress->Int(0, 0);
     }
-    std::cout << "restarting PostgreSQL with " << copied << " lines in the open COPY" << std::endl;
+    std::cout << "fault with " << copied << " lines in the open COPY" << std::endl;
+    fault(*watcher, database);
+    if (::testing::Test::HasFatalFailure()) return;
   }
-  Postgres::Shared().Restart();
 
   // The rest and the end: the server fails the call instead of committing.
   const grpc::Status failed = write->SendRestAndFinish();
@@ -363,7 +449,8 @@ void ExpectRestartMidWriteFailsItCleanly(
       << failed.error_message();
   for (const char* internal :
        {"COPY", "copy", "staged_lines", "INSERT", "SELECT", "SQLSTATE", "57P01", "terminating",
-        "server closed", "connection to server", "PQ", "postgresql://", "127.0.0.1"}) {
+        "terminate", "administrator", "server closed", "connection to server", "PQ",
+        "postgresql://", "127.0.0.1"}) {
     EXPECT_EQ(failed.error_message().find(internal), std::string::npos)
         << internal << " in: " << failed.error_message();
   }
@@ -376,57 +463,80 @@ void ExpectRestartMidWriteFailsItCleanly(
   EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c), before));
 
   // The same processes take a new write, and both see it.
-  v1::IngestTransactionsResponse ingested;
-  {
-    grpc::ClientContext ingest_context;
-    Prepare(ingest_context);
-    auto ingest = stub_a->IngestTransactions(&ingest_context, &ingested);
-    v1::IngestTransactionsRequest request;
-    v1::OrderLine* line = request.add_lines();
-    line->set_line_id("after-restart");
-    line->set_order_id("O-after");
-    line->set_order_date("2026-11-20");
-    line->set_customer_id("X-after");
-    line->set_sales(12.5);
-    line->set_quantity(1);
-    ASSERT_TRUE(ingest->Write(request));
-    testing::EndStream(*ingest);
-    const grpc::Status status = ingest->Finish();
-    ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
-    EXPECT_EQ(ingested.inserted(), 1);
-  }
+  const std::string token = IngestOne(*stub_a, "after-fault");
   const v1::GetKpisResponse after = Kpis(*stub_a);
-  EXPECT_EQ(after.current().revenue_micros(), before.current().revenue_micros() + 12'500'000);
-  EXPECT_EQ(after.current().orders(), before.current().orders() + 1);
-  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, ingested.consistency_token()), after));
+  ExpectOneMoreLine(before, after);
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, token), after));
+  ExpectServing({&a, &c});
+}
 
-  // Both SERVING (A's readiness follows its staleness, which the outage
-  // raised: watched until it reports SERVING, within the deadline).
-  for (const ServerProcess* server : {&a, &c}) {
-    auto health = grpc::health::v1::Health::NewStub(
-        grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
-    grpc::ClientContext watch_context;
-    Prepare(watch_context);
-    auto watch = health->Watch(&watch_context, grpc::health::v1::HealthCheckRequest());
-    grpc::health::v1::HealthCheckResponse update;
-    bool serving = false;
-    while (!serving && watch->Read(&update)) {
-      serving = update.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-    }
-    EXPECT_TRUE(serving) << server->address();
-    watch_context.TryCancel();
-    watch->Finish().IgnoreError();
-  }
+void RestartPostgres(pg::Connection&, const std::string&) { Postgres::Shared().Restart(); }
+
+// Every session of the servers, the writer's in its COPY among them: A's
+// follower, A's writing session, C's pooled one (from its read) at least.
+void TerminateMidWrite(pg::Connection& watcher, const std::string& database) {
+  TerminateServiceSessions(watcher, database, /*followers=*/1, /*pool_sessions=*/2);
 }
 
 TEST(PgServers, PostgresRestartedMidImportFailsItCleanlyAndTheServersReconnect) {
-  ExpectRestartMidWriteFailsItCleanly(
-      [](v1::AnalyticsService::Stub& stub) { return std::make_unique<ImportCsvWrite>(stub); });
+  ExpectFaultMidWriteFailsItCleanly(
+      [](v1::AnalyticsService::Stub& stub) { return std::make_unique<ImportCsvWrite>(stub); },
+      RestartPostgres);
 }
 
 TEST(PgServers, PostgresRestartedMidIngestFailsItCleanlyAndTheServersReconnect) {
-  ExpectRestartMidWriteFailsItCleanly(
-      [](v1::AnalyticsService::Stub& stub) { return std::make_unique<IngestWrite>(stub); });
+  ExpectFaultMidWriteFailsItCleanly(
+      [](v1::AnalyticsService::Stub& stub) { return std::make_unique<IngestWrite>(stub); },
+      RestartPostgres);
+}
+
+// pg_terminate_backend on the service's sessions (issue 13's fault test)
+// under an ImportCsv in flight: the same outcome as a restart.
+TEST(PgServers, SessionsTerminatedMidImportFailItCleanlyAndTheServersReconnect) {
+  ExpectFaultMidWriteFailsItCleanly(
+      [](v1::AnalyticsService::Stub& stub) { return std::make_unique<ImportCsvWrite>(stub); },
+      TerminateMidWrite);
+}
+
+// pg_terminate_backend on every session of both servers with no write in
+// flight (A's follower, which LISTENs, among them). No read fails, not even
+// the first: idle pooled sessions whose server ended them are dropped on
+// Acquire (pg::Pool), and the terminate calls wait until each backend has
+// gone. A write on C (SQL) is then read on A with its token, which needs
+// A's follower to have reconnected and caught up; a write on A is read on
+// C; both SERVING.
+TEST(PgServers, SessionsTerminatedWhileIdleAndTheServersServeAtOnce) {
+  const std::string dsn = Postgres::Shared().NewDatabase();
+  const std::string database = dsn.substr(dsn.rfind('/') + 1);
+  ServerProcess a(ServerArgs(dsn, "columnar"));
+  ServerProcess c(ServerArgs(dsn, "sql"));
+  auto stub_a = Connect(a);
+  auto stub_c = Connect(c);
+  const std::string seeded = Seed(*stub_a, 6, 500);
+  const v1::GetKpisResponse before = Kpis(*stub_a);
+  ASSERT_GT(before.current().revenue_micros(), 0);
+  ASSERT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, seeded), before));
+  {
+    absl::StatusOr<pg::Connection> killer = pg::Connection::Connect(dsn);
+    ASSERT_TRUE(killer.ok()) << killer.status();
+    // A's follower; A's pooled session (its seed) and C's (its read).
+    TerminateServiceSessions(*killer, database, /*followers=*/1, /*pool_sessions=*/2);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  // The first reads, on each server, succeed (Kpis fails the test if not).
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c), before));
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_a), before));
+  ExpectSameAnswers(*stub_a, *stub_c);
+
+  const std::string on_c = IngestOne(*stub_c, "written-on-c");
+  const v1::GetKpisResponse after_c = Kpis(*stub_a, on_c);
+  ExpectOneMoreLine(before, after_c);
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c), after_c));
+  const std::string on_a = IngestOne(*stub_a, "written-on-a");
+  const v1::GetKpisResponse after_a = Kpis(*stub_a);
+  ExpectOneMoreLine(after_c, after_a);
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, on_a), after_a));
+  ExpectServing({&a, &c});
 }
 
 // A rolling restart of one replica under read load: a client balancing over
