@@ -1,5 +1,5 @@
 // Exact figures and one set of line rules, through the real server on both
-// engines (--engine sql and columnar):
+// engines (--engine sql and columnar) over both stores (SQLite, PostgreSQL):
 // - the store's magnitude bound (common/magnitude_totals.h): writes that
 //   would take the sum of |sales|, |profit| or quantity past INT64_MAX are
 //   refused OUT_OF_RANGE with nothing written, by IngestTransactions,
@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
+#include "support/postgres.h"
 #include "support/process.h"
 
 namespace analytics {
@@ -55,9 +56,23 @@ v1::OrderLine Line(const std::string& key, double sales, double profit = 0,
   return line;
 }
 
-class ExactnessTest : public ::testing::TestWithParam<std::string> {
+// (engine, store): the maxima are summed by SQL on either store (SQLite's
+// 64-bit integers, PostgreSQL's BIGINT sums) and by the columnar engine fed
+// from either.
+struct Setup {
+  std::string engine;
+  std::string store;
+};
+
+std::vector<std::string> ServerArgs(const Setup& setup) {
+  std::vector<std::string> args = testing::ServerStoreArgs(setup.store);
+  args.insert(args.end(), {"--engine", setup.engine});
+  return args;
+}
+
+class ExactnessTest : public ::testing::TestWithParam<Setup> {
  protected:
-  ExactnessTest() : server_({"--engine", GetParam()}) {}
+  ExactnessTest() : server_(ServerArgs(GetParam())) {}
 
   void SetUp() override {
     channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
@@ -475,9 +490,11 @@ TEST_P(ExactnessTest, RejectionsOfHugeValuesKeepTheReplySmall) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(BothEngines, ExactnessTest, ::testing::Values("sql", "columnar"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
+INSTANTIATE_TEST_SUITE_P(EnginesAndStores, ExactnessTest,
+                         ::testing::Values(Setup{"sql", "sqlite"}, Setup{"columnar", "sqlite"},
+                                           Setup{"sql", "postgres"}, Setup{"columnar", "postgres"}),
+                         [](const ::testing::TestParamInfo<Setup>& info) {
+                           return info.param.engine + "_" + info.param.store;
                          });
 
 }  // namespace
