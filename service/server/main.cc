@@ -232,6 +232,13 @@ int Run(const ServerConfig& config, const sigset_t& stop_signals) {
   // handler): under a quota it reclaims what a burst of reset streams left
   // behind, which otherwise stays resident. Room for a few messages of the
   // largest size (three concurrent 15 MiB-chunk imports pass under 64 MiB).
+  // No bandwidth-delay probing: on a fast link it grows a stream's receive
+  // window far past what the handler reads at once, so a single large
+  // ImportCsv (1 MiB chunks, a 2 GB file) filled the quota below with data
+  // the import had not asked for yet, and gRPC reset the stream
+  // (RST_STREAM 11, RESOURCE_EXHAUSTED). The default 64 KiB window per
+  // stream keeps what waits in the transport small; imports ran as fast.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   grpc::ResourceQuota quota("analytics-server");
   quota.Resize(std::max<std::size_t>(
       std::size_t{64} << 20, 4 * static_cast<std::size_t>(config.max_receive_message_bytes)));
