@@ -68,9 +68,10 @@ absl::StatusOr<std::unique_ptr<QueryEngines>> QueryEngines::Start(
   options.snapshot_path = snapshot_path;
   options.read_snapshot = std::move(read_snapshot);
   options.on_snapshot = [path = snapshot_path](const absl::Status& status, std::int64_t lines,
-                                               std::int64_t millis) {
+                                               std::int64_t millis, bool durable) {
     if (status.ok()) {
-      spdlog::info("engine snapshot {} written: {} lines in {} ms", path, lines, millis);
+      spdlog::info("engine snapshot {} {}: {} lines in {} ms", path,
+                   durable ? "on disk" : "written by the write (fsync to follow)", lines, millis);
     } else {
       spdlog::warn("engine snapshot {} not written: {}", path, std::string(status.message()));
     }

@@ -1224,6 +1224,38 @@ TEST(EngineSnapshot, WritesAfterTheSnapshotAreReplayed) {
   EXPECT_EQ(testing::QueryInt(*store, "SELECT COUNT(*) FROM line_batches"), 0);
 }
 
+TEST(EngineSnapshot, ALargeWriteIsInTheSnapshotWhenItReturns) {
+  // A bulk write puts its snapshot in place before Upsert returns (the
+  // fsync follows in the background), so a SIGKILL right after the reply
+  // restarts from it with nothing to replay.
+  Rng rng(52);
+  const Shape shape = Saved{}.shape;
+  SnapshotDb db("snapshot-large-write");
+  SaveOne(db, rng, shape);
+  StorePosition written_at;
+  {
+    std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+    std::unique_ptr<ColumnarEngine> fast =
+        *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), 200));
+    ASSERT_TRUE(fast->startup().from_snapshot) << fast->startup().snapshot_ignored;
+    Write(*store, RandomWrite(rng, shape, 60));  // below the 200 lines: no snapshot
+    absl::StatusOr<columnar::TableSnapshot> before = columnar::ReadTableSnapshot(db.snapshot());
+    ASSERT_TRUE(before.ok()) << before.status();
+    EXPECT_NE(before->position, *store->CommittedPosition());
+    Write(*store, RandomWrite(rng, shape, 250));
+    written_at = *store->CommittedPosition();
+    absl::StatusOr<columnar::TableSnapshot> after = columnar::ReadTableSnapshot(db.snapshot());
+    ASSERT_TRUE(after.ok()) << after.status();
+    EXPECT_EQ(after->position, written_at);
+  }  // no SaveSnapshot: as after SIGKILL
+  std::unique_ptr<OrderStore> store = *OrderStore::Open(db.path());
+  std::unique_ptr<ColumnarEngine> fast =
+      *ColumnarEngine::Create(*store, WithSnapshot(db.snapshot(), std::int64_t{1} << 40));
+  EXPECT_TRUE(fast->startup().from_snapshot) << fast->startup().snapshot_ignored;
+  EXPECT_EQ(fast->startup().replayed_lines, 0);
+  ExpectSameAsSqlAndStore(*store, *fast, shape, rng);
+}
+
 TEST(EngineSnapshot, TheFolderRunningBeforeTheEngineSubscribesKeepsWhatItFolds) {
   // The store's folder starts at Open and may fold the batches written
   // after the snapshot before the engine subscribes: they must stay.

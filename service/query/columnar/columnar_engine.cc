@@ -331,20 +331,39 @@ std::optional<WriteResult> ColumnarEngine::Apply(StagedWrite& staged) {
     if (options_.on_stop) options_.on_stop(stopped_because);
     return counts;
   }
-  if (startup_.snapshots) {
-    const std::int64_t applied =
-        lines_applied_.fetch_add(static_cast<std::int64_t>(staged.size())) +
-        static_cast<std::int64_t>(staged.size());
-    const std::int64_t since = applied - lines_at_snapshot_.load();
-    if (since >= std::max<std::int64_t>(options_.snapshot_after_lines, rows_after / 8)) {
-      {
-        columnar::MutexLock lock(&snapshot_wake_mutex_);
-        snapshot_wanted_ = true;
-      }
-      snapshot_wake_.notify_all();
-    }
-  }
+  if (startup_.snapshots) MaybeSnapshotAfter(static_cast<std::int64_t>(staged.size()), rows_after);
   return counts;
+}
+
+void ColumnarEngine::MaybeSnapshotAfter(std::int64_t written, std::int64_t rows_after) {
+  const std::int64_t applied = lines_applied_.fetch_add(written) + written;
+  const std::int64_t due = std::max<std::int64_t>(options_.snapshot_after_lines, rows_after / 8);
+  if (applied - lines_at_snapshot_.load() < due) return;
+  if (written >= due) {
+    // One large write (a bulk import): its snapshot goes in place now,
+    // before the caller hears the write succeeded, so that a crash or a
+    // SIGKILL right after restarts from it (a second at a million lines)
+    // instead of rebuilding the table from the store (~3 s). Writing to
+    // the page cache costs ~0.1 s a million lines; the fsync, which would
+    // cost more, is left to the background writer below.
+    const auto started = std::chrono::steady_clock::now();
+    Report(WriteSnapshot(/*durable=*/false), started, /*durable=*/false);
+  }
+  {
+    columnar::MutexLock lock(&snapshot_wake_mutex_);
+    snapshot_wanted_ = true;
+  }
+  snapshot_wake_.notify_all();
+}
+
+void ColumnarEngine::Report(const absl::Status& status,
+                            std::chrono::steady_clock::time_point started, bool durable) const {
+  if (!options_.on_snapshot) return;
+  options_.on_snapshot(status, LineCount(),
+                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count(),
+                       durable);
 }
 
 void ColumnarEngine::RunSnapshots() {
@@ -356,44 +375,50 @@ void ColumnarEngine::RunSnapshots() {
       snapshot_wanted_ = false;
     }
     const auto started = std::chrono::steady_clock::now();
-    const absl::Status status = SaveSnapshot();
-    if (options_.on_snapshot) {
-      options_.on_snapshot(status, LineCount(),
-                           std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::steady_clock::now() - started)
-                               .count());
-    }
+    Report(WriteSnapshot(/*durable=*/true), started, /*durable=*/true);
   }
 }
 
-absl::Status ColumnarEngine::SaveSnapshot() {
+absl::Status ColumnarEngine::WriteSnapshot(bool durable) {
   if (!startup_.snapshots) return absl::FailedPreconditionError("snapshots are off");
-  columnar::MutexLock one_at_a_time(&snapshot_write_mutex_);
   StorePosition position;
-  absl::StatusOr<std::string> temp;
   {
-    // Readers go on; a write waits until the table is copied to the file
-    // (the page cache: about memory speed).
-    columnar::ReaderLock lock(&mutex_);
-    if (table_ == nullptr) return Unavailable();
-    if (!position_) return absl::FailedPreconditionError("the store gave no position");
-    position = *position_;
-    if (saved_position_ != position_) {
-      lines_at_snapshot_.store(lines_applied_.load());
-      temp = columnar::WriteTableSnapshotTemp(options_.snapshot_path, *table_, position);
+    columnar::MutexLock one_at_a_time(&snapshot_write_mutex_);
+    absl::StatusOr<std::string> temp;
+    {
+      // Readers go on; a write waits until the table is copied to the file
+      // (the page cache: about memory speed).
+      columnar::ReaderLock lock(&mutex_);
+      if (table_ == nullptr) return Unavailable();
+      if (!position_) return absl::FailedPreconditionError("the store gave no position");
+      position = *position_;
+      if (saved_position_ != position_) {
+        lines_at_snapshot_.store(lines_applied_.load());
+        temp = columnar::WriteTableSnapshotTemp(options_.snapshot_path, *table_, position);
+      }
+    }
+    if (saved_position_ != position) {
+      if (!temp.ok()) return temp.status();
+      absl::Status published = durable
+                                   ? columnar::PublishTableSnapshot(*temp, options_.snapshot_path)
+                                   : columnar::RenameTableSnapshot(*temp, options_.snapshot_path);
+      if (!published.ok()) return published;
+      saved_position_ = position;
+      saved_durable_ = durable;
+    }
+    if (!durable) return absl::OkStatus();
+    if (!saved_durable_) {
+      // Renamed by a write that did not wait for the disk, or read at
+      // start-up (it may have been in the page cache only, before a kill).
+      if (absl::Status s = columnar::SyncTableSnapshot(options_.snapshot_path); !s.ok()) return s;
+      saved_durable_ = true;
     }
   }
-  if (saved_position_ == position) {
-    // Nothing new to write; the log up to it may still be kept (the
-    // snapshot was read at start-up, or batches were folded since).
-    return store_.ReleaseWriteLog(position);
-  }
-  if (!temp.ok()) return temp.status();
-  if (absl::Status s = columnar::PublishTableSnapshot(*temp, options_.snapshot_path); !s.ok()) {
-    return s;
-  }
-  saved_position_ = position;
-  // The log up to the snapshot is no longer needed for replay.
+  // The log up to the snapshot is no longer needed for replay (batches
+  // folded since may also go). Outside the snapshot lock: this takes the
+  // store's, and a write holding the store's lock may be waiting for the
+  // snapshot lock (MaybeSnapshotAfter). Releasing an older position after a
+  // newer one is harmless (the store keeps the highest).
   return store_.ReleaseWriteLog(position);
 }
 

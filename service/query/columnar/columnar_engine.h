@@ -11,8 +11,8 @@
 // lifecycle, the locking and the caching.
 //
 // SQLite stays the system of record. At start-up the engine reads its
-// snapshot (snapshot.h: the table as of a store position, written in the
-// background after large writes and at a clean stop) and replays the writes
+// snapshot (snapshot.h: the table as of a store position, written after
+// large writes and at a clean stop) and replays the writes
 // the store logged after it; without a usable snapshot it reads every line
 // once. Afterwards it is the store's WriteListener, so each write is applied
 // (sorted and merged into the table) before the write's Upsert returns:
@@ -34,6 +34,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -76,14 +77,18 @@ struct ColumnarEngineOptions {
   // the database file (a different file, read on the other core), and
   // passes one that waits for it.
   std::function<absl::StatusOr<columnar::TableSnapshot>()> read_snapshot = {};
-  // A new snapshot is written in the background once this many lines (and
-  // an eighth of the table) were written since the last one.
+  // A new snapshot is written once this many lines (and an eighth of the
+  // table) were written since the last one: by the write itself when that
+  // one write was this large (before its caller hears it succeeded, so a
+  // crash right after a bulk import restarts from the snapshot instead of
+  // replaying the import), otherwise in the background. Either way it is
+  // made durable (fsync) in the background.
   std::int64_t snapshot_after_lines = 100'000;
-  // Called (on the writing thread, under no engine lock) after each
-  // snapshot written or failed in the background, with the outcome, the
-  // lines it holds and how long it took.
-  std::function<void(const absl::Status&, std::int64_t lines, std::int64_t millis)> on_snapshot =
-      {};
+  // Called (under no engine lock) after each snapshot written or failed,
+  // with the outcome, the lines it holds, how long it took, and whether it
+  // is durable yet (false: written and renamed by a write, fsync to come).
+  std::function<void(const absl::Status&, std::int64_t lines, std::int64_t millis, bool durable)>
+      on_snapshot = {};
 };
 
 // How the engine started.
@@ -122,10 +127,12 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   absl::Status ReadConsistently(const std::function<absl::Status(QueryEngine& view)>& read) override
       ABSL_LOCKS_EXCLUDED(mutex_);
 
-  // Writes the snapshot now if the table changed since the last one (a
-  // clean stop calls this once writes have stopped). FailedPrecondition
-  // without snapshots or once stopped.
-  absl::Status SaveSnapshot() ABSL_LOCKS_EXCLUDED(mutex_, snapshot_write_mutex_);
+  // Writes the snapshot now if the table changed since the last one and
+  // makes it durable (a clean stop calls this once writes have stopped).
+  // FailedPrecondition without snapshots or once stopped.
+  absl::Status SaveSnapshot() ABSL_LOCKS_EXCLUDED(mutex_, snapshot_write_mutex_) {
+    return WriteSnapshot(/*durable=*/true);
+  }
   const EngineStartup& startup() const { return startup_; }
 
   // False once the engine stopped serving (see the header comment).
@@ -147,6 +154,17 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
       ABSL_LOCKS_EXCLUDED(mutex_);
   // The background snapshot writer's loop.
   void RunSnapshots() ABSL_LOCKS_EXCLUDED(mutex_);
+  // Writes the table to the snapshot's temporary file and renames it over
+  // the snapshot if it changed since the last one; `durable` then fsyncs
+  // the file and its folder and lets the store drop its log up to it (which
+  // needs the store's lock: never from inside Apply).
+  absl::Status WriteSnapshot(bool durable) ABSL_LOCKS_EXCLUDED(mutex_, snapshot_write_mutex_);
+  // Writes (or has the background writer write) a snapshot once enough
+  // lines were applied since the last one; `written` lines just now.
+  void MaybeSnapshotAfter(std::int64_t written, std::int64_t rows_after)
+      ABSL_LOCKS_EXCLUDED(mutex_, snapshot_write_mutex_);
+  void Report(const absl::Status& status, std::chrono::steady_clock::time_point started,
+              bool durable) const;
   std::unique_ptr<PendingWrite> BeginWrite(bool replace) override ABSL_LOCKS_EXCLUDED(mutex_);
   // Applies a committed write (called with the store's lock held); its
   // counts, or nullopt when the table could not take it (the engine then
@@ -215,9 +233,11 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // without the engine lock to decide whether to write one).
   std::atomic<std::int64_t> lines_applied_{0};
   std::atomic<std::int64_t> lines_at_snapshot_{0};
-  // One snapshot written at a time; the position of the last one.
+  // One snapshot written at a time; the position of the last one, and
+  // whether it is known to be on disk (fsync'd) yet.
   mutable columnar::Mutex snapshot_write_mutex_ ABSL_ACQUIRED_BEFORE(mutex_);
   std::optional<StorePosition> saved_position_ ABSL_GUARDED_BY(snapshot_write_mutex_);
+  bool saved_durable_ ABSL_GUARDED_BY(snapshot_write_mutex_) = false;
   // The background writer: woken after large writes.
   columnar::Mutex snapshot_wake_mutex_;
   std::condition_variable snapshot_wake_;

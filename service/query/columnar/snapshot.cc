@@ -389,21 +389,9 @@ absl::StatusOr<std::string> WriteTableSnapshotTemp(const std::string& path, cons
   return temp;
 }
 
-absl::Status PublishTableSnapshot(const std::string& temp, const std::string& path) {
-  const auto fail = [&](absl::Status status) {
-    std::filesystem::remove(temp);
-    return status;
-  };
-  {
-    const Fd fd(open(temp.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0 || fsync(fd.get()) != 0) {
-      return fail(absl::InternalError(ErrnoText("cannot fsync", temp)));
-    }
-  }
-  if (rename(temp.c_str(), path.c_str()) != 0) {
-    return fail(absl::InternalError(ErrnoText("cannot rename to", path)));
-  }
-  // The rename itself is durable once the folder is.
+namespace {
+
+absl::Status SyncFolderOf(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   const std::filesystem::path folder = parent.empty() ? std::filesystem::path(".") : parent;
   const Fd dir(open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -411,6 +399,40 @@ absl::Status PublishTableSnapshot(const std::string& temp, const std::string& pa
     return absl::InternalError(ErrnoText("cannot fsync the folder", folder.string()));
   }
   return absl::OkStatus();
+}
+
+absl::Status SyncFile(const std::string& path) {
+  const Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0 || fsync(fd.get()) != 0) {
+    return absl::InternalError(ErrnoText("cannot fsync", path));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status PublishTableSnapshot(const std::string& temp, const std::string& path) {
+  if (absl::Status s = SyncFile(temp); !s.ok()) {
+    std::filesystem::remove(temp);
+    return s;
+  }
+  if (absl::Status s = RenameTableSnapshot(temp, path); !s.ok()) return s;
+  // The rename itself is durable once the folder is.
+  return SyncFolderOf(path);
+}
+
+absl::Status RenameTableSnapshot(const std::string& temp, const std::string& path) {
+  if (rename(temp.c_str(), path.c_str()) != 0) {
+    absl::Status status = absl::InternalError(ErrnoText("cannot rename to", path));
+    std::filesystem::remove(temp);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SyncTableSnapshot(const std::string& path) {
+  if (absl::Status s = SyncFile(path); !s.ok()) return s;
+  return SyncFolderOf(path);
 }
 
 }  // namespace analytics::columnar

@@ -21,10 +21,17 @@
 // recorded and checked); adding or removing a member is one line in
 // Members and a kSnapshotFormatVersion bump.
 //
-// Writing is atomic: the bytes go to `<path>.tmp` (under the engine's read
-// lock: writers wait, readers do not), then outside any lock fsync, rename
-// over `<path>`, fsync of the folder. A crash at any point leaves either the
-// old snapshot or the new one, never a torn file under the real name.
+// Writing: the bytes go to `<path>.tmp` (under the engine's read lock:
+// writers wait, readers do not), then outside that lock either fsync,
+// rename over `<path>`, fsync of the folder (PublishTableSnapshot: a crash
+// at any point leaves the old snapshot or the new one, never a torn file
+// under the real name), or — when a bulk write wants its snapshot in place
+// before it answers, without waiting for the disk — rename now and fsync
+// later (RenameTableSnapshot, then SyncTableSnapshot). A process crash or
+// SIGKILL in between loses nothing (the page cache holds the file); only a
+// power loss or OS crash in between could leave a torn file under the real
+// name, which the checksum then rejects and the engine is built from the
+// store, the system of record, as without a snapshot.
 #pragma once
 
 #include <memory>
@@ -56,5 +63,9 @@ absl::StatusOr<std::string> WriteTableSnapshotTemp(const std::string& path, cons
                                                    const StorePosition& position);
 // fsync, rename over `path`, fsync of the folder; removes `temp` on failure.
 absl::Status PublishTableSnapshot(const std::string& temp, const std::string& path);
+// Rename over `path` only (not yet durable); removes `temp` on failure.
+absl::Status RenameTableSnapshot(const std::string& temp, const std::string& path);
+// fsync of `path` and of its folder: makes a renamed snapshot durable.
+absl::Status SyncTableSnapshot(const std::string& path);
 
 }  // namespace analytics::columnar
