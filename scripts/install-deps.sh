@@ -8,7 +8,7 @@ packages=(
   # build
   cmake g++ make pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev libspdlog-dev libsqlite3-dev libcpp-httplib-dev libssl-dev
+  libabsl-dev libspdlog-dev libsqlite3-dev libcpp-httplib-dev libssl-dev libxxhash-dev
   # the PostgreSQL store (libpq)
   libpq-dev
   # fuzzing (make fuzz) and the TLS tests' certificates

@@ -29,7 +29,8 @@ import sys
 BASE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
 BUILD_PACKAGES = {"cmake", "g++", "pkg-config", "libgrpc++-dev", "protobuf-compiler-grpc",
                   "libprotobuf-dev", "protobuf-compiler", "libspdlog-dev", "libsqlite3-dev",
-                  "grpc-proto", "libcpp-httplib-dev", "libabsl-dev"}
+                  "grpc-proto", "libcpp-httplib-dev", "libabsl-dev",
+                  "libxxhash-dev"}
 SKIP = 77
 
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +87,35 @@ TEST(StringDictionaryTest, MemoryGrowsWithTheText) {
   const std::size_t empty = d.MemoryBytes();
   for (int i = 0; i < 10'000; ++i) d.Intern(absl::StrCat("a value of some length ", i));
   EXPECT_GT(d.MemoryBytes(), empty + 10'000 * 20);
+}
+
+TEST(StringDictionaryTest, SavedTextIsAppendedInPiecesAndIndexedWhenAsked) {
+  StringDictionary d;
+  ASSERT_EQ(d.Intern("before"), 0u);
+  const std::string text = "alphabetagamma";
+  ASSERT_TRUE(d.AppendUniqueText({5, 4, 0, 5}, text.size(), [&](char* into) {
+    std::memcpy(into, text.data(), text.size());
+    return true;
+  }));
+  ASSERT_EQ(d.size(), 5u);
+  EXPECT_EQ(d.Get(1), "alpha");
+  EXPECT_EQ(d.Get(2), "beta");
+  EXPECT_EQ(d.Get(3), "");
+  EXPECT_EQ(d.Get(4), "gamma");
+  EXPECT_EQ(d.Find("beta"), 2u);
+  // Values interned later go to a block of their own: the loaded text stays.
+  EXPECT_EQ(d.Intern("delta"), 5u);
+  EXPECT_EQ(d.Get(4), "gamma");
+  EXPECT_EQ(d.Get(5), "delta");
+}
+
+TEST(StringDictionaryTest, SavedTextThatDisagreesWithItsLengthsAppendsNothing) {
+  StringDictionary d;
+  bool read = false;
+  EXPECT_FALSE(d.AppendUniqueText({5, 4}, 10, [&](char*) { return read = true; }));
+  EXPECT_FALSE(read);  // refused before reading
+  EXPECT_FALSE(d.AppendUniqueText({5, 4}, 9, [](char*) { return false; }));
+  EXPECT_EQ(d.size(), 0u);
 }
 
 }  // namespace

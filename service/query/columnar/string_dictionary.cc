@@ -142,6 +142,30 @@ std::uint32_t StringDictionary::AppendUnique(std::string_view value) {
   return id;
 }
 
+bool StringDictionary::AppendUniqueText(const std::vector<std::uint32_t>& lengths,
+                                        std::size_t text_bytes,
+                                        const std::function<bool(char* text)>& read) {
+  std::uint64_t sum = 0;
+  for (const std::uint32_t length : lengths) sum += length;
+  if (sum != text_bytes) return false;
+  // One block of exactly the text's size; the next Store starts a new one.
+  BigVector<char> block;
+  block.resize(text_bytes);  // not zeroed: see the header
+  if (!read(block.data())) return false;
+  views_.reserve(views_.size() + lengths.size());
+  const char* at = block.data();
+  for (const std::uint32_t length : lengths) {
+    views_.emplace_back(length == 0 ? nullptr : at, length);
+    at += length;
+  }
+  if (text_bytes > 0) {
+    arena_bytes_ += text_bytes;
+    blocks_.push_back(std::move(block));
+    block_used_ = block_capacity_ = 0;
+  }
+  return true;
+}
+
 void StringDictionary::Reserve(std::size_t more) {
   views_.reserve(views_.size() + more);
   if (indexed_ == views_.size()) {

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -52,6 +53,13 @@ class StringDictionary {
   // index catches up on the next Intern or Find. Loading a million keys then
   // costs no hash probes at all until the first write needs them.
   std::uint32_t AppendUnique(std::string_view value);
+  // AppendUnique for a saved dictionary (snapshot.h): the values are the
+  // consecutive pieces, of `lengths`, of `text_bytes` bytes of text that
+  // `read` writes into the dictionary's own storage (one block; no copy of
+  // each value). False, with nothing appended, when `read` fails or the
+  // lengths do not add up to text_bytes.
+  bool AppendUniqueText(const std::vector<std::uint32_t>& lengths, std::size_t text_bytes,
+                        const std::function<bool(char* text)>& read);
   std::optional<std::uint32_t> Find(std::string_view value) const;
 
   // For a bulk write's line keys, appended with AppendUnique though they may
