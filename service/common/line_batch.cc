@@ -126,6 +126,51 @@ LineBatchReader::LineBatchReader(std::string_view bytes) : rest_(bytes) {
   }
 }
 
+absl::Status AddBatchMagnitudes(std::string_view bytes, MagnitudeTotals& totals) {
+  const absl::Status damaged = absl::DataLossError("a line batch is damaged");
+  if (bytes.empty() || (bytes.front() != kFormatVersion && bytes.front() != kFirstFormatVersion)) {
+    return damaged;
+  }
+  const bool marks = bytes.front() == kFormatVersion;  // 0: "same as the line before's"
+  bytes.remove_prefix(1);
+  bool first = true;
+  while (!bytes.empty()) {
+    for (std::size_t i = 0; i < kOrderLineViewTexts.size(); ++i) {
+      std::uint64_t size = 0;
+      if (!GetVarint(bytes, size)) return damaged;
+      if (marks) {
+        if (size == 0) {
+          if (first) return damaged;
+          continue;
+        }
+        --size;
+      }
+      if (size > bytes.size()) return damaged;
+      bytes.remove_prefix(size);
+    }
+    first = false;
+    std::int64_t day = 0;
+    if (!GetSigned(bytes, day) || bytes.empty()) return damaged;
+    const char has_ship_date = bytes.front();
+    bytes.remove_prefix(1);
+    if (has_ship_date == 1) {
+      if (!GetSigned(bytes, day)) return damaged;
+    } else if (has_ship_date != 0) {
+      return damaged;
+    }
+    std::int64_t sales = 0;
+    std::int64_t quantity = 0;
+    std::int64_t discount = 0;
+    std::int64_t profit = 0;
+    if (!GetSigned(bytes, sales) || !GetSigned(bytes, quantity) || !GetSigned(bytes, discount) ||
+        !GetSigned(bytes, profit)) {
+      return damaged;
+    }
+    totals.Add(sales, profit, quantity);
+  }
+  return absl::OkStatus();
+}
+
 bool LineBatchReader::Fail() {
   if (status_.ok()) status_ = absl::DataLossError("a line batch is damaged");
   rest_ = {};

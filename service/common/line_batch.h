@@ -105,6 +105,13 @@ class LineBatch {
 };
 
 // Reads the lines of one batch's bytes back, in the order they were added.
+// Adds the magnitudes (magnitude_totals.h) of the lines of a stored batch
+// to `totals`, reading only the lengths of its texts. The store sums these
+// over its whole write log when it opens (order_store.h): several times
+// cheaper than reading every line with LineBatchReader. DataLoss, with
+// `totals` partly added, when the batch is damaged.
+absl::Status AddBatchMagnitudes(std::string_view bytes, MagnitudeTotals& totals);
+
 class LineBatchReader {
  public:
   explicit LineBatchReader(std::string_view bytes);

@@ -240,6 +240,34 @@ TEST(LineCodec, EveryTruncationOrDamagedByteIsAnErrorNotARead) {
   EXPECT_EQ(bad_version.status().code(), absl::StatusCode::kDataLoss);
 }
 
+TEST(LineCodec, MagnitudesReadFromTheBytesAreThoseTheBatchCountedAndDamageIsRefused) {
+  // AddBatchMagnitudes (what the store sums at start-up) skips the texts:
+  // it must give the magnitudes the writer counted, and refuse exactly
+  // the bytes LineBatchReader refuses.
+  LineBatch encoder;
+  std::vector<OrderLine> lines = MixedLines(40);
+  lines[7].sales = std::numeric_limits<std::int64_t>::min();
+  lines[8].profit = std::numeric_limits<std::int64_t>::max();
+  lines[9].quantity = -3;
+  for (const OrderLine& line : lines) encoder.Add(line);
+  MagnitudeTotals summed;
+  ASSERT_TRUE(AddBatchMagnitudes(encoder.bytes(), summed).ok());
+  EXPECT_EQ(summed, encoder.magnitudes());
+  const std::string whole(encoder.bytes());
+  for (std::size_t cut = 0; cut < whole.size(); ++cut) {
+    const std::string_view bytes = std::string_view(whole).substr(0, cut);
+    LineBatchReader decoder(bytes);
+    OrderLine line;
+    while (decoder.Next(line)) {
+    }
+    MagnitudeTotals partial;
+    EXPECT_EQ(AddBatchMagnitudes(bytes, partial).code(), decoder.status().code()) << cut;
+  }
+  MagnitudeTotals none;
+  EXPECT_EQ(AddBatchMagnitudes(std::string_view("\x02\x00", 2), none).code(),
+            absl::StatusCode::kDataLoss);  // a repeat mark on the first line
+}
+
 TEST(WriteLog, LoggedWritesFoldIntoTheSameRowsAndCountsAsRowByRowWrites) {
   // The same writes through the log and row by row (no listener).
   std::unique_ptr<OrderStore> logged = *OrderStore::Open(":memory:");
