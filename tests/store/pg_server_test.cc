@@ -392,6 +392,32 @@ void TerminateServiceSessions(pg::Connection& connection, const std::string& dat
 
 // A fault against PostgreSQL while a long write is half sent: `watcher` is
 // the test's own session on `database` (it may be lost by the fault).
+// A columnar server A and an SQL-engine server C on one fresh database,
+// seeded through A (SeedThroughA: C answers the same KPIs once it has the
+// seed's token), for the fault tests below.
+struct SeededPair {
+  SeededPair()
+      : dsn(Postgres::Shared().NewDatabase()),
+        database(dsn.substr(dsn.rfind('/') + 1)),
+        a(ServerArgs(dsn, "columnar")),
+        c(ServerArgs(dsn, "sql")),
+        stub_a(Connect(a)),
+        stub_c(Connect(c)) {}
+  void SeedThroughA(int seed, int lines) {
+    const std::string seeded = Seed(*stub_a, seed, lines);
+    before = Kpis(*stub_a);
+    ASSERT_GT(before.current().revenue_micros(), 0);
+    ASSERT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, seeded), before));
+  }
+  const std::string dsn;
+  const std::string database;  // the name in dsn
+  ServerProcess a;
+  ServerProcess c;
+  std::unique_ptr<v1::AnalyticsService::Stub> stub_a;
+  std::unique_ptr<v1::AnalyticsService::Stub> stub_c;
+  v1::GetKpisResponse before;  // KPIs after the seed
+};
+
 using MidWriteFault = std::function<void(pg::Connection& watcher, const std::string& database)>;
 
 // A fault under a write in flight, against running server processes: a
@@ -406,25 +432,17 @@ using MidWriteFault = std::function<void(pg::Connection& watcher, const std::str
 void ExpectFaultMidWriteFailsItCleanly(
     const std::function<std::unique_ptr<LongWrite>(v1::AnalyticsService::Stub&)>& start,
     const MidWriteFault& fault) {
-  const std::string dsn = Postgres::Shared().NewDatabase();
-  const std::string database = dsn.substr(dsn.rfind('/') + 1);
-  ServerProcess a(ServerArgs(dsn, "columnar"));
-  ServerProcess c(ServerArgs(dsn, "sql"));
-  auto stub_a = Connect(a);
-  auto stub_c = Connect(c);
-  const std::string seeded = Seed(*stub_a, 5, 500);
-  const v1::GetKpisResponse before = Kpis(*stub_a);
-  ASSERT_GT(before.current().revenue_micros(), 0);
-  ASSERT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, seeded), before));
+  SeededPair pair;
+  ASSERT_NO_FATAL_FAILURE(pair.SeedThroughA(5, 500));
 
-  std::unique_ptr<LongWrite> write = start(*stub_a);
+  std::unique_ptr<LongWrite> write = start(*pair.stub_a);
   ASSERT_TRUE(write->SendFirstPart());
   {
     // Wait (for observable state, with a deadline) until the server's COPY
     // has taken lines of this stream inside its transaction.
-    absl::StatusOr<pg::Connection> watcher = pg::Connection::Connect(dsn);
+    absl::StatusOr<pg::Connection> watcher = pg::Connection::Connect(pair.dsn);
     ASSERT_TRUE(watcher.ok()) << watcher.status();
-    const std::array<pg::Param, 1> name = {database};
+    const std::array<pg::Param, 1> name = {pair.database};
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     std::int64_t copied = 0;
     while (copied == 0) {
@@ -437,7 +455,7 @@ void ExpectFaultMidWriteFailsItCleanly(
       copied = progress->Int(0, 0);
     }
     std::cout << "fault with " << copied << " lines in the open COPY" << std::endl;
-    fault(*watcher, database);
+    fault(*watcher, pair.database);
     if (::testing::Test::HasFatalFailure()) return;
   }
 
@@ -459,15 +477,15 @@ void ExpectFaultMidWriteFailsItCleanly(
 
   // Nothing of it anywhere, exactly: the same answers as before, from the
   // replica's copy and from SQL on PostgreSQL.
-  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_a), before));
-  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c), before));
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*pair.stub_a), pair.before));
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*pair.stub_c), pair.before));
 
   // The same processes take a new write, and both see it.
-  const std::string token = IngestOne(*stub_a, "after-fault");
-  const v1::GetKpisResponse after = Kpis(*stub_a);
-  ExpectOneMoreLine(before, after);
-  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, token), after));
-  ExpectServing({&a, &c});
+  const std::string token = IngestOne(*pair.stub_a, "after-fault");
+  const v1::GetKpisResponse after = Kpis(*pair.stub_a);
+  ExpectOneMoreLine(pair.before, after);
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*pair.stub_c, token), after));
+  ExpectServing({&pair.a, &pair.c});
 }
 
 void RestartPostgres(pg::Connection&, const std::string&) { Postgres::Shared().Restart(); }
@@ -506,37 +524,29 @@ TEST(PgServers, SessionsTerminatedMidImportFailItCleanlyAndTheServersReconnect) 
 // A's follower to have reconnected and caught up; a write on A is read on
 // C; both SERVING.
 TEST(PgServers, SessionsTerminatedWhileIdleAndTheServersServeAtOnce) {
-  const std::string dsn = Postgres::Shared().NewDatabase();
-  const std::string database = dsn.substr(dsn.rfind('/') + 1);
-  ServerProcess a(ServerArgs(dsn, "columnar"));
-  ServerProcess c(ServerArgs(dsn, "sql"));
-  auto stub_a = Connect(a);
-  auto stub_c = Connect(c);
-  const std::string seeded = Seed(*stub_a, 6, 500);
-  const v1::GetKpisResponse before = Kpis(*stub_a);
-  ASSERT_GT(before.current().revenue_micros(), 0);
-  ASSERT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, seeded), before));
+  SeededPair pair;
+  ASSERT_NO_FATAL_FAILURE(pair.SeedThroughA(6, 500));
   {
-    absl::StatusOr<pg::Connection> killer = pg::Connection::Connect(dsn);
+    absl::StatusOr<pg::Connection> killer = pg::Connection::Connect(pair.dsn);
     ASSERT_TRUE(killer.ok()) << killer.status();
     // A's follower; A's pooled session (its seed) and C's (its read).
-    TerminateServiceSessions(*killer, database, /*followers=*/1, /*pool_sessions=*/2);
+    TerminateServiceSessions(*killer, pair.database, /*followers=*/1, /*pool_sessions=*/2);
     if (::testing::Test::HasFatalFailure()) return;
   }
   // The first reads, on each server, succeed (Kpis fails the test if not).
-  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c), before));
-  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_a), before));
-  ExpectSameAnswers(*stub_a, *stub_c);
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*pair.stub_c), pair.before));
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*pair.stub_a), pair.before));
+  ExpectSameAnswers(*pair.stub_a, *pair.stub_c);
 
-  const std::string on_c = IngestOne(*stub_c, "written-on-c");
-  const v1::GetKpisResponse after_c = Kpis(*stub_a, on_c);
-  ExpectOneMoreLine(before, after_c);
-  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c), after_c));
-  const std::string on_a = IngestOne(*stub_a, "written-on-a");
-  const v1::GetKpisResponse after_a = Kpis(*stub_a);
+  const std::string on_c = IngestOne(*pair.stub_c, "written-on-c");
+  const v1::GetKpisResponse after_c = Kpis(*pair.stub_a, on_c);
+  ExpectOneMoreLine(pair.before, after_c);
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*pair.stub_c), after_c));
+  const std::string on_a = IngestOne(*pair.stub_a, "written-on-a");
+  const v1::GetKpisResponse after_a = Kpis(*pair.stub_a);
   ExpectOneMoreLine(after_c, after_a);
-  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*stub_c, on_a), after_a));
-  ExpectServing({&a, &c});
+  EXPECT_TRUE(MessageDifferencer::Equals(Kpis(*pair.stub_c, on_a), after_a));
+  ExpectServing({&pair.a, &pair.c});
 }
 
 // A rolling restart of one replica under read load: a client balancing over
