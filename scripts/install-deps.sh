@@ -18,6 +18,8 @@ packages=(
   postgresql
   libgtest-dev libgmock-dev sqlite3 nodejs npm
   python3 python3-grpcio python3-protobuf python3-prometheus-client python3-h2
+  # predictions_match_scipy checks the fit by independent arithmetic (SciPy, tests only)
+  python3-scipy
   # the dashboard's browser tests (driven by npm puppeteer-core, tests/web)
   chromium fonts-dejavu-core
   # the container image, built and run by make test (make image-test; the same
