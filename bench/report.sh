@@ -128,20 +128,27 @@ row "IngestTransactions of one line into the loaded store (replacing a line), p5
 DURABLE=$(v durable_lines)
 row "Lines in the file after SIGKILL right after the ingest RPC returned" "all $(fmt_int "$LINES")" \
   "$(fmt_int "$DURABLE")" "—" "—" "—" "—" "$([[ "$DURABLE" == "$LINES" ]] && echo '**yes**' || echo no)"
+# Issue 16's targets: start-up <= 1 s and RSS <= 200 MB at 1M lines; <= 3 s
+# and <= 1 GB at 10M (between: the 1M ones).
+if (( LINES >= 10000000 )); then
+  STARTUP_MAX=3 RSS_MAX_MB=1000
+else
+  STARTUP_MAX=1 RSS_MAX_MB=200
+fi
 STARTUP=$(v startup_s)
-row "Start-up on the $(fmt_int "$LINES")-line database" "≤ 3 s" "${STARTUP:-n/a} s" "—" "—" "—" "—" \
-  "$(met LE "$STARTUP" 3)"
+row "Start-up on the $(fmt_int "$LINES")-line database, after a clean stop" "≤ $STARTUP_MAX s" \
+  "${STARTUP:-n/a} s" "—" "—" "—" "—" "$(met LE "$STARTUP" "$STARTUP_MAX")"
 STARTUP_KILL=$(v startup_after_kill_s)
-row "Start-up on the same database right after the SIGKILL (log replay)" "≤ 3 s" "${STARTUP_KILL:-n/a} s" \
-  "—" "—" "—" "—" "$(met LE "$STARTUP_KILL" 3)"
+row "Start-up on the same database right after the SIGKILL (the snapshot the bulk write put in place)" \
+  "≤ $STARTUP_MAX s" "${STARTUP_KILL:-n/a} s" "—" "—" "—" "—" "$(met LE "$STARTUP_KILL" "$STARTUP_MAX")"
 RSS=$(v rss_loaded_mib)
 RSS_AFTER=$(v rss_after_mib)
 mb() { echo $(( ${1:-0} * 1048576 / 1000000 )); }
 # Judged on the RSS after every call of the benchmark (the larger figure):
 # what the server holds once it has served, not just loaded.
-row "Server RSS with the lines loaded: after the benchmark (after start-up; peak)" "≤ 300 MB" \
+row "Server RSS with the lines loaded: after the benchmark (after start-up; peak)" "≤ $RSS_MAX_MB MB" \
   "$(mb "$RSS_AFTER") MB ($(mb "$RSS") MB; $(mb "$(v rss_peak_mib)") MB)" \
-  "—" "—" "—" "—" "$(met LE "$(mb "$RSS_AFTER")" 300)"
+  "—" "—" "—" "—" "$(met LE "$(mb "$RSS_AFTER")" "$RSS_MAX_MB")"
 # Bytes of RSS per line: the whole process (engine, SQLite's cache, gRPC)
 # over the lines it serves.
 row "Server RSS per line, after the benchmark (after start-up)" "—" \
