@@ -482,11 +482,25 @@ std::int64_t ColumnarEngine::LineCount() const {
 absl::StatusOr<Measures> ColumnarEngine::TotalsLocked(const Filter& filter) const {
   if (table_ == nullptr) return Unavailable();
   if (std::optional<Measures> known = totals_.Find(filter, generation_)) return *known;
+  if (filter == Filter{}) {
+    // The dashboard's question, answered from what is kept across writes.
+    const Measures totals = TotalsFromBase();
+    KeepTotals(filter, totals);
+    return totals;
+  }
   const RowFilter rows(*table_, filter);
   if (rows.empty()) return Measures{};
   const Measures totals = columnar::ScanTotals(*table_, rows, options_.parallel_min_rows);
   KeepTotals(filter, totals);
   return totals;
+}
+
+Measures ColumnarEngine::TotalsFromBase() const {
+  columnar::MutexLock lock(&kept_totals_mutex_);
+  // None yet, or dropped by a bulk write: one pass over the rows, as the
+  // scan would make.
+  if (kept_totals_ == nullptr) kept_totals_ = std::make_unique<columnar::KeptTotals>(*table_);
+  return kept_totals_->totals();
 }
 
 void ColumnarEngine::KeepTotals(const Filter& filter, const Measures& totals) const {
@@ -663,9 +677,17 @@ void ColumnarEngine::MarkChanged(const columnar::WriteChanges* changes) {
       columnar::NoteChanges(*score_base_, *changes);
     }
   }
-  columnar::MutexLock lock(&breakdown_bases_mutex_);
-  for (std::unique_ptr<columnar::KeptBreakdown>& base : breakdown_bases_) {
-    if (base != nullptr && (changes == nullptr || !base->Note(*changes))) base.reset();
+  {
+    columnar::MutexLock lock(&breakdown_bases_mutex_);
+    for (std::unique_ptr<columnar::KeptBreakdown>& base : breakdown_bases_) {
+      if (base != nullptr && (changes == nullptr || !base->Note(*changes))) base.reset();
+    }
+  }
+  columnar::MutexLock lock(&kept_totals_mutex_);
+  if (changes == nullptr) {
+    kept_totals_.reset();
+  } else if (kept_totals_ != nullptr) {
+    kept_totals_->Note(*changes);
   }
 }
 

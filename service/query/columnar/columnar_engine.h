@@ -50,6 +50,7 @@
 #include "query/columnar/annotated_mutex.h"
 #include "query/columnar/customer_scores.h"
 #include "query/columnar/kept_breakdown.h"
+#include "query/columnar/kept_totals.h"
 #include "query/columnar/line_table.h"
 #include "query/columnar/recent_results.h"
 #include "query/columnar/snapshot.h"
@@ -206,10 +207,14 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // (and into) its kept state (kept_breakdown.h).
   std::vector<GroupMeasures> BreakdownFromBase(Dimension dimension) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_) ABSL_LOCKS_EXCLUDED(breakdown_bases_mutex_);
+  // The unfiltered totals, from (and into) their kept state
+  // (kept_totals.h).
+  Measures TotalsFromBase() const ABSL_SHARED_LOCKS_REQUIRED(mutex_)
+      ABSL_LOCKS_EXCLUDED(kept_totals_mutex_);
   // A write changed these rows; null drops every answer kept across writes
   // (a large or replacing write, or the engine stopped).
   void MarkChanged(const columnar::WriteChanges* changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_)
-      ABSL_LOCKS_EXCLUDED(score_base_mutex_, breakdown_bases_mutex_);
+      ABSL_LOCKS_EXCLUDED(score_base_mutex_, breakdown_bases_mutex_, kept_totals_mutex_);
   // Totals are kept by themselves and by breakdowns, which compute their
   // filter's totals in the same pass (the report asks for them next).
   void KeepTotals(const Filter& filter, const Measures& totals) const
@@ -274,6 +279,12 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   mutable columnar::Mutex breakdown_bases_mutex_ ABSL_ACQUIRED_AFTER(mutex_);
   mutable std::array<std::unique_ptr<columnar::KeptBreakdown>, columnar::kDimCount> breakdown_bases_
       ABSL_GUARDED_BY(breakdown_bases_mutex_);
+
+  // The unfiltered totals kept across writes (the KPIs without a filter),
+  // created when first asked for: a write moves them by its rows, so the
+  // KPIs right after a write of one line cost no scan.
+  mutable columnar::Mutex kept_totals_mutex_ ABSL_ACQUIRED_AFTER(mutex_);
+  mutable std::unique_ptr<columnar::KeptTotals> kept_totals_ ABSL_GUARDED_BY(kept_totals_mutex_);
 };
 
 }  // namespace analytics
