@@ -106,18 +106,19 @@ absl::Status HandleTrend(QueryEngine& engine, const v1::GetSalesTrendRequest& re
   return absl::OkStatus();
 }
 
-absl::Status HandleRfmSummary(QueryEngine& engine, const v1::GetRfmSummaryRequest& request,
+absl::Status HandleRfmSummary(QueryEngine& engine, ClassificationCache& classified,
+                              const v1::GetRfmSummaryRequest& request,
                               v1::GetRfmSummaryResponse& response) {
   absl::StatusOr<RfmQuery> query = RfmQueryFromProto(request.filter(), request.rfm());
   if (!query.ok()) return query.status();
-  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
+  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query, &classified);
   if (!scored.ok()) return scored.status();
   RfmSummaryToProto(Summarize(*scored), response);
   return absl::OkStatus();
 }
 
-absl::Status HandleListCustomers(QueryEngine& engine, const ServiceLimits& limits,
-                                 const PageTokenCodec& page_tokens,
+absl::Status HandleListCustomers(QueryEngine& engine, ClassificationCache& classified,
+                                 const ServiceLimits& limits, const PageTokenCodec& page_tokens,
                                  const v1::ListCustomersRequest& request,
                                  v1::ListCustomersResponse& response) {
   if (request.page_size() < 0 || request.page_size() > limits.max_page_size) {
@@ -146,7 +147,7 @@ absl::Status HandleListCustomers(QueryEngine& engine, const ServiceLimits& limit
   }
   selection.limit = request.page_size() == 0 ? limits.default_page_size : request.page_size();
 
-  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query);
+  absl::StatusOr<ScoredCustomers> scored = ScoreAllCustomers(engine, *query, &classified);
   if (!scored.ok()) return scored.status();
   if (scored->as_of) response.set_as_of_date(FormatIsoDay(*scored->as_of));
   const CustomerPage page = SelectCustomers(*scored, selection);
@@ -433,15 +434,16 @@ grpc::ServerUnaryReactor* AnalyticsService::GetSalesTrend(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* AnalyticsService::GetRfmSummary(grpc::CallbackServerContext* context,
                                                           const v1::GetRfmSummaryRequest* request,
                                                           v1::GetRfmSummaryResponse* response) {
-  return UnaryRead(context, "GetRfmSummary",
-                   [&](QueryEngine& view) { return HandleRfmSummary(view, *request, *response); });
+  return UnaryRead(context, "GetRfmSummary", [&](QueryEngine& view) {
+    return HandleRfmSummary(view, classified_, *request, *response);
+  });
 }
 
 grpc::ServerUnaryReactor* AnalyticsService::ListCustomers(grpc::CallbackServerContext* context,
                                                           const v1::ListCustomersRequest* request,
                                                           v1::ListCustomersResponse* response) {
   return UnaryRead(context, "ListCustomers", [&](QueryEngine& view) {
-    return HandleListCustomers(view, limits_, page_tokens_, *request, *response);
+    return HandleListCustomers(view, classified_, limits_, page_tokens_, *request, *response);
   });
 }
 

@@ -15,6 +15,7 @@
 #include "customer_analytics/v1/analytics_service.grpc.pb.h"
 #include "predict/prediction_report.h"
 #include "query/query_engine.h"
+#include "reports/customer_report.h"
 #include "store/store.h"
 
 namespace analytics::api {
@@ -128,6 +129,8 @@ class AnalyticsService final
   StopFlag writes_stop_;
   // Fitted prediction models, kept until the data changes.
   predict::PredictionCache predictions_;
+  // Tiers and segments of the scored lists the engine hands out again.
+  ClassificationCache classified_;
   // Times out the write streams' idle reads (one thread for all streams).
   IdleWatchdog idle_watchdog_;
 };

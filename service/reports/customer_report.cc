@@ -9,7 +9,8 @@
 
 namespace analytics {
 
-absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const RfmQuery& query) {
+absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const RfmQuery& query,
+                                                  ClassificationCache* cache) {
   ScoredCustomers result;
   result.as_of = query.as_of;
   if (!result.as_of) {
@@ -20,20 +21,48 @@ absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const Rfm
   }
   absl::StatusOr<CustomerRfmList> customers = engine.ScoreCustomers(query.filter, *result.as_of);
   if (!customers.ok()) return customers.status();
-  result.customers = ClassifyCustomers(*std::move(customers), query.thresholds);
+  result.customers = cache != nullptr ? cache->Classify(*std::move(customers), query.thresholds)
+                                      : ClassifyCustomers(*std::move(customers), query.thresholds);
   return result;
 }
 
 ScoredCustomerList ClassifyCustomers(CustomerRfmList records, const TierThresholds& thresholds) {
-  std::vector<Tier> tiers;
-  std::vector<RfmSegment> segments;
-  tiers.reserve(records->size());
-  segments.reserve(records->size());
+  ScoredCustomerList::Classes classes;
+  classes.tiers.reserve(records->size());
+  classes.segments.reserve(records->size());
   for (const CustomerRfm& rfm : *records) {
-    tiers.push_back(AssignTier(rfm.frequency, rfm.monetary, thresholds));
-    segments.push_back(AssignSegment(rfm.recency_score, rfm.frequency_score, rfm.monetary_score));
+    classes.tiers.push_back(AssignTier(rfm.frequency, rfm.monetary, thresholds));
+    classes.segments.push_back(
+        AssignSegment(rfm.recency_score, rfm.frequency_score, rfm.monetary_score));
   }
-  return ScoredCustomerList(std::move(records), std::move(tiers), std::move(segments));
+  return ScoredCustomerList(
+      std::move(records), std::make_shared<const ScoredCustomerList::Classes>(std::move(classes)));
+}
+
+ScoredCustomerList ClassificationCache::Classify(CustomerRfmList records,
+                                                 const TierThresholds& thresholds) {
+  // The same list: the same owner (a list never shares its owner with
+  // another, and an expired entry still pins its owner, so no new list
+  // can take its place).
+  const auto same_list = [&](const Entry& entry) {
+    return !entry.records.owner_before(records) && !records.owner_before(entry.records);
+  };
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->thresholds == thresholds && same_list(*it)) {
+        entries_.splice(entries_.begin(), entries_, it);
+        return ScoredCustomerList(std::move(records), it->classes);
+      }
+    }
+  }
+  ScoredCustomerList classified = ClassifyCustomers(records, thresholds);
+  std::lock_guard lock(mutex_);
+  // Entries of lists nobody holds any more can never match again.
+  entries_.remove_if([](const Entry& entry) { return entry.records.expired(); });
+  entries_.push_front({records, thresholds, classified.classes()});
+  if (entries_.size() > kEntries) entries_.pop_back();
+  return classified;
 }
 
 RfmSummary Summarize(const ScoredCustomers& scored) {

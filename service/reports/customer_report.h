@@ -11,12 +11,16 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "query/query_engine.h"
 #include "reports/breakdown_report.h"
@@ -70,23 +74,30 @@ class ScoredCustomerList {
     std::size_t index_;
   };
 
-  ScoredCustomerList() = default;
-  ScoredCustomerList(CustomerRfmList records, std::vector<Tier> tiers,
-                     std::vector<RfmSegment> segments)
-      : records_(std::move(records)), tiers_(std::move(tiers)), segments_(std::move(segments)) {}
+  // Each record's tier and segment, in the records' order: shared by the
+  // lists classifying the same records under the same thresholds
+  // (ClassificationCache).
+  struct Classes {
+    std::vector<Tier> tiers;
+    std::vector<RfmSegment> segments;
+  };
 
-  std::size_t size() const { return tiers_.size(); }
-  bool empty() const { return tiers_.empty(); }
+  ScoredCustomerList() : classes_(std::make_shared<const Classes>()) {}
+  ScoredCustomerList(CustomerRfmList records, std::shared_ptr<const Classes> classes)
+      : records_(std::move(records)), classes_(std::move(classes)) {}
+
+  std::size_t size() const { return classes_->tiers.size(); }
+  bool empty() const { return classes_->tiers.empty(); }
   ScoredCustomerRef operator[](std::size_t i) const {
-    return {(*records_)[i], tiers_[i], segments_[i], records_};
+    return {(*records_)[i], classes_->tiers[i], classes_->segments[i], records_};
   }
   Iterator begin() const { return {*this, 0}; }
   Iterator end() const { return {*this, size()}; }
+  const std::shared_ptr<const Classes>& classes() const { return classes_; }
 
  private:
   CustomerRfmList records_;
-  std::vector<Tier> tiers_;
-  std::vector<RfmSegment> segments_;
+  std::shared_ptr<const Classes> classes_;  // never null
 };
 
 struct ScoredCustomers {
@@ -94,7 +105,32 @@ struct ScoredCustomers {
   ScoredCustomerList customers;
 };
 
-absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const RfmQuery& query);
+// The tiers and segments of the last few scored lists, by list and
+// thresholds. An engine answers a question asked again with the same list
+// (the same pointer) until a write, and classifying its 100,000 customers
+// again was about half of a ListCustomers or GetRfmSummary call answered
+// from the engine's cache. The lists are held weakly: one dropped by a
+// write is freed (and its memory recycled by the engine) as before, and a
+// new list never matches an old entry (distinct owners). Thread-safe.
+class ClassificationCache {
+ public:
+  ScoredCustomerList Classify(CustomerRfmList records, const TierThresholds& thresholds);
+
+ private:
+  struct Entry {
+    std::weak_ptr<const CustomerRfmRecords> records;
+    TierThresholds thresholds;
+    std::shared_ptr<const ScoredCustomerList::Classes> classes;
+  };
+  static constexpr std::size_t kEntries = 4;
+  std::mutex mutex_;
+  std::list<Entry> entries_ ABSL_GUARDED_BY(mutex_);  // most recently used first
+};
+
+// `cache` (may be null) keeps the classification of lists the engine hands
+// out again.
+absl::StatusOr<ScoredCustomers> ScoreAllCustomers(QueryEngine& engine, const RfmQuery& query,
+                                                  ClassificationCache* cache = nullptr);
 
 // The engine's scored records with each one's tier and segment under
 // `thresholds` (ScoreAllCustomers after the engine's part).

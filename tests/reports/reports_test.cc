@@ -141,6 +141,37 @@ TEST_P(ReportsTest, CustomersGetTiersAndSegments) {
   EXPECT_EQ(ScoreAllCustomers(*engine_, generous)->customers[0].tier, Tier::kGold);
 }
 
+// The classification kept by ClassificationCache serves only the very list
+// (and thresholds) it was made for: an engine hands out a new list after a
+// write, which must be classified afresh even when its records look alike.
+TEST_P(ReportsTest, ClassificationCacheServesOnlyTheSameListAndThresholds) {
+  ClassificationCache cache;
+  const CustomerRfmList list = *engine_->ScoreCustomers({}, D("2024-03-15"));
+  ASSERT_EQ(list->size(), 3u);
+  const ScoredCustomerList first = cache.Classify(list, {});
+  const ScoredCustomerList again = cache.Classify(list, {});
+  EXPECT_EQ(first.classes(), again.classes());  // kept, not classified again
+  const ScoredCustomerList reference = ClassifyCustomers(list, {});
+  EXPECT_EQ(first.classes()->tiers, reference.classes()->tiers);
+  EXPECT_EQ(first.classes()->segments, reference.classes()->segments);
+  EXPECT_EQ(first[0].tier, Tier::kSilver);
+
+  const TierThresholds generous = {.gold_min_frequency = 2, .gold_min_monetary = M("100")};
+  const ScoredCustomerList other_thresholds = cache.Classify(list, generous);
+  EXPECT_NE(other_thresholds.classes(), first.classes());
+  EXPECT_EQ(other_thresholds[0].tier, Tier::kGold);
+
+  // Another list (as after a write): C1 now qualifies for Gold by default.
+  CustomerRfmRecords changed = *list;
+  changed[0].frequency = 9;
+  changed[0].monetary = M("5000");
+  const CustomerRfmList next = MakeCustomerRfmList(std::move(changed), list);
+  const ScoredCustomerList after_write = cache.Classify(next, {});
+  EXPECT_NE(after_write.classes(), first.classes());
+  EXPECT_EQ(after_write[0].tier, Tier::kGold);
+  EXPECT_EQ(cache.Classify(list, {})[0].tier, Tier::kSilver);
+}
+
 TEST_P(ReportsTest, SummaryAggregatesPerTierAndSegment) {
   const RfmSummary summary = Summarize(*ScoreAllCustomers(*engine_, {}));
   EXPECT_EQ(summary.customers, 3);
