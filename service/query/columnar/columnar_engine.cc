@@ -57,19 +57,29 @@ absl::Status LoadAll(StoreSnapshot& snapshot, StagedWrite& staged) {
 
 class ColumnarEngine::RecordsPool {
  public:
-  CustomerRfmRecords Take() {
+  // Records with the tag of the scoring that made them (0: none, or not
+  // an unfiltered scoring): the unfiltered scoring after a small write
+  // updates those of the previous one in place (ScoreFromBase).
+  struct Spare {
+    CustomerRfmRecords records;
+    std::uint64_t id = 0;
+  };
+  Spare Take() {
     columnar::MutexLock lock(&mutex_);
     return std::exchange(spare_, {});
   }
-  // Keeps the larger of the spare and `records`.
-  void Give(CustomerRfmRecords records) {
+  // Keeps the larger of the spare and `records`; the later at equal sizes
+  // (the previous scoring's).
+  void Give(CustomerRfmRecords records, std::uint64_t id) {
     columnar::MutexLock lock(&mutex_);
-    if (records.capacity() > spare_.capacity()) spare_ = std::move(records);
+    if (records.capacity() >= spare_.records.capacity()) {
+      spare_ = Spare{.records = std::move(records), .id = id};
+    }
   }
 
  private:
   columnar::Mutex mutex_;
-  CustomerRfmRecords spare_ ABSL_GUARDED_BY(mutex_);
+  Spare spare_ ABSL_GUARDED_BY(mutex_);
 };
 
 // The engine as seen while its caller holds the read lock: every call goes
@@ -585,9 +595,12 @@ absl::StatusOr<CustomerRfmList> ColumnarEngine::ScoreCustomersLocked(const Filte
   const std::pair<Filter, Day> key{filter, as_of};
   if (auto known = scored_.Find(key, generation_)) return *std::move(known);
   // The records' texts are views into the dictionaries, which the list keeps.
-  CustomerRfmList customers = MakeCustomerRfmList(
-      ComputeScores(filter, as_of), table_->shared_dictionaries(),
-      [pool = records_pool_](CustomerRfmRecords records) { pool->Give(std::move(records)); });
+  ScoredRecords scored = ComputeScores(filter, as_of);
+  CustomerRfmList customers =
+      MakeCustomerRfmList(std::move(scored.records), table_->shared_dictionaries(),
+                          [pool = records_pool_, id = scored.id](CustomerRfmRecords records) {
+                            pool->Give(std::move(records), id);
+                          });
   scored_.Keep(key, generation_, customers);
   return customers;
 }
@@ -601,10 +614,11 @@ absl::StatusOr<CustomerDayList> ColumnarEngine::CustomerDaysLocked(const Filter&
   return days;
 }
 
-CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of) const {
+ColumnarEngine::ScoredRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of) const {
   const LineTable& table = *table_;
   const std::uint32_t parallel_min_rows = options_.parallel_min_rows;
-  CustomerRfmRecords records = records_pool_->Take();
+  RecordsPool::Spare spare = records_pool_->Take();
+  CustomerRfmRecords& records = spare.records;
   if (filter != Filter{}) {
     // A filter on dimensions only reads the kept per-customer partials
     // when they are as of the same day (base_scores.h); otherwise, and for
@@ -630,14 +644,14 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
         const columnar::BaseScored scored =
             columnar::AccumulateFromBase(table, *score_base_, filter, parallel_min_rows);
         columnar::ScoreCustomerRecords(table, scored.scored, as_of, parallel_min_rows, records);
-        return records;
+        return {std::move(records), 0};
       }
     }
     columnar::ScoreCustomerRecords(
         table,
         columnar::AccumulateCustomers(table, RowFilter(table, filter), as_of, parallel_min_rows),
         as_of, parallel_min_rows, records);
-    return records;
+    return {std::move(records), 0};
   }
   columnar::MutexLock lock(&score_base_mutex_);
   if (score_base_ == nullptr || score_base_->as_of != as_of) {
@@ -646,8 +660,9 @@ CustomerRfmRecords ColumnarEngine::ComputeScores(const Filter& filter, Day as_of
   } else {
     columnar::RefreshScoreBase(table, *score_base_, parallel_min_rows);
   }
-  columnar::ScoreCustomerRecords(table, score_base_->acc, as_of, parallel_min_rows, records);
-  return records;
+  const std::uint64_t id = ++scorings_;
+  columnar::ScoreFromBase(table, *score_base_, parallel_min_rows, spare.id, id, records);
+  return {std::move(records), id};
 }
 
 void ColumnarEngine::BuildScoreBaseNow() {
@@ -663,9 +678,10 @@ void ColumnarEngine::BuildScoreBaseNow() {
       columnar::BuildScoreBase(*table_, days.back(), options_.parallel_min_rows));
   // And room for a scored list of every customer, populated now: the first
   // scoring then writes into memory already faulted in (RecordsPool).
-  CustomerRfmRecords spare = records_pool_->Take();
-  spare.reserve(score_base_->acc.size());
-  records_pool_->Give(std::move(spare));
+  RecordsPool::Spare spare = records_pool_->Take();
+  spare.records.reserve(score_base_->acc.size());
+  // Untagged: no scoring of the new base made them.
+  records_pool_->Give(std::move(spare.records), 0);
 }
 
 void ColumnarEngine::MarkChanged(const columnar::WriteChanges* changes) {

@@ -193,10 +193,16 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   absl::StatusOr<CustomerDayList> CustomerDaysLocked(const Filter& filter) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
 
+  // Records, tagged (for RecordsPool) when an unfiltered scoring made them.
+  struct ScoredRecords {
+    CustomerRfmRecords records;
+    std::uint64_t id = 0;
+  };
   // Scores from the kept per-customer partials when unfiltered, or
   // filtered on dimensions only (base_scores.h); after a write, only the
-  // customers it touched are accumulated again.
-  CustomerRfmRecords ComputeScores(const Filter& filter, Day as_of) const
+  // customers it touched are accumulated again, and unfiltered, the
+  // previous scoring's records are updated in place (ScoreFromBase).
+  ScoredRecords ComputeScores(const Filter& filter, Day as_of) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_) ABSL_LOCKS_EXCLUDED(score_base_mutex_);
   // Builds the per-customer partials (score_base_) over the whole table, as
   // of its last day, after each bulk write (start-up leaves them to the
@@ -268,6 +274,8 @@ class ColumnarEngine final : public QueryEngine, private WriteListener {
   // lock) to mark customers changed.
   mutable columnar::Mutex score_base_mutex_ ABSL_ACQUIRED_AFTER(mutex_);
   mutable std::unique_ptr<columnar::ScoreBase> score_base_ ABSL_GUARDED_BY(score_base_mutex_);
+  // Tags the unfiltered scorings' records (ScoreBase's LastScoring).
+  mutable std::uint64_t scorings_ ABSL_GUARDED_BY(score_base_mutex_) = 0;
 
   // The records of the last scored list nobody holds any more, for the
   // next: rescoring after each write then writes into memory already

@@ -291,6 +291,12 @@ void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t par
   for (const std::uint64_t word : base.dirty)
     dirty += static_cast<std::size_t>(std::popcount(word));
   if (dirty == 0) return;
+  // The last scoring's records are brought up to date by these customers
+  // (ScoreFromBase), whichever scoring refreshes the base first.
+  if (base.last.id != 0) {
+    base.last.changed.resize(base.dirty.size(), 0);
+    for (std::size_t w = 0; w < base.dirty.size(); ++w) base.last.changed[w] |= base.dirty[w];
+  }
   // Past a sixteenth of the customers (and a few hundred), picking out
   // their rows costs about what a pass over every row does.
   if (dirty > 256 && dirty > customers / 16) {
@@ -350,11 +356,43 @@ void ScoreCustomerRecords(const LineTable& table, const std::vector<CustomerAcc>
   ScoreCustomerRecords(table, ScoredInIdOrder(table, acc), as_of, parallel_min_rows, result);
 }
 
-void ScoreCustomerRecords(const LineTable& table, const ScoredAccs& scored_accs, Day as_of,
-                          std::uint32_t parallel_min_rows, CustomerRfmRecords& result) {
+namespace {
+
+// One scored customer's record. The texts are views into the dictionaries
+// (the list keeps them).
+CustomerRfm MakeRecord(const Dictionaries& d, std::uint32_t customer, const CustomerAcc& a,
+                       std::int64_t recency, std::int64_t frequency, std::int64_t monetary, int r,
+                       int f, int m) {
+  return CustomerRfm{
+      .customer_id = d.customers.Get(customer),
+      .customer_name = d.names.Get(a.name),
+      .segment = d.dims[DimIndex(Dimension::kSegment)].Get(a.segment),
+      .region = d.dims[DimIndex(Dimension::kRegion)].Get(a.region),
+      .recency_days = recency,
+      .frequency = frequency,
+      .monetary = monetary,
+      .recency_score = r,
+      .frequency_score = f,
+      .monetary_score = m,
+      .lifetime_revenue = a.life_revenue,
+      .lifetime_profit = a.life_profit,
+      .lifetime_orders = a.life_orders,
+      .first_order = a.first,
+      .last_order = a.last,
+  };
+}
+
+// Many customers: the monetary ranking (RankScores) and the rest on two
+// threads.
+bool TwoThreads(std::size_t customers, std::uint32_t parallel_min_rows) {
+  return customers >= std::max<std::uint32_t>(parallel_min_rows / 8, 2);
+}
+
+// ScoreCustomerRecords; when `keep` is given, it receives the values and
+// scores (and customers of `table`) the records were made from.
+void ScoreRecords(const LineTable& table, const ScoredAccs& scored_accs, Day as_of,
+                  std::uint32_t parallel_min_rows, CustomerRfmRecords& result, LastScoring* keep) {
   const Dictionaries& d = table.dictionaries();
-  const std::size_t region_dim = DimIndex(Dimension::kRegion);
-  const std::size_t segment_dim = DimIndex(Dimension::kSegment);
   const std::vector<std::uint32_t>& scored = scored_accs.customers;  // in customer_id order
   std::vector<std::int64_t> recency(scored.size());
   std::vector<std::int64_t> frequency(scored.size());
@@ -365,13 +403,11 @@ void ScoreCustomerRecords(const LineTable& table, const ScoredAccs& scored_accs,
     frequency[i] = a.frequency;
     monetary[i] = a.monetary;
   }
-  // Many customers: the monetary ranking (RankScores) and then half of the
-  // records on a helper thread.
-  const bool two_threads = scored.size() >= std::max<std::uint32_t>(parallel_min_rows / 8, 2);
+  const bool two_threads = TwoThreads(scored.size(), parallel_min_rows);
   std::vector<int> r_scores;
   std::vector<int> f_scores;
   std::vector<int> m_scores;
-  // The records are sized meanwhile (resizing writes every one of them).
+  // The records are sized meanwhile.
   InParallel(
       two_threads, [&] { m_scores = RankScores(monetary, Better::kHigher); },
       [&] {
@@ -381,32 +417,108 @@ void ScoreCustomerRecords(const LineTable& table, const ScoredAccs& scored_accs,
         result.resize(scored.size());
       });
 
-  // The texts are views into the dictionaries (the list keeps them).
   const auto fill = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      const CustomerAcc& a = *scored_accs.acc[i];
-      result[i] = CustomerRfm{
-          .customer_id = d.customers.Get(scored[i]),
-          .customer_name = d.names.Get(a.name),
-          .segment = d.dims[segment_dim].Get(a.segment),
-          .region = d.dims[region_dim].Get(a.region),
-          .recency_days = recency[i],
-          .frequency = frequency[i],
-          .monetary = monetary[i],
-          .recency_score = r_scores[i],
-          .frequency_score = f_scores[i],
-          .monetary_score = m_scores[i],
-          .lifetime_revenue = a.life_revenue,
-          .lifetime_profit = a.life_profit,
-          .lifetime_orders = a.life_orders,
-          .first_order = a.first,
-          .last_order = a.last,
-      };
+      result[i] = MakeRecord(d, scored[i], *scored_accs.acc[i], recency[i], frequency[i],
+                             monetary[i], r_scores[i], f_scores[i], m_scores[i]);
     }
   };
   const std::size_t middle = scored.size() / 2;
   InParallel(
       two_threads, [&] { fill(0, middle); }, [&] { fill(middle, scored.size()); });
+  if (keep == nullptr) return;
+  keep->position.assign(d.customers.size(), kNoRow);
+  for (std::size_t i = 0; i < scored.size(); ++i) {
+    keep->position[scored[i]] = static_cast<std::uint32_t>(i);
+  }
+  keep->customers = scored;
+  keep->recency = std::move(recency);
+  keep->frequency = std::move(frequency);
+  keep->monetary = std::move(monetary);
+  keep->r = std::move(r_scores);
+  keep->f = std::move(f_scores);
+  keep->m = std::move(m_scores);
+}
+
+// Brings `records` (made from base.last, which lists every customer
+// changed since) up to date with base.acc. Requires that the customers,
+// and which of them are scored, did not change.
+void UpdateRecords(const LineTable& table, ScoreBase& base, std::uint32_t parallel_min_rows,
+                   CustomerRfmRecords& records) {
+  const Dictionaries& d = table.dictionaries();
+  LastScoring& last = base.last;
+  std::vector<std::uint32_t> changed;  // indexes
+  ForEachSetBit(last.changed, [&](std::uint32_t customer) {
+    const std::uint32_t i = last.position[customer];
+    const CustomerAcc& a = base.acc[customer];
+    last.recency[i] = std::int64_t{base.as_of} - a.last_scored;
+    last.frequency[i] = a.frequency;
+    last.monetary[i] = a.monetary;
+    changed.push_back(i);
+  });
+  // Scores are ranks among all customers: one changed value can move a
+  // threshold, and with it the scores of customers whose values did not
+  // change. Ranked again (a few passes over the values), and only the
+  // scores that moved are written.
+  std::vector<int> r_scores;
+  std::vector<int> f_scores;
+  std::vector<int> m_scores;
+  InParallel(
+      TwoThreads(records.size(), parallel_min_rows),
+      [&] { m_scores = RankScores(last.monetary, Better::kHigher); },
+      [&] {
+        r_scores = RankScores(last.recency, Better::kLower);
+        f_scores = RankScores(last.frequency, Better::kHigher);
+      });
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (r_scores[i] != last.r[i] || f_scores[i] != last.f[i] || m_scores[i] != last.m[i])
+        [[unlikely]] {
+      records[i].recency_score = r_scores[i];
+      records[i].frequency_score = f_scores[i];
+      records[i].monetary_score = m_scores[i];
+    }
+  }
+  for (const std::uint32_t i : changed) {
+    records[i] =
+        MakeRecord(d, last.customers[i], base.acc[last.customers[i]], last.recency[i],
+                   last.frequency[i], last.monetary[i], r_scores[i], f_scores[i], m_scores[i]);
+  }
+  last.r = std::move(r_scores);
+  last.f = std::move(f_scores);
+  last.m = std::move(m_scores);
+}
+
+}  // namespace
+
+void ScoreCustomerRecords(const LineTable& table, const ScoredAccs& scored_accs, Day as_of,
+                          std::uint32_t parallel_min_rows, CustomerRfmRecords& result) {
+  ScoreRecords(table, scored_accs, as_of, parallel_min_rows, result, nullptr);
+}
+
+void ScoreFromBase(const LineTable& table, ScoreBase& base, std::uint32_t parallel_min_rows,
+                   std::uint64_t result_id, std::uint64_t id, CustomerRfmRecords& result) {
+  LastScoring& last = base.last;
+  const std::uint32_t customers = table.dictionaries().customers.size();
+  // In place only over the very records of the last scoring, with the
+  // same customers at the same indexes: a customer added to the
+  // dictionary, or one that became scored or unscored, moves every later
+  // index.
+  bool in_place = last.id != 0 && result_id == last.id && last.position.size() == customers &&
+                  result.size() == last.customers.size();
+  if (in_place) {
+    last.changed.resize((std::size_t{customers} + 63) / 64, 0);
+    ForEachSetBit(last.changed, [&](std::uint32_t customer) {
+      if (last.position[customer] == kNoRow || !base.acc[customer].scored) in_place = false;
+    });
+  }
+  if (in_place) {
+    UpdateRecords(table, base, parallel_min_rows, result);
+  } else {
+    ScoreRecords(table, ScoredInIdOrder(table, base.acc), base.as_of, parallel_min_rows, result,
+                 &last);
+  }
+  last.id = id;
+  last.changed.assign((std::size_t{customers} + 63) / 64, 0);
 }
 
 }  // namespace analytics::columnar

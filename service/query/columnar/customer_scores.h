@@ -74,6 +74,25 @@ inline constexpr std::uint32_t kMaxSplitValues = 8;
 // changed since (bit per customer id; ids beyond acc's size are new
 // customers). acc, masks and each by_value entry have one entry per
 // customer id once refreshed, and by_value one entry per value.
+// The last scoring of every customer made from a ScoreBase (the unfiltered
+// one): each scored customer's values and scores in customer_id order, and
+// which customers' accumulators changed since. After a write of a few lines
+// the scores are ranked again from these values with the changed ones
+// replaced, and the records of that scoring (handed back by their list,
+// ColumnarEngine's RecordsPool) are brought up to date in place: only the
+// changed customers' records and the scores that moved are written, instead
+// of a record per customer with its four texts looked up.
+struct LastScoring {
+  std::uint64_t id = 0;                  // the records' tag; 0: none
+  std::vector<std::uint32_t> position;   // per customer id: index, or kNoRow
+  std::vector<std::uint32_t> customers;  // per index: customer id
+  std::vector<std::int64_t> recency;     // per index
+  std::vector<std::int64_t> frequency;   // per index
+  std::vector<std::int64_t> monetary;    // per index
+  std::vector<int> r, f, m;              // per index: the scores
+  std::vector<std::uint64_t> changed;    // bit per customer id
+};
+
 struct ScoreBase {
   Day as_of = 0;
   std::vector<CustomerAcc> acc;
@@ -81,6 +100,7 @@ struct ScoreBase {
   std::vector<std::vector<CustomerAcc>> by_value;
   bool by_value_kept = false;  // by_value is maintained (else empty)
   std::vector<std::uint64_t> dirty;
+  LastScoring last;  // of acc; id 0 until the first scoring from it
 };
 
 // Scored customers (a line on or before the as-of day) in customer_id
@@ -134,5 +154,14 @@ void ScoreCustomerRecords(const LineTable& table, const std::vector<CustomerAcc>
 // The same from the scored customers' accumulators.
 void ScoreCustomerRecords(const LineTable& table, const ScoredAccs& scored, Day as_of,
                           std::uint32_t parallel_min_rows, CustomerRfmRecords& result);
+
+// Every scored customer of `base` (up to date with `table`), as
+// ScoreCustomerRecords gives them, written into `result`. When `result`
+// holds the records of base.last's scoring (its tag `result_id` is
+// base.last.id) and no customer was added or became (un)scored since, they
+// are updated in place (LastScoring); otherwise written afresh. Either way
+// base.last then describes `result`, tagged `id`.
+void ScoreFromBase(const LineTable& table, ScoreBase& base, std::uint32_t parallel_min_rows,
+                   std::uint64_t result_id, std::uint64_t id, CustomerRfmRecords& result);
 
 }  // namespace analytics::columnar
