@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "query/columnar/row_filter.h"
+#include "query/columnar/scan.h"
 
 namespace analytics::columnar {
 namespace {
@@ -105,12 +106,22 @@ BaseScored AccumulateFromBase(const LineTable& table, const ScoreBase& base, con
     return &result.few[static_cast<std::size_t>(slot - result.few_ids.begin())];
   };
   ScoredAccs& scored = result.scored;
-  for (const std::uint32_t c : table.customers_by_id()) {
+  // customer_id order is not id order: each kept accumulator is a cache
+  // miss unless fetched a few customers ahead.
+  const std::vector<std::uint32_t>& by_id = table.customers_by_id();
+  const auto kept_acc = [&](std::uint8_t k, std::uint32_t c) {
+    return k == kWhole ? &base.acc[c] : &base.by_value[k - kSplit][c];
+  };
+  for (std::size_t i = 0; i < by_id.size(); ++i) {
+    if (i + kPrefetchRows < by_id.size()) {
+      const std::uint32_t ahead = by_id[i + kPrefetchRows];
+      const std::uint8_t k_ahead = kind[ahead];
+      if (k_ahead != kOut && k_ahead != kPartial) __builtin_prefetch(kept_acc(k_ahead, ahead));
+    }
+    const std::uint32_t c = by_id[i];
     const std::uint8_t k = kind[c];
     if (k == kOut) continue;
-    const CustomerAcc* acc = k == kWhole     ? &base.acc[c]
-                             : k == kPartial ? partial_acc(c)
-                                             : &base.by_value[k - kSplit][c];
+    const CustomerAcc* acc = k == kPartial ? partial_acc(c) : kept_acc(k, c);
     if (!acc->scored) continue;
     scored.customers.push_back(c);
     scored.acc.push_back(acc);

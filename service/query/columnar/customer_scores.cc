@@ -397,7 +397,13 @@ void ScoreRecords(const LineTable& table, const ScoredAccs& scored_accs, Day as_
   std::vector<std::int64_t> recency(scored.size());
   std::vector<std::int64_t> frequency(scored.size());
   std::vector<std::int64_t> monetary(scored.size());
+  // The accumulators are scattered (customer_id order is not id order): each
+  // is fetched a few customers ahead, here and below.
+  const auto prefetch_acc = [&](std::size_t i) {
+    if (i < scored.size()) __builtin_prefetch(scored_accs.acc[i]);
+  };
   for (std::size_t i = 0; i < scored.size(); ++i) {
+    prefetch_acc(i + kPrefetchRows);
     const CustomerAcc& a = *scored_accs.acc[i];
     recency[i] = std::int64_t{as_of} - a.last_scored;
     frequency[i] = a.frequency;
@@ -419,6 +425,13 @@ void ScoreRecords(const LineTable& table, const ScoredAccs& scored_accs, Day as_
 
   const auto fill = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
+      // The views of the texts are as scattered: the customer's a few
+      // ahead, the name's (which needs the accumulator, fetched further
+      // ahead) fewer.
+      prefetch_acc(i + kPrefetchRows);
+      if (i + kPrefetchRows < end) d.customers.PrefetchGet(scored[i + kPrefetchRows]);
+      if (i + kPrefetchRows / 2 < end)
+        d.names.PrefetchGet(scored_accs.acc[i + kPrefetchRows / 2]->name);
       result[i] = MakeRecord(d, scored[i], *scored_accs.acc[i], recency[i], frequency[i],
                              monetary[i], r_scores[i], f_scores[i], m_scores[i]);
     }
