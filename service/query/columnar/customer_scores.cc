@@ -323,9 +323,25 @@ void RefreshScoreBase(const LineTable& table, ScoreBase& base, std::uint32_t par
   std::vector<std::uint32_t> value_last(base.by_value.size(), kNoRow);
   const bool split = base.by_value_kept;
   const auto rows = static_cast<std::uint32_t>(c.size());
-  for (std::uint32_t r = 0; r < rows; ++r) {
-    const std::uint32_t customer = customer_of[r];
-    if (TestBit(dirty_words, customer)) [[unlikely]] {
+  // Picking the rows is the pass over every row: in two halves on two
+  // threads (the rows of a few customers are few; they are added in row
+  // order afterwards, first half first).
+  std::array<std::vector<std::uint32_t>, 2> picked;
+  const auto pick = [&](std::size_t half, std::uint32_t lo, std::uint32_t hi) {
+    for (std::uint32_t r = lo; r < hi; ++r) {
+      if (TestBit(dirty_words, customer_of[r])) [[unlikely]]
+        picked[half].push_back(r);
+    }
+  };
+  const bool two = rows >= std::max<std::uint32_t>(parallel_min_rows, 2);
+  InParallel(
+      two, [&] { pick(0, 0, two ? rows / 2 : rows); },
+      [&] {
+        if (two) pick(1, rows / 2, rows);
+      });
+  for (const std::vector<std::uint32_t>& half : picked) {
+    for (const std::uint32_t r : half) {
+      const std::uint32_t customer = customer_of[r];
       adder.Add(base.acc[customer], r, last, spread_rows);
       base.masks[customer].Add(c, r);
       if (split) {
