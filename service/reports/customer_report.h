@@ -20,7 +20,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "query/query_engine.h"
 #include "reports/breakdown_report.h"
@@ -123,8 +122,8 @@ class ClassificationCache {
     std::shared_ptr<const ScoredCustomerList::Classes> classes;
   };
   static constexpr std::size_t kEntries = 4;
-  std::mutex mutex_;
-  std::list<Entry> entries_ ABSL_GUARDED_BY(mutex_);  // most recently used first
+  std::mutex mutex_;          // guards entries_
+  std::list<Entry> entries_;  // most recently used first
 };
 
 // `cache` (may be null) keeps the classification of lists the engine hands
